@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title The callback a WrappedToken constructor uses to read its parameters from the bridge that deploys it.
+/// @dev Keeping constructor arguments out of the init code makes a wrapped token's CREATE2 address depend only on
+/// the bridge address and the salt (originNetwork, originAddress).
+interface IWrappedTokenDeployer {
+    /// @notice Parameters of the wrapped token being deployed right now.
+    function wrappedTokenParameters()
+        external
+        view
+        returns (string memory name, string memory symbol, uint8 decimals, uint32 originNetwork, address originAddress);
+}

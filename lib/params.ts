@@ -1,0 +1,33 @@
+/**
+ * Tree and circuit parameters. Every instance of the system (contracts, circuits, coordinator, chain client)
+ * is built for one TreeParams; the production instance uses depth-32 exit trees.
+ */
+export interface TreeParams {
+  /** Local exit tree depth (append-only, max 2^exitDepth exits per network). */
+  exitDepth: number;
+  /** Local balance tree depth; a token's slot is the low balanceDepth bits of its token key. */
+  balanceDepth: number;
+  /** Bits of a network id inside the nullifier key; network ids must be < 2^networkBits. */
+  networkBits: number;
+}
+
+export const PRODUCTION_PARAMS: TreeParams = Object.freeze({ exitDepth: 32, balanceDepth: 64, networkBits: 32 });
+/** Small instance: circuits for it set up and prove inside CI's time. */
+export const TEST_PARAMS: TreeParams = Object.freeze({ exitDepth: 8, balanceDepth: 8, networkBits: 4 });
+
+/** Nullifier tree depth: the key is sourceNetwork * 2^exitDepth + leafIndex, so it is collision-free. */
+export function nullifierDepth(p: TreeParams): number {
+  return p.networkBits + p.exitDepth;
+}
+
+export function validateParams(p: TreeParams): TreeParams {
+  const ok = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
+  if (!ok(p.exitDepth, 1, 32)) throw new RangeError(`exitDepth must be 1..32, got ${p.exitDepth}`);
+  if (!ok(p.balanceDepth, 1, 248)) throw new RangeError(`balanceDepth must be 1..248, got ${p.balanceDepth}`);
+  if (!ok(p.networkBits, 1, 32)) throw new RangeError(`networkBits must be 1..32, got ${p.networkBits}`);
+  return p;
+}
+
+/** Amounts in exit leaves are < 2^128; balances are kept < 2^192 so that no sum or difference wraps the field. */
+export const AMOUNT_BITS = 128;
+export const BALANCE_BITS = 192;

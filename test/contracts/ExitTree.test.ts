@@ -1,0 +1,106 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { readFileSync } from "fs";
+import { ExitTree, zeroHashes, hashExitLeaf, fieldKeccak, LeafType, packLeafMeta, ExitLeaf, poseidon } from "../../lib";
+import { renderZeroHashes, ZERO_HASHES_PATH } from "../../scripts/gen-zero-hashes";
+import { deployPoseidonLibraries } from "../../deploy/bridge-stack";
+import { ExitTreeHarness__factory } from "../../typechain-types";
+import type { ExitTreeHarness } from "../../typechain-types";
+
+/** Deterministic PRNG (mulberry32) so a failure is reproducible. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function randomField(r: () => number): bigint {
+  let x = 0n;
+  for (let i = 0; i < 8; i++) x = (x << 32n) | BigInt(Math.floor(r() * 2 ** 32));
+  return x % 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+}
+
+async function harness(depth: number): Promise<ExitTreeHarness> {
+  const [deployer] = await ethers.getSigners();
+  const libs = await deployPoseidonLibraries(deployer);
+  return new ExitTreeHarness__factory(
+    { "poseidon-solidity/PoseidonT3.sol:PoseidonT3": libs.poseidonT3, "poseidon-solidity/PoseidonT6.sol:PoseidonT6": libs.poseidonT6 },
+    deployer,
+  ).deploy(depth);
+}
+
+describe("ExitTreeLib / ExitLeafLib (Solidity) against the reference model", function () {
+  it("ZeroHashes.sol is generated from the model and current", async function () {
+    expect(readFileSync(ZERO_HASHES_PATH, "utf8")).to.equal(renderZeroHashes());
+    const h = await harness(32);
+    const z = zeroHashes(32);
+    for (let i = 0; i <= 32; i++) expect(await h.zero(i)).to.equal(z[i]);
+    await expect(h.zero(33)).to.be.revertedWithCustomError(h, "ZeroHashHeightOutOfRange");
+  });
+
+  it("PoseidonT3 and PoseidonT6 agree with the model and circomlib's published value", async function () {
+    const h = await harness(32);
+    expect(await h.computeRoot(1n, 0n, [2n])).to.equal(poseidon([1n, 2n]));
+    expect(poseidon([1n, 2n])).to.equal(7853200120776062878684798364095072458815029376092732009249414926327459813530n);
+  });
+
+  it("exit leaf hash and fieldKeccak equal the model's", async function () {
+    const h = await harness(32);
+    const r = rng(7);
+    const leaves: [ExitLeaf, string][] = [
+      [{ leafType: LeafType.Asset, originNetwork: 0, originAddress: 0n, destinationNetwork: 1, destinationAddress: 1n, amount: 0n, metadataHash: fieldKeccak("0x") }, "0x"],
+      [{ leafType: LeafType.Message, originNetwork: 2 ** 32 - 1, originAddress: 2n ** 160n - 1n, destinationNetwork: 2 ** 32 - 1, destinationAddress: 2n ** 160n - 1n, amount: 2n ** 128n - 1n, metadataHash: fieldKeccak("0xdeadbeef") }, "0xdeadbeef"],
+    ];
+    for (let i = 0; i < 6; i++) {
+      const md = ethers.hexlify(ethers.randomBytes(1 + Math.floor(r() * 80)));
+      leaves.push([{ leafType: i % 2, originNetwork: Math.floor(r() * 2 ** 32), originAddress: BigInt(ethers.Wallet.createRandom().address), destinationNetwork: Math.floor(r() * 2 ** 32), destinationAddress: BigInt(ethers.Wallet.createRandom().address), amount: randomField(r) >> 126n, metadataHash: fieldKeccak(md) }, md]);
+    }
+    for (const [l, md] of leaves) {
+      expect(await h.fieldKeccak(md)).to.equal(l.metadataHash);
+      const onChain = await h.leafHash(l.leafType, l.originNetwork, ethers.toBeHex(l.originAddress, 20), l.destinationNetwork, ethers.toBeHex(l.destinationAddress, 20), l.amount, l.metadataHash);
+      expect(onChain).to.equal(hashExitLeaf(l));
+    }
+    expect(packLeafMeta({ leafType: LeafType.Message, originNetwork: 1, destinationNetwork: 2 })).to.equal(1n + 256n + 2n * 2n ** 40n);
+  });
+
+  it("root equals the model's after every one of 200 random inserts (depth 32), and proofs verify on chain", async function () {
+    const h = await harness(32);
+    const model = new ExitTree(32);
+    const r = rng(42);
+    expect(await h.root()).to.equal(model.root());
+    for (let i = 0; i < 200; i++) {
+      const leaf = randomField(r);
+      await h.append(leaf);
+      model.append(leaf);
+      expect(await h.root(), `root after insert ${i}`).to.equal(model.root());
+    }
+    expect(await h.count()).to.equal(200n);
+    for (const idx of [0, 1, 99, 127, 128, 199]) {
+      const p = model.proof(idx);
+      expect(await h.computeRoot(p.leaf, idx, p.siblings)).to.equal(model.root());
+      const bad = [...p.siblings];
+      bad[3] = bad[3] + 1n;
+      expect(await h.computeRoot(p.leaf, idx, bad)).to.not.equal(model.root());
+    }
+  });
+
+  it("a small tree (depth 3) takes 2^3 - 1 leaves and then refuses with ExitTreeFull", async function () {
+    const h = await harness(3);
+    const model = new ExitTree(3);
+    for (let i = 1n; i <= 7n; i++) {
+      await h.append(i);
+      model.append(i);
+      expect(await h.root()).to.equal(model.root());
+    }
+    await expect(h.append(8n)).to.be.revertedWithCustomError(h, "ExitTreeFull").withArgs(3);
+    expect(() => model.append(8n)).to.throw("full");
+    expect(await h.count()).to.equal(7n);
+  });
+
+  it("computeRoot refuses an index that does not fit the proof length", async function () {
+    const h = await harness(32);
+    await expect(h.computeRoot(1n, 4n, [0n, 0n])).to.be.revertedWithCustomError(h, "MalformedMerkleProof");
+  });
+});
