@@ -1,5 +1,5 @@
 /**
- * Deploys one network's bridge stack: PoseidonT3, PoseidonT6 (linked libraries), ExitRootOracle, UnifiedBridge,
+ * Deploys one network's bridge stack: PoseidonT3, PoseidonT5 (linked libraries), ExitRootOracle, UnifiedBridge,
  * in this fixed order from one deployer. Run from the same deployer's first transactions on every network, it
  * gives the bridge (and so every wrapped token) the same address everywhere.
  */
@@ -7,7 +7,7 @@ import { ContractFactory, Signer } from "ethers";
 import type { UnifiedBridge, ExitRootOracle } from "../typechain-types";
 import { UnifiedBridge__factory, ExitRootOracle__factory } from "../typechain-types";
 import PoseidonT3Artifact from "../artifacts/poseidon-solidity/PoseidonT3.sol/PoseidonT3.json";
-import PoseidonT6Artifact from "../artifacts/poseidon-solidity/PoseidonT6.sol/PoseidonT6.json";
+import PoseidonT5Artifact from "../artifacts/poseidon-solidity/PoseidonT5.sol/PoseidonT5.json";
 
 export interface BridgeStackOptions {
   networkId: number;
@@ -23,18 +23,18 @@ export interface BridgeStack {
   bridge: UnifiedBridge;
   oracle: ExitRootOracle;
   poseidonT3: string;
-  poseidonT6: string;
+  poseidonT5: string;
 }
 
-export async function deployPoseidonLibraries(deployer: Signer): Promise<{ poseidonT3: string; poseidonT6: string }> {
+export async function deployPoseidonLibraries(deployer: Signer): Promise<{ poseidonT3: string; poseidonT5: string }> {
   const t3 = await new ContractFactory(PoseidonT3Artifact.abi, PoseidonT3Artifact.bytecode, deployer).deploy();
-  const t6 = await new ContractFactory(PoseidonT6Artifact.abi, PoseidonT6Artifact.bytecode, deployer).deploy();
-  return { poseidonT3: await t3.getAddress(), poseidonT6: await t6.getAddress() };
+  const t5 = await new ContractFactory(PoseidonT5Artifact.abi, PoseidonT5Artifact.bytecode, deployer).deploy();
+  return { poseidonT3: await t3.getAddress(), poseidonT5: await t5.getAddress() };
 }
 
-export function bridgeFactory(deployer: Signer, libs: { poseidonT3: string; poseidonT6: string }): UnifiedBridge__factory {
+export function bridgeFactory(deployer: Signer, libs: { poseidonT3: string; poseidonT5: string }): UnifiedBridge__factory {
   return new UnifiedBridge__factory(
-    { "poseidon-solidity/PoseidonT3.sol:PoseidonT3": libs.poseidonT3, "poseidon-solidity/PoseidonT6.sol:PoseidonT6": libs.poseidonT6 },
+    { "poseidon-solidity/PoseidonT3.sol:PoseidonT3": libs.poseidonT3, "poseidon-solidity/PoseidonT5.sol:PoseidonT5": libs.poseidonT5 },
     deployer,
   );
 }

@@ -1,11 +1,11 @@
 /**
  * Exit leaves: one per bridge exit, appended to the source network's local exit tree.
  *
- *   meta = leafType + originNetwork * 2^8 + destinationNetwork * 2^40
- *   leaf = Poseidon(meta, originAddress, destinationAddress, amount, metadataHash)
+ *   word = leafType + originNetwork * 2^8 + destinationNetwork * 2^40 + amount * 2^72     (200 bits)
+ *   leaf = Poseidon(word, originAddress, destinationAddress, metadataHash)
  *
- * Packing the three small fields keeps the leaf at five inputs, so Solidity hashes it with poseidon-solidity's
- * PoseidonT6. Asset leaves: (originNetwork, originAddress) is the token identity, amount its quantity,
+ * Packing the small fields and the (128-bit) amount keeps the leaf at four inputs, so Solidity hashes it with
+ * poseidon-solidity's PoseidonT5 (~56k gas; five inputs would cost 232k, see docs/gas.md). Asset leaves: (originNetwork, originAddress) is the token identity, amount its quantity,
  * metadataHash = fieldKeccak(abi.encode(name, symbol, decimals)). Message leaves: originNetwork is the sending
  * network, originAddress the sender, amount the value in the sending network's gas coin, metadataHash =
  * fieldKeccak(calldata).
@@ -53,11 +53,12 @@ export function validateLeaf(l: ExitLeaf): ExitLeaf {
   return l;
 }
 
-export function packLeafMeta(l: Pick<ExitLeaf, "leafType" | "originNetwork" | "destinationNetwork">): bigint {
-  return BigInt(l.leafType) + (BigInt(l.originNetwork) << 8n) + (BigInt(l.destinationNetwork) << 40n);
+/** The leaf's first input: leafType | originNetwork << 8 | destinationNetwork << 40 | amount << 72. */
+export function packLeafWord(l: Pick<ExitLeaf, "leafType" | "originNetwork" | "destinationNetwork" | "amount">): bigint {
+  return BigInt(l.leafType) + (BigInt(l.originNetwork) << 8n) + (BigInt(l.destinationNetwork) << 40n) + (l.amount << 72n);
 }
 
 export function hashExitLeaf(l: ExitLeaf): bigint {
   validateLeaf(l);
-  return poseidon([packLeafMeta(l), l.originAddress, l.destinationAddress, l.amount, l.metadataHash]);
+  return poseidon([packLeafWord(l), l.originAddress, l.destinationAddress, l.metadataHash]);
 }

@@ -35,8 +35,6 @@ export class ExitTree {
   /** levels[h][i]: node i at height h, valid for the first `built` leaves. */
   private levels: bigint[][];
   private built = 0;
-  /** The root once the tree is exactly full (2^depth leaves): the frontier no longer encodes it. */
-  private fullRoot: bigint | null = null;
 
   constructor(depth: number) {
     if (!Number.isInteger(depth) || depth < 1 || depth > 32) throw new RangeError(`exit tree depth 1..32, got ${depth}`);
@@ -73,12 +71,10 @@ export class ExitTree {
       }
       node = hash2(this.frontier[h], node);
     }
-    this.fullRoot = node; // the tree is now exactly full: every bit of size below depth is 0
-    return index;
+    return index; // the tree is now exactly full
   }
 
   root(): bigint {
-    if (this.fullRoot !== null) return this.fullRoot;
     let node = 0n;
     const size = this.leaves.length;
     for (let h = 0; h < this.depth; h++) {

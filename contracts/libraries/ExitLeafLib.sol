@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {PoseidonT6} from "poseidon-solidity/PoseidonT6.sol";
+import {PoseidonT5} from "poseidon-solidity/PoseidonT5.sol";
 
 /// @title Exit leaf encoding (docs/protocol.md §3), identical to lib/exit-leaf.ts.
-/// @notice leaf = Poseidon(leafType + originNetwork * 2^8 + destinationNetwork * 2^40,
-///                         originAddress, destinationAddress, amount, keccak256(metadata) >> 3)
+/// @notice leaf = Poseidon(leafType | originNetwork << 8 | destinationNetwork << 40 | amount << 72,
+///                         originAddress, destinationAddress, keccak256(metadata) >> 3)
 library ExitLeafLib {
     uint8 internal constant LEAF_ASSET = 0;
     uint8 internal constant LEAF_MESSAGE = 1;
@@ -30,9 +30,9 @@ library ExitLeafLib {
         uint256 amount,
         uint256 metadataHash
     ) internal pure returns (uint256) {
-        uint256 meta = uint256(leafType) | (uint256(originNetwork) << 8) | (uint256(destinationNetwork) << 40);
-        return PoseidonT6.hash(
-            [meta, uint256(uint160(originAddress)), uint256(uint160(destinationAddress)), amount, metadataHash]
-        );
+        // Callers bound amount by MAX_AMOUNT (2^128 - 1), so the packed word has at most 200 bits.
+        uint256 word =
+            uint256(leafType) | (uint256(originNetwork) << 8) | (uint256(destinationNetwork) << 40) | (amount << 72);
+        return PoseidonT5.hash([word, uint256(uint160(originAddress)), uint256(uint160(destinationAddress)), metadataHash]);
     }
 }
