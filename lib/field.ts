@@ -50,7 +50,7 @@ export function parseBig(x: string | number | bigint, what = "value"): bigint {
     if (!Number.isSafeInteger(x)) throw new FieldError(what, x);
     return BigInt(x);
   }
-  if (typeof x === "string" && (/^[0-9]+$/.test(x) || isHexString(x))) return BigInt(x);
+  if (typeof x === "string" && (/^[0-9]+$/.test(x) || /^0x[0-9a-fA-F]+$/.test(x))) return BigInt(x);
   throw new FieldError(what, x);
 }
 
