@@ -13,7 +13,7 @@ export interface TreeParams {
 
 export const PRODUCTION_PARAMS: TreeParams = Object.freeze({ exitDepth: 32, balanceDepth: 64, networkBits: 32 });
 /** Small instance: circuits for it set up and prove inside CI's time. */
-export const TEST_PARAMS: TreeParams = Object.freeze({ exitDepth: 8, balanceDepth: 8, networkBits: 4 });
+export const TEST_PARAMS: TreeParams = Object.freeze({ exitDepth: 8, balanceDepth: 8, networkBits: 2 });
 
 /** Nullifier tree depth: the key is sourceNetwork * 2^exitDepth + leafIndex, so it is collision-free. */
 export function nullifierDepth(p: TreeParams): number {
