@@ -11,3 +11,5 @@ export * from "./accounting";
 export * from "./certificate";
 export * from "./certificate-builder";
 export * from "./codec";
+export * from "./global-state";
+export * from "./epoch";

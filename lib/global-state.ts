@@ -1,0 +1,123 @@
+/**
+ * The global state the settlement hub commits to (docs/protocol.md §8): a sparse Merkle tree keyed by network id
+ * whose leaf for network n is H(stateCommitment, nextHeight, lastCertificateId, historyRoot), 0 until n first
+ * settles. Each network's history tree holds H(certificateId, newLocalExitRoot) at index = height.
+ */
+import { poseidon, zeroHash } from "./poseidon";
+import { SparseMerkleTree, SmtUpdate } from "./smt";
+import { ExitTree, MerkleProof } from "./exit-tree";
+import { NetworkState, stateCommitment } from "./network-state";
+import { TreeParams, nullifierDepth, validateParams } from "./params";
+
+export interface GlobalParams extends TreeParams {
+  /** Depth of each network's history tree (max 2^historyDepth - 1 finalized certificates per network). */
+  historyDepth: number;
+}
+
+export const PRODUCTION_GLOBAL_PARAMS: GlobalParams = Object.freeze({ exitDepth: 32, balanceDepth: 64, networkBits: 32, historyDepth: 32 });
+export const TEST_GLOBAL_PARAMS: GlobalParams = Object.freeze({ exitDepth: 8, balanceDepth: 8, networkBits: 2, historyDepth: 6 });
+
+export interface HistoryEntry {
+  certificateId: bigint;
+  exitRoot: bigint;
+}
+
+export function historyLeaf(e: HistoryEntry): bigint {
+  return poseidon([e.certificateId, e.exitRoot]);
+}
+
+/** The state commitment of a network that has never settled (empty trees). */
+export function genesisStateCommitment(p: TreeParams): bigint {
+  return stateCommitment(zeroHash(p.exitDepth), 0, zeroHash(p.balanceDepth), zeroHash(nullifierDepth(p)));
+}
+
+/** One network's settled record: its accounted state, height, last id and history of finalized certificates. */
+export class NetworkRecord {
+  constructor(
+    readonly networkId: number,
+    readonly state: NetworkState,
+    readonly nextHeight: bigint,
+    readonly lastCertificateId: bigint,
+    readonly history: ExitTree,
+    readonly entries: readonly HistoryEntry[],
+  ) {}
+
+  static genesis(networkId: number, p: GlobalParams): NetworkRecord {
+    return new NetworkRecord(networkId, new NetworkState(networkId, p), 0n, 0n, new ExitTree(p.historyDepth), []);
+  }
+
+  get settled(): boolean {
+    return this.nextHeight > 0n;
+  }
+
+  leafPreimage(): { stateCommitment: bigint; nextHeight: bigint; lastCertificateId: bigint; historyRoot: bigint } {
+    return { stateCommitment: this.state.commitment(), nextHeight: this.nextHeight, lastCertificateId: this.lastCertificateId, historyRoot: this.history.root() };
+  }
+
+  /** The global-tree leaf: 0 for a network that never settled. */
+  leaf(): bigint {
+    if (!this.settled) return 0n;
+    const p = this.leafPreimage();
+    return poseidon([p.stateCommitment, p.nextHeight, p.lastCertificateId, p.historyRoot]);
+  }
+
+  historyProof(height: bigint): MerkleProof {
+    return this.history.proof(Number(height));
+  }
+
+  /** The record after finalizing a certificate at nextHeight, with the network's new state. */
+  advance(newState: NetworkState, certificateId: bigint): NetworkRecord {
+    const history = this.history.clone();
+    const entry = { certificateId, exitRoot: newState.exitRoot };
+    history.append(historyLeaf(entry));
+    return new NetworkRecord(this.networkId, newState, this.nextHeight + 1n, certificateId, history, [...this.entries, entry]);
+  }
+}
+
+export class GlobalState {
+  readonly params: GlobalParams;
+  private readonly tree: SparseMerkleTree;
+  private readonly records: Map<number, NetworkRecord>;
+
+  constructor(params: GlobalParams, tree?: SparseMerkleTree, records?: Map<number, NetworkRecord>) {
+    validateParams(params);
+    if (!Number.isInteger(params.historyDepth) || params.historyDepth < 1 || params.historyDepth > 32) {
+      throw new RangeError(`historyDepth must be 1..32, got ${params.historyDepth}`);
+    }
+    this.params = params;
+    this.tree = tree ?? new SparseMerkleTree(params.networkBits);
+    this.records = records ?? new Map();
+  }
+
+  root(): bigint {
+    return this.tree.root();
+  }
+
+  record(networkId: number): NetworkRecord {
+    if (!Number.isInteger(networkId) || networkId < 1 || networkId >= 2 ** this.params.networkBits) {
+      throw new RangeError(`network ${networkId} is not a settling network id (1..2^${this.params.networkBits} - 1)`);
+    }
+    return this.records.get(networkId) ?? NetworkRecord.genesis(networkId, this.params);
+  }
+
+  /** The finalized history entry of (networkId, height), if any. */
+  finalized(networkId: number, height: bigint): HistoryEntry | undefined {
+    const r = this.records.get(networkId);
+    return r && height < r.nextHeight ? r.entries[Number(height)] : undefined;
+  }
+
+  /** Siblings of network `networkId`'s leaf in the global tree. */
+  leafProof(networkId: number): bigint[] {
+    return this.tree.proof(BigInt(networkId)).siblings;
+  }
+
+  /** Replaces a network's record and returns the global-tree update. */
+  put(record: NetworkRecord): SmtUpdate {
+    this.records.set(record.networkId, record);
+    return this.tree.set(BigInt(record.networkId), record.leaf());
+  }
+
+  clone(): GlobalState {
+    return new GlobalState(this.params, this.tree.clone(), new Map(this.records));
+  }
+}
