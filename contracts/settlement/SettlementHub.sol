@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IExitRootOracle} from "../interfaces/IExitRootOracle.sol";
+import {IAggregationVerifier} from "../interfaces/IAggregationVerifier.sol";
+import {IL1CheckpointSource} from "../interfaces/IL1CheckpointSource.sol";
+import {ZeroHashes} from "../libraries/ZeroHashes.sol";
+
+/// @title The settlement hub on L1: network registry, global root, aggregated-proof settlement, finalized exit roots.
+/// @notice Networks (ids 1 .. 2^networkBits - 1) are registered by the owner with a sequencer and a stake. An epoch
+/// is settled with one aggregation proof over up to S certificate slots (docs/protocol.md §9, §10); each slot is
+/// authenticated by its sequencer's EIP-712 signature (§5). Every finalized certificate's new local exit root
+/// becomes an exit-root entry, and the hub is the L1 bridge's IExitRootOracle: withdrawals to L1 are claimed
+/// against these entries. Two signatures of one sequencer for one height with different ids slash the network's
+/// whole stake to the reporter and eject the network.
+/// @dev Policy flags are opaque to the hub except bit 0 (`POLICY_DIRECT_SETTLEMENT`): the network has opted out of
+/// epochs and may be settled alone with `settleDirect`. See docs/settlement.md.
+contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle {
+    // ------------------------------------------------------------------------------------------------ constants
+
+    /// @notice The BN254 scalar field modulus: every public input must be below it.
+    uint256 public constant FIELD_MODULUS =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @notice Policy bit 0: the network opts out of epochs and may be settled alone (`settleDirect`).
+    uint32 public constant POLICY_DIRECT_SETTLEMENT = 1;
+    /// @notice EIP-712 type hash of Certificate(uint32 networkId,uint64 height,bytes32 certificateId).
+    bytes32 public constant CERTIFICATE_TYPEHASH =
+        keccak256("Certificate(uint32 networkId,uint64 height,bytes32 certificateId)");
+    /// @notice Largest supported depth of the global tree (network ids are uint32).
+    uint256 public constant MAX_NETWORK_BITS = 32;
+
+    /// @dev Public inputs before the slots: oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, l1ExitRoot.
+    uint256 private constant HEADER_INPUTS = 4;
+    /// @dev Public inputs per slot: slotWord, certificateId, newLocalExitRoot.
+    uint256 private constant INPUTS_PER_SLOT = 3;
+
+    // ------------------------------------------------------------------------------------------------ types
+
+    /// @notice One certificate of an aggregation: its header, the exit root it finalizes and the sequencer's signature.
+    struct Slot {
+        uint32 networkId;
+        uint64 height;
+        uint256 certificateId;
+        uint256 newLocalExitRoot;
+        bytes signature;
+    }
+
+    /// @notice A network as returned by `networks(id)`. `active`: registered and not ejected.
+    struct NetworkInfo {
+        address sequencer;
+        uint256 stake;
+        uint32 policyFlags;
+        bool active;
+        bool ejected;
+    }
+
+    /// @notice A finalized exit root and its provenance (the certificate that committed it and the epoch that settled it).
+    struct ExitRootEntry {
+        uint32 networkId;
+        uint64 height;
+        uint64 epoch;
+        uint256 certificateId;
+        uint256 exitRoot;
+    }
+
+    /// @dev Storage layout: the first five fields share one slot.
+    struct NetworkRecord {
+        address sequencer;
+        uint32 policyFlags;
+        bool registered;
+        bool ejected;
+        /// @dev 1 + the id of the network's latest exit-root entry; 0 while nothing is finalized.
+        uint48 latestEntryPlusOne;
+        uint256 stake;
+    }
+
+    // ------------------------------------------------------------------------------------------------ errors
+
+    /// @notice The constructor's networkBits is outside 1..32.
+    error InvalidNetworkBits(uint256 networkBits);
+    /// @notice A network id of 0 (L1) or not below 2^networkBits.
+    error InvalidNetworkId(uint32 networkId);
+    error NetworkAlreadyRegistered(uint32 networkId);
+    error NetworkNotRegistered(uint32 networkId);
+    /// @notice The network was ejected (by the owner or after an equivocation) and can no longer act.
+    error NetworkEjected(uint32 networkId);
+    /// @notice `releaseStake` on a network that is not ejected.
+    error NetworkNotEjected(uint32 networkId);
+    error ZeroAddress();
+    /// @notice `addStake` without value.
+    error ZeroValue();
+    /// @notice A verifier for a slot capacity of 0.
+    error InvalidSlotCapacity(uint256 slotCapacity);
+    /// @notice A verifier (or bridge) address without code.
+    error NotAContract(address account);
+    error L1BridgeAlreadyBound(address bridge);
+    /// @notice The bridge is not network 0's or does not use this hub as its oracle.
+    error NotAnL1Bridge(address bridge);
+    error L1BridgeNotBound();
+    /// @notice No slots, or more slots than the capacity.
+    error SlotCountOutOfRange(uint256 count, uint256 slotCapacity);
+    error NoVerifier(uint256 slotCapacity);
+    /// @notice The settlement does not start from the current global root (e.g. it was already settled).
+    error StaleGlobalRoot(uint256 expected, uint256 given);
+    /// @notice The signature is malformed or not by the network's registered sequencer.
+    error InvalidSequencerSignature(uint32 networkId, uint64 height);
+    /// @notice The L1 bridge holds no checkpoint with this number.
+    error UnknownCheckpoint(uint256 number);
+    /// @notice A public input is not below the BN254 field modulus.
+    error NotFieldElement(uint256 value);
+    error InvalidProof();
+    /// @notice `settleDirect` for a network without the direct-settlement policy bit.
+    error NotOptOut(uint32 networkId);
+    /// @notice An equivocation report with two identical certificate ids.
+    error NotAnEquivocation();
+    error StakeTransferFailed(address to, uint256 amount);
+
+    // ------------------------------------------------------------------------------------------------ events
+
+    event NetworkRegistered(uint32 indexed networkId, address sequencer, uint32 policyFlags, uint256 stake);
+    event SequencerChanged(uint32 indexed networkId, address previousSequencer, address newSequencer);
+    event StakeAdded(uint32 indexed networkId, address indexed from, uint256 amount, uint256 stake);
+    /// @notice The network was ejected, by the owner or (`by` = the reporter) after an equivocation.
+    event Ejected(uint32 indexed networkId, address indexed by);
+    event StakeReleased(uint32 indexed networkId, address indexed to, uint256 amount);
+    event VerifierSet(uint256 indexed slotCapacity, address previousVerifier, address newVerifier);
+    event L1BridgeBound(address indexed bridge);
+    /// @notice Settlement number `epoch` (1, 2, ...) moved the global root; `slotCount` slots were finalized.
+    event EpochSettled(
+        uint256 indexed epoch, uint256 oldGlobalRoot, uint256 newGlobalRoot, uint256 l1CheckpointNumber, uint256 slotCount
+    );
+    /// @notice A certificate was finalized; its exit root is exit-root entry `exitRootEntry`.
+    event CertificateFinalized(
+        uint32 indexed networkId,
+        uint64 height,
+        uint256 certificateId,
+        uint256 newLocalExitRoot,
+        uint256 exitRootEntry,
+        uint256 epoch
+    );
+    event EquivocationReported(
+        uint32 indexed networkId, uint64 height, uint256 idA, uint256 idB, address indexed reporter, uint256 slashed
+    );
+
+    // ------------------------------------------------------------------------------------------------ state
+
+    /// @notice Depth of the global tree; network ids are below 2^networkBits.
+    uint8 public immutable networkBits;
+    /// @notice The L1 UnifiedBridge whose exit-root checkpoints epochs bind (set once, after deployment).
+    IL1CheckpointSource public l1Bridge;
+    /// @notice The current global root (§8). Initially the root of the empty tree, zero(networkBits).
+    uint256 public globalRoot;
+    /// @notice Number of settlements so far (the last settled epoch; 0 = genesis).
+    uint256 public epoch;
+    /// @notice slotCapacity => aggregation verifier for that many slots.
+    mapping(uint256 => IAggregationVerifier) public verifiers;
+
+    mapping(uint32 => NetworkRecord) private _networks;
+    ExitRootEntry[] private _entries;
+
+    // ------------------------------------------------------------------------------------------------ construction
+
+    /// @param initialOwner The admin (registry, verifiers, bridge binding); transferred with Ownable2Step.
+    /// @param networkBits_ Depth of the global tree, 1..32 (production 32); must equal the aggregation circuit's.
+    constructor(address initialOwner, uint8 networkBits_) Ownable(initialOwner) EIP712("AggregationLayer", "1") {
+        if (networkBits_ == 0 || networkBits_ > MAX_NETWORK_BITS) revert InvalidNetworkBits(networkBits_);
+        networkBits = networkBits_;
+        globalRoot = ZeroHashes.zero(networkBits_);
+    }
+
+    // ------------------------------------------------------------------------------------------------ admin
+
+    /// @notice Registers network `networkId` with its sequencer and policy flags; msg.value is its stake.
+    /// @param networkId 1 .. 2^networkBits - 1, never registered before (also not after an ejection).
+    /// @param sequencer The key that signs the network's certificates (non-zero).
+    /// @param policyFlags Opaque policy bits; bit 0 = direct settlement (opt-out of epochs).
+    function registerNetwork(uint32 networkId, address sequencer, uint32 policyFlags) external payable onlyOwner {
+        if (networkId == 0 || uint256(networkId) >> networkBits != 0) revert InvalidNetworkId(networkId);
+        if (sequencer == address(0)) revert ZeroAddress();
+        NetworkRecord storage n = _networks[networkId];
+        if (n.registered) revert NetworkAlreadyRegistered(networkId);
+        n.sequencer = sequencer;
+        n.policyFlags = policyFlags;
+        n.registered = true;
+        n.stake = msg.value;
+        emit NetworkRegistered(networkId, sequencer, policyFlags, msg.value);
+    }
+
+    /// @notice Replaces the sequencer of an active network. Signatures by the previous key stop being accepted,
+    /// including for certificates not yet settled and as equivocation evidence.
+    function setSequencer(uint32 networkId, address sequencer) external onlyOwner {
+        if (sequencer == address(0)) revert ZeroAddress();
+        NetworkRecord storage n = _activeNetwork(networkId);
+        address previous = n.sequencer;
+        n.sequencer = sequencer;
+        emit SequencerChanged(networkId, previous, sequencer);
+    }
+
+    /// @notice Ejects an active network (e.g. after repeated invalid or missing proofs): it can no longer settle.
+    /// Its finalized exit roots stay valid for withdrawals; its stake stays in the hub until `releaseStake`.
+    function ejectNetwork(uint32 networkId) external onlyOwner {
+        NetworkRecord storage n = _activeNetwork(networkId);
+        n.ejected = true;
+        emit Ejected(networkId, msg.sender);
+    }
+
+    /// @notice Sends the remaining stake of an ejected network to `to` (the owner's decision: refund or otherwise).
+    /// @dev Reverts with StakeTransferFailed if `to` rejects ETH.
+    function releaseStake(uint32 networkId, address payable to) external onlyOwner nonReentrant {
+        if (to == address(0)) revert ZeroAddress();
+        NetworkRecord storage n = _networks[networkId];
+        if (!n.registered) revert NetworkNotRegistered(networkId);
+        if (!n.ejected) revert NetworkNotEjected(networkId);
+        uint256 amount = n.stake;
+        n.stake = 0;
+        emit StakeReleased(networkId, to, amount);
+        _sendEth(to, amount);
+    }
+
+    /// @notice Sets (or, with address(0), removes) the verifier of aggregations with `slotCapacity` slots.
+    function setVerifier(uint256 slotCapacity, IAggregationVerifier verifier) external onlyOwner {
+        if (slotCapacity == 0) revert InvalidSlotCapacity(slotCapacity);
+        if (address(verifier) != address(0) && address(verifier).code.length == 0) revert NotAContract(address(verifier));
+        address previous = address(verifiers[slotCapacity]);
+        verifiers[slotCapacity] = verifier;
+        emit VerifierSet(slotCapacity, previous, address(verifier));
+    }
+
+    /// @notice Binds the L1 UnifiedBridge (network 0, constructed with this hub as its oracle). Once only: the
+    /// bridge is deployed after the hub because its constructor takes the hub.
+    function bindL1Bridge(address bridge) external onlyOwner {
+        if (address(l1Bridge) != address(0)) revert L1BridgeAlreadyBound(address(l1Bridge));
+        if (bridge == address(0)) revert ZeroAddress();
+        if (bridge.code.length == 0) revert NotAContract(bridge);
+        IL1CheckpointSource b = IL1CheckpointSource(bridge);
+        if (b.networkId() != 0 || b.oracle() != address(this)) revert NotAnL1Bridge(bridge);
+        l1Bridge = b;
+        emit L1BridgeBound(bridge);
+    }
+
+    // ------------------------------------------------------------------------------------------------ stake
+
+    /// @notice Adds msg.value to the stake of an active network. Anyone may call it.
+    function addStake(uint32 networkId) external payable {
+        if (msg.value == 0) revert ZeroValue();
+        NetworkRecord storage n = _activeNetwork(networkId);
+        uint256 stake = n.stake + msg.value;
+        n.stake = stake;
+        emit StakeAdded(networkId, msg.sender, msg.value, stake);
+    }
+
+    // ------------------------------------------------------------------------------------------------ settlement
+
+    /// @notice Settles an epoch: verifies the aggregation proof for `slots` (padded to `slotCapacity`) moving the
+    /// global root from `oldGlobalRoot` to `newGlobalRoot` against L1 checkpoint `l1CheckpointNumber`, and finalizes
+    /// every slot's exit root as a new exit-root entry. Anyone may submit it: the proof and the sequencers'
+    /// signatures authenticate it.
+    /// @dev Checks, in order: slot count (SlotCountOutOfRange), verifier (NoVerifier), old root (StaleGlobalRoot),
+    /// per slot: network registered and active (NetworkNotRegistered, NetworkEjected) and signature
+    /// (InvalidSequencerSignature); then the L1 bridge and checkpoint (L1BridgeNotBound, UnknownCheckpoint), the
+    /// public inputs' range (NotFieldElement) and the proof (InvalidProof).
+    /// @param proof The Groth16 proof, as the verifier takes it.
+    /// @param slotCapacity S: selects the verifier; unused slots are zero public inputs.
+    /// @param oldGlobalRoot Must equal `globalRoot`.
+    /// @param newGlobalRoot The global root after the epoch.
+    /// @param l1CheckpointNumber The L1 exit-root checkpoint the proof binds (an existing one, usually the latest).
+    /// @param slots 1..S certificates in the circuit's order.
+    function settleEpoch(
+        uint256[8] calldata proof,
+        uint256 slotCapacity,
+        uint256 oldGlobalRoot,
+        uint256 newGlobalRoot,
+        uint256 l1CheckpointNumber,
+        Slot[] calldata slots
+    ) external {
+        uint256 count = slots.length;
+        if (count == 0 || count > slotCapacity) revert SlotCountOutOfRange(count, slotCapacity);
+        IAggregationVerifier verifier = _verifierFor(slotCapacity);
+        _checkGlobalRoot(oldGlobalRoot);
+        for (uint256 i = 0; i < count; ++i) {
+            _checkSlot(slots[i]);
+        }
+        uint256[] memory inputs =
+            _headerInputs(slotCapacity, oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, _l1ExitRoot(l1CheckpointNumber));
+        for (uint256 i = 0; i < count; ++i) {
+            _writeSlotInputs(inputs, i, slots[i]);
+        }
+        if (!verifier.verifyProof(proof, inputs)) revert InvalidProof();
+
+        uint256 settled = _advance(oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, count);
+        for (uint256 i = 0; i < count; ++i) {
+            _finalize(slots[i], settled);
+        }
+    }
+
+    /// @notice Settles one certificate of a network that opted out of epochs (policy bit 0) with the
+    /// one-slot verifier. Otherwise exactly `settleEpoch` with `slotCapacity = 1`; anyone may submit it.
+    function settleDirect(
+        uint256[8] calldata proof,
+        uint256 oldGlobalRoot,
+        uint256 newGlobalRoot,
+        uint256 l1CheckpointNumber,
+        Slot calldata slot
+    ) external {
+        IAggregationVerifier verifier = _verifierFor(1);
+        _checkGlobalRoot(oldGlobalRoot);
+        NetworkRecord storage n = _checkSlot(slot);
+        if (n.policyFlags & POLICY_DIRECT_SETTLEMENT == 0) revert NotOptOut(slot.networkId);
+        uint256[] memory inputs =
+            _headerInputs(1, oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, _l1ExitRoot(l1CheckpointNumber));
+        _writeSlotInputs(inputs, 0, slot);
+        if (!verifier.verifyProof(proof, inputs)) revert InvalidProof();
+
+        uint256 settled = _advance(oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, 1);
+        _finalize(slot, settled);
+    }
+
+    // ------------------------------------------------------------------------------------------------ equivocation
+
+    /// @notice Proves that the sequencer of `networkId` signed two different certificate ids for `height`: the
+    /// network's whole stake is sent to the caller and the network is ejected.
+    /// @dev The reward is pushed: a caller that rejects ETH makes the report revert (StakeTransferFailed); report
+    /// from an account that accepts ETH. Reverts: NetworkNotRegistered, NetworkEjected, NotAnEquivocation (same
+    /// ids), InvalidSequencerSignature (either signature malformed or not by the registered sequencer).
+    function reportEquivocation(
+        uint32 networkId,
+        uint64 height,
+        uint256 idA,
+        bytes calldata sigA,
+        uint256 idB,
+        bytes calldata sigB
+    ) external nonReentrant {
+        NetworkRecord storage n = _activeNetwork(networkId);
+        if (idA == idB) revert NotAnEquivocation();
+        address sequencer = n.sequencer;
+        if (!_signedBy(sequencer, networkId, height, idA, sigA)) revert InvalidSequencerSignature(networkId, height);
+        if (!_signedBy(sequencer, networkId, height, idB, sigB)) revert InvalidSequencerSignature(networkId, height);
+
+        uint256 slashed = n.stake;
+        n.stake = 0;
+        n.ejected = true;
+        emit Ejected(networkId, msg.sender);
+        emit EquivocationReported(networkId, height, idA, idB, msg.sender, slashed);
+        _sendEth(msg.sender, slashed);
+    }
+
+    // ------------------------------------------------------------------------------------------------ views
+
+    /// @inheritdoc IExitRootOracle
+    function exitRootOf(uint256 entryId) external view returns (uint32 networkId, uint256 exitRoot) {
+        if (entryId >= _entries.length) revert UnknownExitRootEntry(entryId);
+        ExitRootEntry storage e = _entries[entryId];
+        return (e.networkId, e.exitRoot);
+    }
+
+    /// @notice Exit-root entry `entryId` with its provenance.
+    function exitRootEntry(uint256 entryId) external view returns (ExitRootEntry memory) {
+        if (entryId >= _entries.length) revert UnknownExitRootEntry(entryId);
+        return _entries[entryId];
+    }
+
+    /// @notice Number of exit-root entries (finalized certificates) so far.
+    function exitRootEntryCount() external view returns (uint256) {
+        return _entries.length;
+    }
+
+    /// @notice Network `networkId`: sequencer, stake, policy flags, active (registered, not ejected), ejected.
+    function networks(uint32 networkId) external view returns (NetworkInfo memory) {
+        NetworkRecord storage n = _networks[networkId];
+        return NetworkInfo(n.sequencer, n.stake, n.policyFlags, n.registered && !n.ejected, n.ejected);
+    }
+
+    /// @notice The latest finalized certificate of `networkId` (finalized = false if there is none yet).
+    /// @return finalized Whether any certificate of the network was finalized.
+    /// @return height Its height.
+    /// @return certificateId Its id.
+    /// @return exitRoot Its new local exit root.
+    /// @return entryId Its exit-root entry.
+    function latestFinalized(uint32 networkId)
+        external
+        view
+        returns (bool finalized, uint64 height, uint256 certificateId, uint256 exitRoot, uint256 entryId)
+    {
+        uint256 plusOne = _networks[networkId].latestEntryPlusOne;
+        if (plusOne == 0) return (false, 0, 0, 0, 0);
+        entryId = plusOne - 1;
+        ExitRootEntry storage e = _entries[entryId];
+        return (true, e.height, e.certificateId, e.exitRoot, entryId);
+    }
+
+    /// @notice The EIP-712 digest the sequencer of `networkId` signs for a certificate header (§5).
+    function headerDigest(uint32 networkId, uint64 height, uint256 certificateId) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(CERTIFICATE_TYPEHASH, networkId, height, bytes32(certificateId))));
+    }
+
+    /// @notice Whether `signature` is a well-formed signature of the header by the currently registered sequencer.
+    function isSequencerSignature(uint32 networkId, uint64 height, uint256 certificateId, bytes calldata signature)
+        external
+        view
+        returns (bool)
+    {
+        address sequencer = _networks[networkId].sequencer;
+        return sequencer != address(0) && _signedBy(sequencer, networkId, height, certificateId, signature);
+    }
+
+    /// @notice The public inputs `settleEpoch` passes to the verifier, for a given L1 exit root (for provers and
+    /// tests). Reverts NotFieldElement / SlotCountOutOfRange like the settlement would; signatures are ignored.
+    function publicInputs(
+        uint256 slotCapacity,
+        uint256 oldGlobalRoot,
+        uint256 newGlobalRoot,
+        uint256 l1CheckpointNumber,
+        uint256 l1ExitRoot,
+        Slot[] calldata slots
+    ) external pure returns (uint256[] memory inputs) {
+        if (slots.length == 0 || slots.length > slotCapacity) revert SlotCountOutOfRange(slots.length, slotCapacity);
+        inputs = _headerInputs(slotCapacity, oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, l1ExitRoot);
+        for (uint256 i = 0; i < slots.length; ++i) {
+            _writeSlotInputs(inputs, i, slots[i]);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ internals
+
+    function _activeNetwork(uint32 networkId) private view returns (NetworkRecord storage n) {
+        n = _networks[networkId];
+        if (!n.registered) revert NetworkNotRegistered(networkId);
+        if (n.ejected) revert NetworkEjected(networkId);
+    }
+
+    function _verifierFor(uint256 slotCapacity) private view returns (IAggregationVerifier verifier) {
+        verifier = verifiers[slotCapacity];
+        if (address(verifier) == address(0)) revert NoVerifier(slotCapacity);
+    }
+
+    function _checkGlobalRoot(uint256 oldGlobalRoot) private view {
+        uint256 current = globalRoot;
+        if (oldGlobalRoot != current) revert StaleGlobalRoot(current, oldGlobalRoot);
+    }
+
+    /// @dev The slot's network is active and the slot is signed by its sequencer.
+    function _checkSlot(Slot calldata s) private view returns (NetworkRecord storage n) {
+        n = _activeNetwork(s.networkId);
+        if (!_signedBy(n.sequencer, s.networkId, s.height, s.certificateId, s.signature)) {
+            revert InvalidSequencerSignature(s.networkId, s.height);
+        }
+    }
+
+    /// @dev ECDSA.tryRecoverCalldata rejects signatures that are not 65 bytes, have a high s or a v other than
+    /// 27/28, and returns address(0) for unrecoverable ones; a registered sequencer is never address(0).
+    function _signedBy(address sequencer, uint32 networkId, uint64 height, uint256 certificateId, bytes calldata signature)
+        private
+        view
+        returns (bool)
+    {
+        (address recovered, ECDSA.RecoverError err,) =
+            ECDSA.tryRecoverCalldata(headerDigest(networkId, height, certificateId), signature);
+        return err == ECDSA.RecoverError.NoError && recovered == sequencer;
+    }
+
+    /// @dev The root of L1 checkpoint `number` from the bound bridge.
+    function _l1ExitRoot(uint256 number) private view returns (uint256 root) {
+        IL1CheckpointSource bridge = l1Bridge;
+        if (address(bridge) == address(0)) revert L1BridgeNotBound();
+        if (number >= bridge.checkpointCount()) revert UnknownCheckpoint(number);
+        (root,) = bridge.checkpoint(number);
+    }
+
+    /// @dev A zeroed array of 3 * slotCapacity + 4 inputs with the four header inputs set.
+    function _headerInputs(
+        uint256 slotCapacity,
+        uint256 oldGlobalRoot,
+        uint256 newGlobalRoot,
+        uint256 l1CheckpointNumber,
+        uint256 l1ExitRoot
+    ) private pure returns (uint256[] memory inputs) {
+        inputs = new uint256[](HEADER_INPUTS + INPUTS_PER_SLOT * slotCapacity);
+        inputs[0] = _field(oldGlobalRoot);
+        inputs[1] = _field(newGlobalRoot);
+        inputs[2] = _field(l1CheckpointNumber);
+        inputs[3] = _field(l1ExitRoot);
+    }
+
+    /// @dev Slot i's inputs: slotWord = networkId + height * 2^32 (< 2^96, always a field element), certificateId,
+    /// newLocalExitRoot.
+    function _writeSlotInputs(uint256[] memory inputs, uint256 i, Slot calldata s) private pure {
+        uint256 at = HEADER_INPUTS + INPUTS_PER_SLOT * i;
+        inputs[at] = uint256(s.networkId) | (uint256(s.height) << 32);
+        inputs[at + 1] = _field(s.certificateId);
+        inputs[at + 2] = _field(s.newLocalExitRoot);
+    }
+
+    function _field(uint256 x) private pure returns (uint256) {
+        if (x >= FIELD_MODULUS) revert NotFieldElement(x);
+        return x;
+    }
+
+    /// @dev Moves the global root and the epoch counter; returns the new epoch number.
+    function _advance(uint256 oldGlobalRoot, uint256 newGlobalRoot, uint256 l1CheckpointNumber, uint256 count)
+        private
+        returns (uint256 settled)
+    {
+        globalRoot = newGlobalRoot;
+        settled = epoch + 1;
+        epoch = settled;
+        emit EpochSettled(settled, oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, count);
+    }
+
+    /// @dev Appends the slot's exit root as a new entry and makes it the network's latest finalized certificate.
+    function _finalize(Slot calldata s, uint256 settled) private {
+        uint256 entryId = _entries.length;
+        _entries.push(ExitRootEntry(s.networkId, s.height, SafeCast.toUint64(settled), s.certificateId, s.newLocalExitRoot));
+        _networks[s.networkId].latestEntryPlusOne = SafeCast.toUint48(entryId + 1);
+        emit CertificateFinalized(s.networkId, s.height, s.certificateId, s.newLocalExitRoot, entryId, settled);
+    }
+
+    function _sendEth(address to, uint256 amount) private {
+        if (amount == 0) return;
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert StakeTransferFailed(to, amount);
+    }
+}
