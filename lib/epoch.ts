@@ -64,7 +64,19 @@ export interface EpochResult {
 
 const refKey = (r: { networkId: number; height: bigint }) => `${r.networkId}/${r.height}`;
 
-export function applyEpoch(global: GlobalState, certificates: readonly Certificate[], l1: L1Checkpoint, capacity = Infinity): EpochResult {
+export interface EpochOptions {
+  /** Slot capacity of the circuit instance (default: unbounded). */
+  capacity?: number;
+  /**
+   * false: skip the cross-chain rules (dependencies, import sources, L1 checkpoint, bundles) and resolve them as
+   * well as possible. Only for tests that build the most plausible cheating witness and show that the circuit
+   * refuses what the model refuses. Default true.
+   */
+  crossChainChecks?: boolean;
+}
+
+export function applyEpoch(global: GlobalState, certificates: readonly Certificate[], l1: L1Checkpoint, options: EpochOptions | number = {}): EpochResult {
+  const { capacity = Infinity, crossChainChecks = true } = typeof options === "number" ? { capacity: options } : options;
   if (certificates.length === 0) throw new EpochError("EMPTY_EPOCH", -1, "no certificates");
   if (certificates.length > capacity) throw new EpochError("OVER_CAPACITY", -1, `${certificates.length} certificates, ${capacity} slots`);
   const old = global;
@@ -91,16 +103,16 @@ export function applyEpoch(global: GlobalState, certificates: readonly Certifica
     if (transition.state.commitment() !== c.newStateCommitment || transition.state.exitRoot !== c.newLocalExitRoot || before.state.exitRoot !== c.prevLocalExitRoot) {
       throw new EpochError("TRANSITION_MISMATCH", i, "the certificate's new state is not the result of its exits and imports");
     }
-    const dependencies = c.dependencies.map((d) => resolveDependency(old, certificates, ids, inEpoch, d, i));
+    const dependencies = c.dependencies.map((d) => resolveDependency(old, certificates, ids, inEpoch, d, i, crossChainChecks));
     const importSources = c.importedExits.map((m, k) => {
       if (m.source.networkId === 0) {
-        if (m.source.height !== l1.number || m.source.certificateId !== 0n || m.sourceExitRoot !== l1.exitRoot) {
+        if (crossChainChecks && (m.source.height !== l1.number || m.source.certificateId !== 0n || m.sourceExitRoot !== l1.exitRoot)) {
           throw new EpochError("L1_CHECKPOINT_MISMATCH", i, `import ${k} names L1 checkpoint ${m.source.height}, the epoch uses ${l1.number}`);
         }
         return -1;
       }
       const j = c.dependencies.findIndex((d) => compareRefs(d, m.source) === 0 && d.certificateId === m.source.certificateId);
-      if (j < 0 || dependencies[j].exitRoot !== m.sourceExitRoot) {
+      if (crossChainChecks && (j < 0 || dependencies[j].exitRoot !== m.sourceExitRoot)) {
         throw new EpochError("IMPORT_SOURCE_MISMATCH", i, `import ${k}: root is not the exit root of ${refKey(m.source)}`);
       }
       return j;
@@ -110,19 +122,22 @@ export function applyEpoch(global: GlobalState, certificates: readonly Certifica
     const globalUpdate = state.put(after);
     return { certificate: c, certificateId: ids[i], transition, before, after, globalUpdate, historyAppendSiblings, dependencies, importSources };
   });
-  checkBundles(certificates);
+  if (crossChainChecks) checkBundles(certificates);
   return { oldRoot: old.root(), newRoot: state.root(), l1, slots, state };
 }
 
-function resolveDependency(old: GlobalState, certs: readonly Certificate[], ids: bigint[], inEpoch: Map<string, number>, d: CertificateRef, i: number): DependencyResolution {
+function resolveDependency(old: GlobalState, certs: readonly Certificate[], ids: bigint[], inEpoch: Map<string, number>, d: CertificateRef, i: number, strict: boolean): DependencyResolution {
   const k = inEpoch.get(refKey(d));
   if (k !== undefined) {
-    if (ids[k] !== d.certificateId) throw new EpochError("DEPENDENCY_UNRESOLVED", i, `${refKey(d)} in this epoch has another certificate id (equivocation)`);
+    if (strict && ids[k] !== d.certificateId) throw new EpochError("DEPENDENCY_UNRESOLVED", i, `${refKey(d)} in this epoch has another certificate id (equivocation)`);
     return { kind: "slot", slot: k, exitRoot: certs[k].newLocalExitRoot };
   }
   const entry = old.finalized(d.networkId, d.height);
-  if (!entry) throw new EpochError("DEPENDENCY_UNRESOLVED", i, `${refKey(d)} is neither in this epoch nor finalized`);
-  if (entry.certificateId !== d.certificateId) throw new EpochError("DEPENDENCY_UNRESOLVED", i, `${refKey(d)} was finalized with another certificate id (equivocation)`);
+  if (!entry) {
+    if (!strict) return { kind: "finalized", exitRoot: 0n, entry: { certificateId: d.certificateId, exitRoot: 0n }, record: old.record(d.networkId).leafPreimage(), globalSiblings: old.leafProof(d.networkId), historySiblings: new Array(old.params.historyDepth).fill(0n) };
+    throw new EpochError("DEPENDENCY_UNRESOLVED", i, `${refKey(d)} is neither in this epoch nor finalized`);
+  }
+  if (strict && entry.certificateId !== d.certificateId) throw new EpochError("DEPENDENCY_UNRESOLVED", i, `${refKey(d)} was finalized with another certificate id (equivocation)`);
   const rec = old.record(d.networkId);
   return { kind: "finalized", exitRoot: entry.exitRoot, entry, record: rec.leafPreimage(), globalSiblings: old.leafProof(d.networkId), historySiblings: rec.historyProof(d.height).siblings };
 }

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { GlobalState, TEST_GLOBAL_PARAMS, applyEpoch, EpochError, genesisStateCommitment, NetworkState, zeroHash, poseidon, historyLeaf, LeafType, fieldKeccak } from "../../lib";
+import { GlobalState, DEVNET_PARAMS, applyEpoch, EpochError, genesisStateCommitment, NetworkState, zeroHash, poseidon, historyLeaf, LeafType, fieldKeccak } from "../../lib";
 import { ModelWorld, ref, assetExit } from "../helpers/world";
 
-const P = TEST_GLOBAL_PARAMS;
+const P = DEVNET_PARAMS;
 
 function expectEpochError(f: () => unknown, code: string) {
   try {
