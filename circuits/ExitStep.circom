@@ -1,0 +1,84 @@
+pragma circom 2.1.6;
+
+// ExitStep(balanceDepth): the accounting of one bridge exit of a certificate (docs/protocol.md §6,
+// lib/accounting.ts applyExit) on the running balance root. The append to the exit tree is done for the
+// whole batch by ExitTreeAppend (with the capacity check EXIT_TREE_FULL).
+//
+// Enforces, when active == 1:
+//   - the leaf is valid (ExitLeafHash ranges: INVALID_LEAF);
+//   - destinationNetwork != networkId (SELF_EXIT);
+//   - a message (leafType 1) has originNetwork == networkId (MESSAGE_ORIGIN_MISMATCH);
+//   - the moved token ((originNetwork, originAddress) for an asset, (originNetwork, 0) for a message) is
+//     debited unless it is native (originNetwork == networkId) or the amount is 0; a balance below zero has no
+//     witness (OVERDRAW, see BalanceChange).
+// Enforces, when active == 0: every leaf field is 0 (a padded entry) and the balance root passes through.
+// Outputs: leafHash (the leaf to append and the item of exitsHash), newBalanceRoot.
+// Leaves to the caller: active binary; networkId's range; appending leafHash to the exit tree.
+include "circomlib/circuits/comparators.circom";
+include "ExitLeafHash.circom";
+include "BalanceChange.circom";
+include "AssertNonZeroIf.circom";
+
+template ExitStep(balanceDepth) {
+    signal input networkId;
+    signal input active;
+    signal input balanceRoot;
+
+    signal input leafType;
+    signal input originNetwork;
+    signal input originAddress;
+    signal input destinationNetwork;
+    signal input destinationAddress;
+    signal input amount;
+    signal input metadataHash;
+    signal input balSlotKeyBefore;
+    signal input balBefore;
+    signal input balSiblings[balanceDepth];
+
+    signal output newBalanceRoot;
+    signal output leafHash;
+
+    // A padded entry is all zeros.
+    signal inactive <== 1 - active;
+    leafType * inactive === 0;
+    originNetwork * inactive === 0;
+    originAddress * inactive === 0;
+    destinationNetwork * inactive === 0;
+    destinationAddress * inactive === 0;
+    amount * inactive === 0;
+    metadataHash * inactive === 0;
+
+    component leaf = ExitLeafHash();
+    leaf.leafType <== leafType;
+    leaf.originNetwork <== originNetwork;
+    leaf.originAddress <== originAddress;
+    leaf.destinationNetwork <== destinationNetwork;
+    leaf.destinationAddress <== destinationAddress;
+    leaf.amount <== amount;
+    leaf.metadataHash <== metadataHash;
+    leafHash <== leaf.out;
+
+    // SELF_EXIT, MESSAGE_ORIGIN_MISMATCH (a padded entry has leafType 0).
+    component notSelf = AssertNonZeroIf();
+    notSelf.in <== destinationNetwork - networkId;
+    notSelf.enabled <== active;
+    leafType * (originNetwork - networkId) === 0;
+
+    // Debit of the moved token unless native or zero (a padded entry has amount 0).
+    component zeroAmount = IsZero();
+    zeroAmount.in <== amount;
+    component native = IsZero();
+    native.in <== originNetwork - networkId;
+    signal debited <== (1 - zeroAmount.out) * (1 - native.out);
+    component balance = BalanceChange(balanceDepth);
+    balance.balanceRoot <== balanceRoot;
+    balance.originNetwork <== originNetwork;
+    balance.originAddress <== (1 - leafType) * originAddress;
+    balance.amount <== amount;
+    balance.isDebit <== 1;
+    balance.enabled <== debited;
+    balance.slotKeyBefore <== balSlotKeyBefore;
+    balance.balanceBefore <== balBefore;
+    balance.siblings <== balSiblings;
+    newBalanceRoot <== balance.newRoot;
+}

@@ -1,0 +1,261 @@
+/**
+ * Witness builder of the certificate circuit (circuits/CertificateTransition.circom, CertificateProof.circom):
+ * turns a certificate built by the model (lib/certificate-builder.ts) and the state it was built on into the
+ * circuit's input signals, lists padded with all-zero entries to the circuit's capacities.
+ *
+ * Every value comes from the model: the certificate's fields, and the transition's steps (lib/accounting.ts
+ * ImportStep / ExitStep: nullifier and balance SmtUpdates, slotKeyBefore, appendSiblings). Nothing is
+ * re-hashed here. The aggregation witness builder reuses certificateWitness for each slot.
+ */
+import { BalanceChange } from "../accounting";
+import { BuiltCertificate, buildCertificate } from "../certificate-builder";
+import { ExitLeaf } from "../exit-leaf";
+import { splitBytes32 } from "../field";
+import { NetworkState } from "../network-state";
+import { TreeParams, nullifierDepth } from "../params";
+
+/** List capacities of a certificate circuit instance (circuits/instances.json). */
+export interface CertificateShape {
+  maxImports: number;
+  maxExits: number;
+  maxDependencies: number;
+  maxBundles: number;
+}
+
+export type CertificateWitnessErrorCode =
+  | "BAD_SHAPE"
+  | "TOO_MANY_IMPORTS"
+  | "TOO_MANY_EXITS"
+  | "TOO_MANY_DEPENDENCIES"
+  | "TOO_MANY_BUNDLES"
+  | "STATE_MISMATCH";
+
+export class CertificateWitnessError extends Error {
+  constructor(
+    readonly code: CertificateWitnessErrorCode,
+    detail: string,
+  ) {
+    super(`${code}: ${detail}`);
+    this.name = "CertificateWitnessError";
+  }
+}
+
+/**
+ * The input signals of CertificateTransition / CertificateProof, by name. Every value is a field element
+ * (bigint); arrays have the circuit's capacity (maxImports, ...) and, for paths, the tree depth.
+ */
+export type CertificateCircuitInput = {
+  networkId: bigint;
+  height: bigint;
+  newStateRootHi: bigint;
+  newStateRootLo: bigint;
+  exitRoot: bigint;
+  exitCount: bigint;
+  balanceRoot: bigint;
+  nullifierRoot: bigint;
+
+  importCount: bigint;
+  imp_leafType: bigint[];
+  imp_originNetwork: bigint[];
+  imp_originAddress: bigint[];
+  imp_destinationNetwork: bigint[];
+  imp_destinationAddress: bigint[];
+  imp_amount: bigint[];
+  imp_metadataHash: bigint[];
+  imp_sourceNetwork: bigint[];
+  imp_leafIndex: bigint[];
+  imp_sourceHeight: bigint[];
+  imp_sourceCertificateId: bigint[];
+  imp_sourceExitRoot: bigint[];
+  /** [maxImports][exitDepth] */
+  imp_siblings: bigint[][];
+  /** [maxImports][networkBits + exitDepth] */
+  imp_nullifierSiblings: bigint[][];
+  imp_balSlotKeyBefore: bigint[];
+  imp_balBefore: bigint[];
+  /** [maxImports][balanceDepth] */
+  imp_balSiblings: bigint[][];
+
+  bridgeExitCount: bigint;
+  ex_leafType: bigint[];
+  ex_originNetwork: bigint[];
+  ex_originAddress: bigint[];
+  ex_destinationNetwork: bigint[];
+  ex_destinationAddress: bigint[];
+  ex_amount: bigint[];
+  ex_metadataHash: bigint[];
+  ex_balSlotKeyBefore: bigint[];
+  ex_balBefore: bigint[];
+  /** [maxExits][balanceDepth] */
+  ex_balSiblings: bigint[][];
+  /** Siblings of slot exitCount in the exit tree before the batch. */
+  exitAppendSiblings: bigint[];
+
+  dependencyCount: bigint;
+  dep_networkId: bigint[];
+  dep_height: bigint[];
+  dep_certificateId: bigint[];
+
+  bundleCount: bigint;
+  bun_bundleId: bigint[];
+  bun_legIndex: bigint[];
+  bun_legCount: bigint[];
+  bun_success: bigint[];
+};
+
+/** The input signal names, in the order CertificateTransition declares them. */
+export const CERTIFICATE_INPUT_SIGNALS: readonly (keyof CertificateCircuitInput)[] = Object.freeze([
+  "networkId", "height", "newStateRootHi", "newStateRootLo", "exitRoot", "exitCount", "balanceRoot", "nullifierRoot",
+  "importCount", "imp_leafType", "imp_originNetwork", "imp_originAddress", "imp_destinationNetwork", "imp_destinationAddress",
+  "imp_amount", "imp_metadataHash", "imp_sourceNetwork", "imp_leafIndex", "imp_sourceHeight", "imp_sourceCertificateId",
+  "imp_sourceExitRoot", "imp_siblings", "imp_nullifierSiblings", "imp_balSlotKeyBefore", "imp_balBefore", "imp_balSiblings",
+  "bridgeExitCount", "ex_leafType", "ex_originNetwork", "ex_originAddress", "ex_destinationNetwork", "ex_destinationAddress",
+  "ex_amount", "ex_metadataHash", "ex_balSlotKeyBefore", "ex_balBefore", "ex_balSiblings", "exitAppendSiblings",
+  "dependencyCount", "dep_networkId", "dep_height", "dep_certificateId",
+  "bundleCount", "bun_bundleId", "bun_legIndex", "bun_legCount", "bun_success",
+] as (keyof CertificateCircuitInput)[]);
+
+function checkShape(shape: CertificateShape): void {
+  for (const k of ["maxImports", "maxExits", "maxDependencies", "maxBundles"] as const) {
+    if (!Number.isInteger(shape[k]) || shape[k] < 1) throw new CertificateWitnessError("BAD_SHAPE", `${k} = ${shape[k]}, must be an integer >= 1`);
+  }
+}
+
+/** `values` padded with `fill()` to `length`. */
+function pad<T>(values: readonly T[], length: number, fill: () => T): T[] {
+  return [...values, ...Array.from({ length: length - values.length }, fill)];
+}
+
+const zeros = (n: number): bigint[] => new Array<bigint>(n).fill(0n);
+
+function leafColumns(leaves: readonly ExitLeaf[], n: number) {
+  const col = (f: (l: ExitLeaf) => bigint) => pad(leaves.map(f), n, () => 0n);
+  return {
+    leafType: col((l) => BigInt(l.leafType)),
+    originNetwork: col((l) => BigInt(l.originNetwork)),
+    originAddress: col((l) => l.originAddress),
+    destinationNetwork: col((l) => BigInt(l.destinationNetwork)),
+    destinationAddress: col((l) => l.destinationAddress),
+    amount: col((l) => l.amount),
+    metadataHash: col((l) => l.metadataHash),
+  };
+}
+
+/** The balance witness of a step: the model's change, or zeros when the step moves no tracked token. */
+function balanceColumns(changes: readonly (BalanceChange | null)[], n: number, balanceDepth: number) {
+  return {
+    slotKeyBefore: pad(changes.map((b) => b?.slotKeyBefore ?? 0n), n, () => 0n),
+    before: pad(changes.map((b) => b?.before ?? 0n), n, () => 0n),
+    siblings: pad(changes.map((b) => (b ? [...b.update.siblings] : zeros(balanceDepth))), n, () => zeros(balanceDepth)),
+  };
+}
+
+/**
+ * The circuit input for `built` (from buildCertificate(prevState, ...)) on `prevState`, padded to `shape`.
+ * Throws CertificateWitnessError when a list exceeds its capacity (TOO_MANY_*), the shape is invalid
+ * (BAD_SHAPE), or `built` was not built on `prevState` (STATE_MISMATCH).
+ */
+export function certificateWitness(prevState: NetworkState, built: BuiltCertificate, shape: CertificateShape): CertificateCircuitInput {
+  checkShape(shape);
+  const c = built.certificate;
+  const t = built.transition;
+  const params: TreeParams = prevState.params;
+
+  if (c.networkId !== prevState.networkId) throw new CertificateWitnessError("STATE_MISMATCH", `certificate of network ${c.networkId}, state of ${prevState.networkId}`);
+  if (c.prevStateCommitment !== prevState.commitment()) throw new CertificateWitnessError("STATE_MISMATCH", "the certificate was not built on this state");
+  if (t.imports.length !== c.importedExits.length || t.exits.length !== c.bridgeExits.length) {
+    throw new CertificateWitnessError("STATE_MISMATCH", "the transition does not match the certificate's lists");
+  }
+  const over = (what: CertificateWitnessErrorCode, n: number, max: number) => {
+    if (n > max) throw new CertificateWitnessError(what, `${n} > capacity ${max}`);
+  };
+  over("TOO_MANY_IMPORTS", c.importedExits.length, shape.maxImports);
+  over("TOO_MANY_EXITS", c.bridgeExits.length, shape.maxExits);
+  over("TOO_MANY_DEPENDENCIES", c.dependencies.length, shape.maxDependencies);
+  over("TOO_MANY_BUNDLES", c.bundles.length, shape.maxBundles);
+
+  const nI = shape.maxImports;
+  const nE = shape.maxExits;
+  const nD = shape.maxDependencies;
+  const nB = shape.maxBundles;
+  const [newStateRootHi, newStateRootLo] = splitBytes32(c.newStateRoot);
+
+  const imports = c.importedExits;
+  const impLeaves = leafColumns(imports.map((i) => i.leaf), nI);
+  const impBal = balanceColumns(t.imports.map((s) => s.balance), nI, params.balanceDepth);
+  const exLeaves = leafColumns(c.bridgeExits, nE);
+  const exBal = balanceColumns(t.exits.map((s) => s.balance), nE, params.balanceDepth);
+  const importCol = (f: (i: (typeof imports)[number]) => bigint) => pad(imports.map(f), nI, () => 0n);
+
+  return {
+    networkId: BigInt(c.networkId),
+    height: c.height,
+    newStateRootHi,
+    newStateRootLo,
+    exitRoot: prevState.exitRoot,
+    exitCount: BigInt(prevState.exitTree.count),
+    balanceRoot: prevState.balances.root(),
+    nullifierRoot: prevState.nullifiers.root(),
+
+    importCount: BigInt(imports.length),
+    imp_leafType: impLeaves.leafType,
+    imp_originNetwork: impLeaves.originNetwork,
+    imp_originAddress: impLeaves.originAddress,
+    imp_destinationNetwork: impLeaves.destinationNetwork,
+    imp_destinationAddress: impLeaves.destinationAddress,
+    imp_amount: impLeaves.amount,
+    imp_metadataHash: impLeaves.metadataHash,
+    imp_sourceNetwork: importCol((i) => BigInt(i.source.networkId)),
+    imp_leafIndex: importCol((i) => BigInt(i.leafIndex)),
+    imp_sourceHeight: importCol((i) => i.source.height),
+    imp_sourceCertificateId: importCol((i) => i.source.certificateId),
+    imp_sourceExitRoot: importCol((i) => i.sourceExitRoot),
+    imp_siblings: pad(imports.map((i) => [...i.siblings]), nI, () => zeros(params.exitDepth)),
+    imp_nullifierSiblings: pad(t.imports.map((s) => [...s.nullifier.siblings]), nI, () => zeros(nullifierDepth(params))),
+    imp_balSlotKeyBefore: impBal.slotKeyBefore,
+    imp_balBefore: impBal.before,
+    imp_balSiblings: impBal.siblings,
+
+    bridgeExitCount: BigInt(c.bridgeExits.length),
+    ex_leafType: exLeaves.leafType,
+    ex_originNetwork: exLeaves.originNetwork,
+    ex_originAddress: exLeaves.originAddress,
+    ex_destinationNetwork: exLeaves.destinationNetwork,
+    ex_destinationAddress: exLeaves.destinationAddress,
+    ex_amount: exLeaves.amount,
+    ex_metadataHash: exLeaves.metadataHash,
+    ex_balSlotKeyBefore: exBal.slotKeyBefore,
+    ex_balBefore: exBal.before,
+    ex_balSiblings: exBal.siblings,
+    // Imports do not touch the exit tree: the first exit's append path is the one of the old tree; with no
+    // exit, the circuit still checks the (empty) slot exitCount against the old root.
+    exitAppendSiblings: t.exits.length > 0 ? [...t.exits[0].appendSiblings] : prevState.exitTree.appendProof(),
+
+    dependencyCount: BigInt(c.dependencies.length),
+    dep_networkId: pad(c.dependencies.map((d) => BigInt(d.networkId)), nD, () => 0n),
+    dep_height: pad(c.dependencies.map((d) => d.height), nD, () => 0n),
+    dep_certificateId: pad(c.dependencies.map((d) => d.certificateId), nD, () => 0n),
+
+    bundleCount: BigInt(c.bundles.length),
+    bun_bundleId: pad(c.bundles.map((b) => b.bundleId), nB, () => 0n),
+    bun_legIndex: pad(c.bundles.map((b) => BigInt(b.legIndex)), nB, () => 0n),
+    bun_legCount: pad(c.bundles.map((b) => BigInt(b.legCount)), nB, () => 0n),
+    bun_success: pad(c.bundles.map((b) => (b.success ? 1n : 0n)), nB, () => 0n),
+  };
+}
+
+/**
+ * A valid witness that changes nothing: the first certificate (height 0, no imports, exits, dependencies or
+ * bundles) of network `networkId` from the genesis state. For circuits that must fill a slot they do not use.
+ */
+export function emptyCertificateWitness(params: TreeParams, shape: CertificateShape, networkId = 1): { built: BuiltCertificate; input: CertificateCircuitInput } {
+  const state = new NetworkState(networkId, params);
+  const built = buildCertificate(state, { height: 0n, newStateRoot: "0x" + "00".repeat(32), imports: [], exits: [] });
+  return { built, input: certificateWitness(state, built, shape) };
+}
+
+/** The same input with every value as a decimal string (JSON for snarkjs' CLI or a prover service). */
+export function circuitInputToJson(input: Record<string, unknown>): Record<string, unknown> {
+  const conv = (v: unknown): unknown => (Array.isArray(v) ? v.map(conv) : typeof v === "bigint" ? v.toString() : v);
+  return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, conv(v)]));
+}

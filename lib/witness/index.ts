@@ -1,0 +1,3 @@
+/** Witness builders: circuit input signals computed from the reference model. */
+export * from "./certificate";
+export * from "./aggregation";

@@ -1,0 +1,246 @@
+/**
+ * CertificateProof on the test instances exitDepth 8, balanceDepth 8, networkBits 2 with
+ * (maxImports, maxExits, maxDependencies, maxBundles) = (1, 1, 1, 1) ["A"] and (2, 2, 1, 1) ["B"]:
+ * valid certificates built by lib/certificate-builder.ts prove to the model's certificateId; the most plausible
+ * cheating witnesses (built by fixtures.ts forgeInput, the real tree paths for a batch the model refuses)
+ * have no witness.
+ */
+import { expect } from "chai";
+import {
+  BuiltCertificate,
+  ExitLeaf,
+  ImportedExit,
+  NetworkState,
+  TEST_PARAMS,
+  TokenId,
+  buildCertificate,
+  fieldKeccak,
+  gasCoin,
+  hashExitLeaf,
+  tokenKey,
+} from "../../lib";
+import { CertificateCircuitInput, CertificateShape, CertificateWitnessError, certificateWitness } from "../../lib/witness";
+import { Prng, findSlotCollision } from "../../scripts/gen-vectors";
+import { TestCircuit, expectConstraintFailure, expectNoWitness, loadCircuit, terminateCurves } from "../helpers/circuit";
+import { seedBalance } from "../helpers/vectors";
+import { ETHER, P, SHAPE_A, SHAPE_B, SourceNetwork, assetLeaf, certificateSpec, forgeInput, messageLeaf, setEntry } from "./fixtures";
+
+const ME = 1;
+const rng = new Prng("CertificateProof tests");
+const user = rng.address();
+const usdc: TokenId = { originNetwork: 0, originAddress: 0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48n };
+const mine: TokenId = { originNetwork: ME, originAddress: rng.address() };
+const [collA, collB] = findSlotCollision(TEST_PARAMS.balanceDepth);
+const stateRoot = (k: number) => "0x" + k.toString(16).padStart(2, "0").repeat(32);
+
+describe("circuit CertificateProof(8, 8, 2, ...)", function () {
+  this.timeout(600_000);
+  let A: TestCircuit;
+  let B: TestCircuit;
+
+  // L1 (checkpoint 3) and network 2 (its certificate at height 5): the sources of every import.
+  const l1 = new SourceNetwork(0, TEST_PARAMS, { networkId: 0, height: 3n, certificateId: 0n });
+  const n2 = new SourceNetwork(2, TEST_PARAMS, { networkId: 2, height: 5n, certificateId: rng.field() });
+  const L1 = {
+    eth: l1.add(assetLeaf(gasCoin(0), ME, user, 10n * ETHER)),
+    usdc: l1.add(assetLeaf(usdc, ME, user, 1000n * 10n ** 6n, fieldKeccak("0x55534443"))),
+    msg: l1.add(messageLeaf(0, rng.address(), ME, user, ETHER / 10n, fieldKeccak("0x1234"))),
+    forTwo: l1.add(assetLeaf(gasCoin(0), 2, user, ETHER)),
+    spoofed: l1.add(messageLeaf(2, rng.address(), ME, user, 5n)),
+    collB: l1.add(assetLeaf(collB, ME, user, 6n)),
+    eth2: l1.add(assetLeaf(gasCoin(0), ME, user, 2n * ETHER)),
+  };
+  const N2 = { msg: n2.add(messageLeaf(2, rng.address(), ME, user, 7n * ETHER, fieldKeccak("0xbeef"))) };
+  const other = new SourceNetwork(3, TEST_PARAMS);
+  const otherEth = other.add(assetLeaf(gasCoin(0), ME, user, 10n * ETHER));
+
+  const genesis = new NetworkState(ME, TEST_PARAMS);
+
+  function build(state: NetworkState, height: bigint, imports: ImportedExit[], exits: ExitLeaf[], extra: Partial<Parameters<typeof buildCertificate>[1]> = {}): BuiltCertificate {
+    return buildCertificate(state, { height, newStateRoot: stateRoot(Number(height) + 1), imports, exits, ...extra });
+  }
+
+  async function proves(c: TestCircuit, state: NetworkState, built: BuiltCertificate, shape: CertificateShape): Promise<bigint[]> {
+    const w = await c.calculateWitness(certificateWitness(state, built, shape));
+    await c.checkConstraints(w);
+    expect(c.readOutput(w, "certificateId")).to.equal(built.certificateId);
+    expect(c.readOutput(w, "transition.newStateCommitment")).to.equal(built.certificate.newStateCommitment);
+    expect(c.readOutput(w, "transition.newLocalExitRoot")).to.equal(built.certificate.newLocalExitRoot);
+    return w;
+  }
+
+  before(async () => {
+    [A, B] = await Promise.all([loadCircuit(certificateSpec("CertificateProof", TEST_PARAMS, SHAPE_A)), loadCircuit(certificateSpec("CertificateProof", TEST_PARAMS, SHAPE_B))]);
+  });
+  after(terminateCurves);
+
+  // Shape A: a chain of three certificates of network 1.
+  const cert0 = build(genesis, 0n, [l1.imp(L1.eth)], [assetLeaf(mine, 0, user, 5n)], {
+    bundles: [{ bundleId: rng.field(), legIndex: 0, legCount: 2, success: true }],
+  });
+  const s1 = cert0.transition.state;
+  const cert1 = build(s1, 1n, [n2.imp(N2.msg)], [assetLeaf(gasCoin(0), 2, user, 4n * ETHER)]);
+  const s2 = cert1.transition.state;
+  const cert2 = build(s2, 2n, [], [messageLeaf(ME, rng.address(), 0, user, ETHER, fieldKeccak("0xcafe"))]);
+
+  describe("shape A (1 import, 1 exit, 1 dependency, 1 bundle)", () => {
+    it("proves an L1 deposit import with a native-token exit and a bundle leg (height 0)", async () => {
+      expect(cert0.transition.imports[0].balance).to.not.equal(null);
+      expect(cert0.transition.exits[0].balance).to.equal(null); // native
+      await proves(A, genesis, cert0, SHAPE_A);
+    });
+
+    it("proves a message-with-value import from network 2 (a dependency) and an onward exit of ETH (height 1)", async () => {
+      expect(cert1.certificate.dependencies).to.deep.equal([n2.ref]);
+      await proves(A, s1, cert1, SHAPE_A);
+    });
+
+    it("proves a message exit with value in the network's own gas coin, and an empty certificate (height 2, 3)", async () => {
+      await proves(A, s2, cert2, SHAPE_A);
+      const s3 = cert2.transition.state;
+      await proves(A, s3, build(s3, 3n, [], []), SHAPE_A);
+    });
+
+    it("the witness builder refuses a certificate larger than the shape (typed error)", () => {
+      const big = build(genesis, 0n, [l1.imp(L1.eth), l1.imp(L1.usdc)], []);
+      expect(() => certificateWitness(genesis, big, SHAPE_A)).to.throw(CertificateWitnessError, /TOO_MANY_IMPORTS/);
+      expect(() => certificateWitness(s1, big, SHAPE_B)).to.throw(CertificateWitnessError, /STATE_MISMATCH/);
+    });
+
+    it("OVERDRAW by 1 wei has no witness (10 ETH held, 10 ETH + 1 wei exit); exactly 10 ETH proves", async () => {
+      await expectNoWitness(A, forgeInput(s1, { height: 1n, imports: [], exits: [assetLeaf(gasCoin(0), 2, user, 10n * ETHER + 1n)] }, SHAPE_A), /BalanceChange/);
+      await proves(A, s1, build(s1, 1n, [], [assetLeaf(gasCoin(0), 2, user, 10n * ETHER)]), SHAPE_A);
+    });
+
+    it("balance wrap-around: no claimed balanceBefore makes an overdraw pass, and no credit reaches 2^192", async () => {
+      const exit = assetLeaf(gasCoin(0), 2, user, 11n * ETHER);
+      const honest = forgeInput(s1, { height: 1n, imports: [], exits: [exit] }, SHAPE_A);
+      expect(honest.ex_balBefore[0]).to.equal(10n * ETHER);
+      await expectNoWitness(A, honest, /Num2Bits.*\n.*BalanceChange/); // before - amount wraps near p: out of range
+      for (const claimed of [11n * ETHER, 11n * ETHER + 5n, P - 1n, (1n << 192n) - 1n, P - ETHER]) {
+        await expectNoWitness(A, setEntry(honest, "ex_balBefore", 0, claimed), /BalanceChange/); // the leaf binds the balance
+      }
+      const near = genesis.clone();
+      seedBalance(near, gasCoin(0), (1n << 192n) - 10n * ETHER);
+      await expectNoWitness(A, forgeInput(near, { imports: [l1.imp(L1.eth)], exits: [] }, SHAPE_A), /Num2Bits.*\n.*BalanceChange/);
+      seedBalance(near, gasCoin(0), (1n << 192n) - 1n - 10n * ETHER); // lands exactly on 2^192 - 1
+      await proves(A, near, build(near, 0n, [l1.imp(L1.eth)], []), SHAPE_A);
+    });
+
+    it("DOUBLE_IMPORT across two certificates: the second one's nullifier path cannot show 0", async () => {
+      const again = forgeInput(s1, { height: 1n, imports: [l1.imp(L1.eth)], exits: [] }, SHAPE_A);
+      await expectNoWitness(A, again, /ImportStep/);
+      // nor does the genesis path (which shows 0) fit the later nullifier root
+      const genesisPath = certificateWitness(genesis, cert0, SHAPE_A).imp_nullifierSiblings;
+      await expectNoWitness(A, { ...again, imp_nullifierSiblings: genesisPath }, /ImportStep/);
+    });
+
+    it("an import against a root other than the one named has no witness (another root, another tree's proof)", async () => {
+      const imp = l1.imp(L1.eth);
+      await expectNoWitness(A, forgeInput(genesis, { imports: [{ ...imp, sourceExitRoot: other.tree.root() }], exits: [] }, SHAPE_A), /ImportStep/);
+      // a leaf really in network 3's tree, with its valid proof there, claimed against L1's checkpoint root
+      const fromOther = { ...other.imp(otherEth), source: l1.ref, sourceExitRoot: l1.tree.root() };
+      await expectNoWitness(A, forgeInput(genesis, { imports: [fromOther], exits: [] }, SHAPE_A), /ImportStep/);
+    });
+
+    it("wrong destination, self exit, message origin mismatch (import and exit) have no witness", async () => {
+      await expectNoWitness(A, forgeInput(genesis, { imports: [l1.imp(L1.forTwo)], exits: [] }, SHAPE_A), /ImportStep/);
+      await expectNoWitness(A, forgeInput(genesis, { imports: [], exits: [assetLeaf(mine, ME, user, 1n)] }, SHAPE_A), /AssertNonZeroIf.*\n.*ExitStep/);
+      await expectNoWitness(A, forgeInput(genesis, { imports: [l1.imp(L1.spoofed)], exits: [] }, SHAPE_A), /ImportStep/);
+      await expectNoWitness(A, forgeInput(s1, { imports: [], exits: [messageLeaf(0, user, 2, user, ETHER)] }, SHAPE_A), /ExitStep/);
+    });
+
+    it("BALANCE_SLOT_COLLISION: a token whose slot another token holds cannot be credited, whatever holder is claimed", async () => {
+      const s = genesis.clone();
+      seedBalance(s, collA, 5n);
+      const imp = l1.imp(L1.collB);
+      const claims = [
+        (real: { holder: bigint; balance: bigint }) => ({ slotKeyBefore: real.holder, balanceBefore: real.balance }), // the truth: A holds it
+        (real: { key: bigint; balance: bigint }) => ({ slotKeyBefore: real.key, balanceBefore: real.balance }), // "B holds it"
+        () => ({ slotKeyBefore: 0n, balanceBefore: 0n }), // "unused"
+      ];
+      for (const claim of claims) {
+        await expectNoWitness(A, forgeInput(s, { imports: [imp], exits: [] }, SHAPE_A, { importSlotKey: (_i, real) => claim(real) }), /BalanceChange/);
+      }
+      expect(tokenKey(collA)).to.not.equal(tokenKey(collB));
+    });
+
+    it("an import whose source is not among the dependencies (none, or another id) has no witness", async () => {
+      const imp = n2.imp(N2.msg);
+      await expectNoWitness(A, forgeInput(s1, { imports: [imp], exits: [] }, SHAPE_A), /ImportSources/);
+      await expectNoWitness(A, forgeInput(s1, { imports: [imp], exits: [], dependencies: [{ ...n2.ref, certificateId: n2.ref.certificateId + 1n }] }, SHAPE_A), /ImportSources/);
+      await expectNoWitness(A, forgeInput(s1, { imports: [imp], exits: [], dependencies: [{ ...n2.ref, height: 6n }] }, SHAPE_A), /ImportSources/);
+      // an L1 import naming a certificate id
+      await expectNoWitness(A, forgeInput(genesis, { imports: [{ ...l1.imp(L1.eth), source: { ...l1.ref, certificateId: 1n } }], exits: [] }, SHAPE_A), /ImportStep/);
+    });
+
+    it("padded dependency or bundle entries with non-zero data have no witness", async () => {
+      const input = certificateWitness(s2, cert2, SHAPE_A);
+      await expectNoWitness(A, setEntry(input, "dep_height", 0, 1n), /SortedDependencies/);
+      await expectNoWitness(A, setEntry(input, "bun_bundleId", 0, 1n), /BundleLegs/);
+    });
+
+    it("tampered witness: an intermediate balance, a nullifier root, the id cannot be changed", async () => {
+      const w = await proves(A, genesis, cert0, SHAPE_A);
+      await expectConstraintFailure(A, A.tamper(w, "transition.imp[0].balance.balanceAfter", 10n * ETHER + 1n));
+      await expectConstraintFailure(A, A.tamper(w, "transition.newNullifierRoot", cert0.transition.state.nullifiers.root() + 1n));
+      await expectConstraintFailure(A, A.tamper(w, "transition.imp[0].credited", 0n));
+      await expectConstraintFailure(A, A.tamper(w, "transition.newStateCommitment", cert0.certificate.prevStateCommitment));
+      await expectConstraintFailure(A, A.tamper(w, "certificateId", cert1.certificateId));
+    });
+
+    it("constraint count", () => {
+      expect(A.constraintCount()).to.equal(26391);
+    });
+  });
+
+  describe("shape B (2 imports, 2 exits, 1 dependency, 1 bundle)", () => {
+    it("proves two L1 imports and two exits, then partial lists (padding), then an empty certificate", async () => {
+      const c0 = build(genesis, 0n, [l1.imp(L1.eth), l1.imp(L1.usdc)], [assetLeaf(gasCoin(0), 2, user, 3n * ETHER), assetLeaf(usdc, 0, user, 23n)]);
+      await proves(B, genesis, c0, SHAPE_B);
+      const t1 = c0.transition.state;
+      const c1 = build(t1, 1n, [n2.imp(N2.msg)], [messageLeaf(ME, user, 2, user, ETHER)]);
+      await proves(B, t1, c1, SHAPE_B);
+      const t2 = c1.transition.state;
+      await proves(B, t2, build(t2, 2n, [], []), SHAPE_B);
+      // the same token credited twice and spent twice in one certificate (running balance root)
+      const c3 = build(t2, 2n, [l1.imp(L1.eth2), l1.imp(L1.msg)], [assetLeaf(gasCoin(0), 2, user, 9n * ETHER), assetLeaf(gasCoin(0), 3, user, ETHER / 10n)]);
+      await proves(B, t2, c3, SHAPE_B);
+    });
+
+    it("DOUBLE_IMPORT within one certificate has no witness", async () => {
+      const imp = l1.imp(L1.eth);
+      await expectNoWitness(B, forgeInput(genesis, { imports: [imp, imp], exits: [] }, SHAPE_B), /ImportStep/);
+    });
+
+    it("spending a credit before it exists: an exit cannot use a later certificate's import (exits follow imports)", async () => {
+      // 10 ETH imported, 12 ETH out in two exits: the second overdraws
+      await expectNoWitness(B, forgeInput(genesis, { imports: [l1.imp(L1.eth)], exits: [assetLeaf(gasCoin(0), 2, user, 6n * ETHER), assetLeaf(gasCoin(0), 2, user, 6n * ETHER)] }, SHAPE_B), /BalanceChange/);
+    });
+
+    it("padded import or exit entries with non-zero data have no witness", async () => {
+      const c = build(genesis, 0n, [l1.imp(L1.eth)], [assetLeaf(gasCoin(0), 2, user, ETHER)]);
+      const input = certificateWitness(genesis, c, SHAPE_B);
+      await expectNoWitness(B, setEntry(input, "imp_amount", 1, 1n), /ImportStep/);
+      await expectNoWitness(B, setEntry(input, "imp_sourceExitRoot", 1, l1.tree.root()), /ImportStep/);
+      await expectNoWitness(B, setEntry(input, "ex_metadataHash", 1, 5n), /ExitStep/);
+      await expectNoWitness(B, setEntry(input, "ex_destinationNetwork", 1, 2n), /ExitStep/);
+      // and counts beyond the capacity
+      await expectNoWitness(B, { ...input, importCount: 3n }, /IsActivePrefix/);
+    });
+
+    it("EXIT_TREE_FULL: 254 exits so far, one more proves, two more have no witness", async () => {
+      const s = genesis.clone();
+      for (let i = 0; i < 254; i++) s.exitTree.append(BigInt(i + 1));
+      await proves(B, s, build(s, 0n, [], [assetLeaf(mine, 2, user, 1n)]), SHAPE_B);
+      const exits = [assetLeaf(mine, 2, user, 1n), assetLeaf(mine, 2, user, 2n)];
+      expect(() => build(s, 0n, [], exits)).to.throw(/EXIT_TREE_FULL/);
+      await expectNoWitness(B, forgeInput(s, { imports: [], exits }, SHAPE_B), /Num2Bits.*\n.*ExitTreeAppend/);
+      expect(hashExitLeaf(exits[0])).to.not.equal(0n);
+    });
+
+    it("constraint count", () => {
+      expect(B.constraintCount()).to.equal(47980);
+    });
+  });
+});

@@ -1,0 +1,81 @@
+import { expect } from "chai";
+import { ExitLeaf, NetworkState, TEST_PARAMS, TokenId, buildCertificate, fieldKeccak, gasCoin } from "../../lib";
+import { certificateWitness } from "../../lib/witness";
+import { Prng } from "../../scripts/gen-vectors";
+import { TestCircuit, expectConstraintFailure, expectNoWitness, loadCircuit } from "../helpers/circuit";
+import { seedBalance } from "../helpers/vectors";
+import { ETHER, P, SHAPE_A, assetLeaf, exitStepInput, forgeInput, messageLeaf } from "./fixtures";
+
+const ME = 1;
+const rng = new Prng("ExitStep");
+const user = rng.address();
+const usdc: TokenId = { originNetwork: 0, originAddress: rng.address() };
+const mine: TokenId = { originNetwork: ME, originAddress: rng.address() };
+
+describe("circuit ExitStep(8)", function () {
+  this.timeout(600_000);
+  let c: TestCircuit;
+  const state = new NetworkState(ME, TEST_PARAMS);
+  seedBalance(state, gasCoin(0), 10n * ETHER);
+  seedBalance(state, usdc, 500n);
+
+  before(async () => {
+    c = await loadCircuit({ template: "ExitStep", params: [TEST_PARAMS.balanceDepth] });
+  });
+
+  const valid = (leaf: ExitLeaf, s = state) => {
+    const built = buildCertificate(s, { height: 0n, newStateRoot: "0x" + "00".repeat(32), imports: [], exits: [leaf] });
+    return { built, input: exitStepInput(certificateWitness(s, built, SHAPE_A), 0, s.balances.root()) };
+  };
+  const forged = (leaf: ExitLeaf, s = state) => exitStepInput(forgeInput(s, { imports: [], exits: [leaf] }, SHAPE_A), 0, s.balances.root());
+
+  it("applies valid exits like the model: foreign debits (down to exactly 0), native tokens, message values, zero amounts", async () => {
+    const exits = [
+      assetLeaf(gasCoin(0), 2, user, ETHER),
+      assetLeaf(usdc, 0, user, 500n), // the whole balance
+      assetLeaf(mine, 2, user, (1n << 128n) - 1n), // native: not tracked, any amount
+      messageLeaf(ME, user, 0, user, 3n * ETHER, fieldKeccak("0xabcd")), // value in ME's own gas coin: native
+      assetLeaf({ originNetwork: 3, originAddress: 9n }, 2, user, 0n), // nothing moves
+    ];
+    for (const leaf of exits) {
+      const { built, input } = valid(leaf);
+      const w = await c.calculateWitness(input);
+      await c.checkConstraints(w);
+      expect(c.readOutput(w, "leafHash")).to.equal(built.transition.exits[0].leafHash);
+      expect(c.readOutput(w, "newBalanceRoot")).to.equal(built.transition.state.balances.root());
+    }
+  });
+
+  it("OVERDRAW: one wei above the balance, or any amount of an unheld foreign token, has no witness", async () => {
+    await expectNoWitness(c, forged(assetLeaf(gasCoin(0), 2, user, 10n * ETHER + 1n)), /Num2Bits/);
+    await expectNoWitness(c, forged(assetLeaf(usdc, 2, user, 501n)), /Num2Bits/);
+    await expectNoWitness(c, forged(assetLeaf({ originNetwork: 3, originAddress: 9n }, 2, user, 1n)), /Num2Bits/);
+  });
+
+  it("SELF_EXIT and MESSAGE_ORIGIN_MISMATCH have no witness", async () => {
+    await expectNoWitness(c, forged(assetLeaf(mine, ME, user, 1n)), /AssertNonZeroIf/);
+    await expectNoWitness(c, forged(messageLeaf(2, user, 0, user, 1n)), /ExitStep/);
+    await expectNoWitness(c, forged(messageLeaf(0, user, 2, user, 0n)), /ExitStep/);
+  });
+
+  it("a padded (inactive) entry: all zeros, any root, passes it through; non-zero data has no witness", async () => {
+    const zero = Object.fromEntries(Object.entries(valid(assetLeaf(mine, 2, user, 1n)).input).map(([k, v]) => [k, Array.isArray(v) ? v.map(() => 0n) : 0n]));
+    const w = await c.calculateWitness({ ...zero, networkId: ME, active: 0, balanceRoot: P - 1n });
+    await c.checkConstraints(w);
+    expect(c.readOutput(w, "newBalanceRoot")).to.equal(P - 1n);
+    for (const field of ["amount", "destinationNetwork", "originAddress", "leafType"]) {
+      await expectNoWitness(c, { ...zero, networkId: ME, active: 0, [field]: 1 }, /ExitStep/);
+    }
+  });
+
+  it("tampered witness: the debit flag and the new balance cannot be changed", async () => {
+    const w = await c.calculateWitness(valid(assetLeaf(gasCoin(0), 2, user, ETHER)).input);
+    await expectConstraintFailure(c, c.tamper(w, "debited", 0n));
+    await expectConstraintFailure(c, c.tamper(w, "balance.balanceAfter", 10n * ETHER));
+  });
+
+  it("constraint count", () => {
+    // padding 7 + ExitLeafHash 810 + rules 2 + IsZero x 2 + BalanceChange(8) 5294 + ...
+    expect(c.constraintCount()).to.equal(6117);
+  });
+});
