@@ -294,11 +294,16 @@ async function main(): Promise<number> {
     }
     if (!selected.includes(inst)) {
       const row = cachedRow(inst);
+      try {
+        row.hash = instanceHash(inst);
+      } catch {
+        /* no hash: no carry-over */
+      }
       const why = !inst.setup && !opts.production ? "production instance, compiled with --production" : "not selected";
       if (row.compile) console.log(`  ${inst.name}: not built in this run (${why}); the cache has this version: ${describeCounts(row.compile)}`);
       else if (row.failed) console.log(`  ${inst.name}: not built in this run (${why}); its last compile failed: ${row.failed}`);
       else console.log(`  ${inst.name}: SKIP (${why})`);
-      rows.push(row.compile || row.failed ? row : { inst, skipped: `${why}; not in the cache` });
+      rows.push(row.compile || row.failed ? row : { inst, hash: row.hash, skipped: `${why}; not in the cache` });
       continue;
     }
     try {
@@ -310,7 +315,7 @@ async function main(): Promise<number> {
       const nPublic = c.record.r1cs.nPubOut + c.record.r1cs.nPubIn;
       if (inst.expectPublicSignals !== undefined && nPublic !== inst.expectPublicSignals)
         throw new Error(`instance ${inst.name} has ${nPublic} public signals, circuits/instances.json expects ${inst.expectPublicSignals} (docs/protocol.md §9)`);
-      const row: DocRow = { inst, compile: c.record };
+      const row: DocRow = { inst, compile: c.record, hash };
       rows.push(row);
       if (!inst.setup) continue;
       if (c.record.publicSignalNames) console.log(`  ${inst.name}: public signals: ${c.record.publicSignalNames.join(", ")}`);
@@ -333,7 +338,7 @@ async function main(): Promise<number> {
       const summary = (e as { summary?: string }).summary;
       problems.push(`${inst.name}: ${summary ?? (e as Error).message}`);
       console.log(`  ${inst.name}: FAILED: ${(e as Error).message}`);
-      if (!inst.setup && summary) rows.push({ inst, failed: summary });
+      if (!inst.setup && summary) rows.push({ inst, failed: summary, hash: instanceHash(inst) });
       else setupFailed = true;
     }
   }
@@ -381,6 +386,8 @@ function prune(instances: Instance[], all: boolean): void {
   const current = new Set(instances.filter((i) => templateStatus(i).ok).map((i) => path.basename(instancePaths(i).dir)));
   const old = new Map<string, { d: string; mtime: number }[]>();
   for (const d of fs.readdirSync(dir)) {
+    const f = /^(.*-[0-9a-f]{16})\.failed\.json$/.exec(d);
+    if (f && !current.has(f[1])) fs.rmSync(path.join(dir, d), { force: true }); // failure of an old version
     const m = /^(.*)-[0-9a-f]{16}$/.exec(d);
     if (!m || current.has(d) || !instances.some((i) => i.name === m[1])) continue;
     const list = old.get(m[1]) ?? [];

@@ -29,6 +29,8 @@ export interface DocRow {
   /** Compile failure of the current version (production instances), e.g. circom2 out of memory. */
   failed?: string;
   compile?: CompileRecord;
+  /** Hash of the current version (when the template exists), to carry rows over from the previous docs. */
+  hash?: string;
   ptau?: PtauChoice;
   setup?: SetupRecord;
 }
@@ -37,7 +39,38 @@ const n = (x: number) => x.toLocaleString("en-US");
 const MARK = "<!-- structure:";
 
 /** Timing cells are produced through `t()`; the structural rendering replaces them with a placeholder. */
-function render(rows: DocRow[], ceremonies: DevPtauRecord[], structural: boolean): string {
+/**
+ * Lines of the previous docs for instances that this machine has not built (e.g. production instances on a
+ * fresh clone): reused verbatim when the previous docs list the same circuit hash, so a fresh machine does not
+ * rewrite measured rows into "not in the cache".
+ */
+interface Carried {
+  row: string;
+  artifacts: string[];
+}
+function previousLines(previous: string | null): Map<string, Carried & { hash: string }> {
+  const out = new Map<string, Carried & { hash: string }>();
+  if (!previous) return out;
+  const lines = previous.split("\n");
+  for (let k = 0; k < lines.length; k++) {
+    const m = /^- `([a-z0-9_]+)` \(hash `([0-9a-f]{16})`/.exec(lines[k]);
+    if (!m) continue;
+    const row = lines.find((l) => l.startsWith(`| \`${m[1]}\` |`));
+    if (!row) continue;
+    const artifacts = [lines[k]];
+    while (k + 1 < lines.length && lines[k + 1].startsWith("  ")) artifacts.push(lines[++k]);
+    out.set(m[1], { hash: m[2], row, artifacts });
+  }
+  return out;
+}
+
+function render(rows: DocRow[], ceremonies: DevPtauRecord[], structural: boolean, previous: string | null): string {
+  const prev = previousLines(previous);
+  const carried = new Map<string, Carried>();
+  for (const r of rows) {
+    const p = prev.get(r.inst.name);
+    if (!r.compile && !r.failed && r.hash && p && p.hash === r.hash) carried.set(r.inst.name, p);
+  }
   const t = (s: number | undefined | null) => (structural ? "~" : s == null ? "" : fmtSeconds(s));
   const sz = (b: number | undefined | null) => (structural ? "~" : b == null ? "" : `${(b / 1048576).toFixed(1)} MiB`);
   const L: string[] = [];
@@ -56,6 +89,15 @@ function render(rows: DocRow[], ceremonies: DevPtauRecord[], structural: boolean
     const params = Object.entries(i.params).map(([k, v]) => `${k}=${v}`).join(", ");
     const tpl = `\`${i.template}\`(${params})`;
     const kind = i.setup ? "yes" : "no (production: compile + count)";
+    const c0 = carried.get(i.name);
+    if (c0) {
+      // in the structural rendering, blank the timing cells (compile, setup time, zkey) as for computed rows
+      const cells = c0.row.split("|");
+      if (structural && cells.length === 13)
+        for (const k of [9, 10, 11]) if (cells[k].trim() && cells[k].trim() !== "-") cells[k] = " ~ ";
+      L.push(cells.join("|"));
+      continue;
+    }
     if (r.failed && !r.compile) {
       L.push(`| \`${i.name}\` | ${tpl} | ${kind} | compile failed: ${r.failed} | | | | | | | |`);
       continue;
@@ -80,12 +122,21 @@ function render(rows: DocRow[], ceremonies: DevPtauRecord[], structural: boolean
   L.push("Setup time: `groth16 setup` + `zkey beacon`, excluding the ceremony. The circuit hash (cache directory name)");
   L.push("covers the generated main, every included `.circom` file and the tool versions.");
   L.push("");
-  const built = rows.filter((r) => r.compile && !r.skipped);
-  if (built.length) {
+  const listed = rows.filter((r) => (r.compile && !r.skipped) || (r.failed && r.hash) || carried.has(r.inst.name));
+  if (listed.length) {
     L.push("### Public signals and artifacts");
     L.push("");
-    for (const r of built) {
-      const c = r.compile!;
+    for (const r of listed) {
+      const c0 = carried.get(r.inst.name);
+      if (c0) {
+        L.push(...c0.artifacts);
+        continue;
+      }
+      if (!r.compile) {
+        L.push(`- \`${r.inst.name}\` (hash \`${r.hash}\`): compile failed`);
+        continue;
+      }
+      const c = r.compile;
       const names = c.publicSignalNames ? c.publicSignalNames.map((s) => `\`${s}\``).join(", ") : "(no .sym for production instances)";
       L.push(`- \`${r.inst.name}\` (hash \`${c.hash}\`, r1cs sha256 \`${c.r1csSha256.slice(0, 16)}\`): ${names}`);
       if (r.inst.setup) {
@@ -160,8 +211,9 @@ function render(rows: DocRow[], ceremonies: DevPtauRecord[], structural: boolean
 }
 
 export function renderDocs(rows: DocRow[], ceremonies: DevPtauRecord[]): { text: string; structureHash: string } {
-  const structureHash = crypto.createHash("sha256").update(render(rows, ceremonies, true)).digest("hex").slice(0, 16);
-  const text = render(rows, ceremonies, false) + `${MARK} ${structureHash} -->\n`;
+  const previous = fs.existsSync(DOCS_FILE) ? fs.readFileSync(DOCS_FILE, "utf8") : null;
+  const structureHash = crypto.createHash("sha256").update(render(rows, ceremonies, true, previous)).digest("hex").slice(0, 16);
+  const text = render(rows, ceremonies, false, previous) + `${MARK} ${structureHash} -->\n`;
   return { text, structureHash };
 }
 

@@ -11,11 +11,11 @@ import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "../../scripts/circuits/registry";
 
-describe("development keys are reproducible (ZK_REPRO=1)", function () {
+// Opt-in (slow): without ZK_REPRO=1 it registers no test at all (nothing pending).
+if (process.env.ZK_REPRO === "1") describe("development keys are reproducible (ZK_REPRO=1)", function () {
   this.timeout(1_800_000);
 
   it("a cold build of pipeline_probe in an empty cache reproduces the checked-in exports", function () {
-    if (process.env.ZK_REPRO !== "1") this.skip();
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), "zk-repro-"));
     try {
       const r = spawnSync(

@@ -54,7 +54,8 @@ const COUNT_ONLY: CircuitSpec[] = [
   { template: "ExitStep", params: [P.balanceDepth] },
 ];
 
-(TABLE ? describe : describe.skip)("circuit constraint table", function () {
+// Opt-in measurement, not a check: without ZK_CONSTRAINT_TABLE=1 it registers no test at all (nothing pending).
+if (TABLE) describe("circuit constraint table", function () {
   this.timeout(3_600_000);
   const rows: { circuit: string; constraints: number; how: string }[] = [];
 
@@ -69,7 +70,7 @@ const COUNT_ONLY: CircuitSpec[] = [
     }
   });
 
-  (PROD ? it : it.skip)("counts CertificateProof at the production shape (--r1cs only)", async () => {
+  if (PROD) it("counts CertificateProof at the production shape (--r1cs only)", async () => {
     const spec = certificateSpec("CertificateProof", PRODUCTION_PARAMS, PRODUCTION_SHAPE);
     const r = await countConstraints(spec);
     rows.push({ circuit: label(spec), constraints: r.constraints, how: r.cached ? "r1cs (cached)" : `r1cs (${r.seconds.toFixed(0)} s)` });
