@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { FIELD_MODULUS, FieldError, hash2, hashList, poseidon, poseidonCount, zeroHash, zeroHashes } from "../../lib";
+import { enableFastPoseidon, poseidonBackend } from "../../lib/poseidon";
+import * as lite from "poseidon-lite";
 import { Prng } from "../../scripts/gen-vectors";
 import { loadPoseidonVectors } from "../helpers/vectors";
 
@@ -170,6 +172,23 @@ describe("poseidon (lib/poseidon.ts)", function () {
     it("throws FieldError on an item outside the field", () => {
       expectFieldError(() => hashList([1n, P]));
       expectFieldError(() => hashList([-1n]));
+    });
+  });
+  // Last on purpose: the switch is process-wide, and the blocks above test the poseidon-lite backend.
+  describe("fast backend (enableFastPoseidon: circomlibjs, used by long-running processes)", () => {
+    it("switches the backend, and every arity agrees with poseidon-lite and the published values", async () => {
+      expect(poseidonBackend()).to.equal("poseidon-lite");
+      await enableFastPoseidon();
+      expect(poseidonBackend()).to.equal("circomlibjs");
+      const rng = new Prng("fast poseidon");
+      const byArity = lite as unknown as Record<string, (xs: bigint[]) => bigint>;
+      for (let n = 1; n <= 16; n++) {
+        const xs = Array.from({ length: n }, () => rng.field());
+        expect(poseidon(xs), `arity ${n}`).to.equal(byArity[`poseidon${n}`](xs));
+      }
+      expect(hash2(1n, 2n)).to.equal(lite.poseidon2([1n, 2n]));
+      for (const k of loadPoseidonVectors().knownAnswers) expect(poseidon(k.inputs)).to.equal(k.output);
+      expect(() => poseidon([P])).to.throw(FieldError);
     });
   });
 });
