@@ -27,7 +27,7 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
-    hardhat: { chainId: 31337 },
+    hardhat: { chainId: Number(process.env.HARDHAT_CHAIN_ID ?? 31337) },
   },
   mocha: { timeout: 600_000 },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },

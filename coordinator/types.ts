@@ -91,6 +91,10 @@ export const ERROR_CODES = {
   DUPLICATE_CERTIFICATE: 1011,
   EXCEEDS_CIRCUIT: 1012,
   BUNDLE_FAILED: 1013,
+  /** An L1 import names a checkpoint the L1 bridge does not have, with another root, or two checkpoints. */
+  UNKNOWN_L1_CHECKPOINT: 1014,
+  /** The import's source root is not the new exit root of the dependency it names. */
+  IMPORT_ROOT_MISMATCH: 1015,
 
   // submitProof
   UNKNOWN_CERTIFICATE: 1101,

@@ -1,0 +1,148 @@
+/**
+ * The coordinator's connection to L1: reads (head, blocks, the hub's logs, the bridge's exit-root checkpoints)
+ * and the settler account's transactions. Transactions are signed here and broadcast separately, so that the
+ * caller can store the signed transaction before it leaves the process (a crash never loses track of one).
+ */
+import { JsonRpcProvider, Wallet, Log, TransactionReceipt, Interface } from "ethers";
+import { SettlementHub__factory, UnifiedBridge__factory } from "../../typechain-types";
+import type { SettlementHub, UnifiedBridge } from "../../typechain-types";
+import type { StoredL1Event } from "../store/store";
+
+export interface L1ClientOptions {
+  rpcUrl: string;
+  hub: string;
+  bridge: string;
+  settlerKey?: string;
+}
+
+export interface SignedTx {
+  raw: string;
+  hash: string;
+  nonce: number;
+}
+
+const jsonArg = (v: unknown): unknown => (typeof v === "bigint" ? v.toString() : Array.isArray(v) ? v.map(jsonArg) : v);
+
+export class L1Client {
+  readonly provider: JsonRpcProvider;
+  readonly hub: SettlementHub;
+  readonly bridge: UnifiedBridge;
+  readonly hubInterface: Interface;
+  private readonly wallet: Wallet | null;
+  private readonly checkpoints = new Map<bigint, bigint>();
+  private chainIdCache: bigint | null = null;
+
+  constructor(readonly o: L1ClientOptions) {
+    this.provider = new JsonRpcProvider(o.rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+    this.provider.pollingInterval = 200;
+    this.hub = SettlementHub__factory.connect(o.hub, this.provider);
+    this.bridge = UnifiedBridge__factory.connect(o.bridge, this.provider);
+    this.hubInterface = SettlementHub__factory.createInterface();
+    this.wallet = o.settlerKey ? new Wallet(o.settlerKey, this.provider) : null;
+  }
+
+  get canSend(): boolean {
+    return this.wallet !== null;
+  }
+
+  get settlerAddress(): string | null {
+    return this.wallet?.address ?? null;
+  }
+
+  async chainId(): Promise<bigint> {
+    this.chainIdCache ??= (await this.provider.getNetwork()).chainId;
+    return this.chainIdCache;
+  }
+
+  head(): Promise<number> {
+    return this.provider.getBlockNumber();
+  }
+
+  async blockHash(n: number): Promise<string | null> {
+    const b = await this.provider.getBlock(n);
+    return b?.hash ?? null;
+  }
+
+  /** The hub's logs in [from, to], decoded, in chain order. */
+  async hubEvents(from: number, to: number): Promise<StoredL1Event[]> {
+    if (to < from) return [];
+    const logs: Log[] = await this.provider.getLogs({ address: this.o.hub, fromBlock: from, toBlock: to });
+    const out: StoredL1Event[] = [];
+    for (const log of logs) {
+      const parsed = this.hubInterface.parseLog(log);
+      if (!parsed) continue;
+      const args: Record<string, unknown> = {};
+      parsed.fragment.inputs.forEach((input, i) => (args[input.name] = jsonArg(parsed.args[i])));
+      out.push({ blockNumber: log.blockNumber, blockHash: log.blockHash, logIndex: log.index, txHash: log.transactionHash, name: parsed.name, args });
+    }
+    return out;
+  }
+
+  /** Root of the L1 bridge's exit-root checkpoint `number`, or null if it does not exist (cached: checkpoints never change). */
+  async checkpointRoot(number: bigint): Promise<bigint | null> {
+    const cached = this.checkpoints.get(number);
+    if (cached !== undefined) return cached;
+    const count = await this.bridge.checkpointCount();
+    if (number >= count) return null;
+    const [root] = await this.bridge.checkpoint(number);
+    this.checkpoints.set(number, root);
+    return root;
+  }
+
+  async latestCheckpoint(): Promise<{ number: bigint; exitRoot: bigint }> {
+    const count = await this.bridge.checkpointCount();
+    const number = count - 1n;
+    const root = await this.checkpointRoot(number);
+    return { number, exitRoot: root! };
+  }
+
+  /** Forgets cached checkpoints (after an L1 reorg). */
+  forgetCheckpoints(): void {
+    this.checkpoints.clear();
+  }
+
+  /**
+   * Signs a call to the hub with the next nonce the node reports as pending. Throws what eth_estimateGas throws,
+   * so a settlement that would revert (e.g. StaleGlobalRoot) is known before anything is signed.
+   */
+  async signHubCall(data: string): Promise<SignedTx> {
+    if (!this.wallet) throw new Error("no L1 settler key configured (l1.settlerKey / COORDINATOR_L1_KEY)");
+    const from = this.wallet.address;
+    const gas = await this.provider.estimateGas({ from, to: this.o.hub, data });
+    const nonce = await this.provider.getTransactionCount(from, "pending");
+    const fee = await this.provider.getFeeData();
+    const tx = await this.wallet.populateTransaction({ to: this.o.hub, data, nonce, gasLimit: (gas * 12n) / 10n + 20_000n, maxFeePerGas: fee.maxFeePerGas, maxPriorityFeePerGas: fee.maxPriorityFeePerGas, chainId: await this.chainId() });
+    const raw = await this.wallet.signTransaction(tx);
+    const { Transaction } = await import("ethers");
+    return { raw, hash: Transaction.from(raw).hash!, nonce };
+  }
+
+  /** Broadcasts a signed transaction; "already known" counts as success. */
+  async broadcast(raw: string): Promise<void> {
+    try {
+      await this.provider.broadcastTransaction(raw);
+    } catch (e) {
+      const msg = String((e as Error).message ?? e);
+      if (/already known|known transaction|AlreadyKnown/i.test(msg)) return;
+      throw e;
+    }
+  }
+
+  receipt(hash: string): Promise<TransactionReceipt | null> {
+    return this.provider.getTransactionReceipt(hash);
+  }
+
+  async transactionKnown(hash: string): Promise<boolean> {
+    return (await this.provider.getTransaction(hash)) !== null;
+  }
+
+  /** The settler's confirmed nonce (transactions mined so far). */
+  async minedNonce(): Promise<number> {
+    if (!this.wallet) return 0;
+    return this.provider.getTransactionCount(this.wallet.address, "latest");
+  }
+
+  destroy(): void {
+    this.provider.destroy();
+  }
+}

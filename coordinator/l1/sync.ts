@@ -1,0 +1,124 @@
+/**
+ * Follows the hub's events at the configured confirmation depth and applies them: the registry and verifiers,
+ * the global-state mirror, certificates Finalized (from CertificateFinalized — the only way a certificate
+ * becomes Finalized), epochs settled, ejections (the chain's live certificates are rejected).
+ *
+ * Progress is a cursor (last applied block and its hash) stored with the events it covers, in one commit.
+ * Every applied event is stored, so at start the whole L1 view is rebuilt from the store without asking L1,
+ * then reconciled by reading on from the cursor. If the cursor's block hash changed, L1 reorganised deeper than
+ * the confirmation depth: that is outside what the coordinator can undo on its own (Finalized is final); it
+ * marks the view diverged (epochs stop, health fails) and logs it for the operator.
+ */
+import type { CoordinatorNode } from "../node";
+import type { StoredL1Event, WriteOp } from "../store/store";
+import type { StatusChange } from "../types";
+import type { L1Client } from "./client";
+import type { L1View, ViewEffects } from "./view";
+
+const CURSOR = "l1.cursor";
+/** Blocks per eth_getLogs call. */
+const LOG_RANGE = 2000;
+
+interface Cursor {
+  block: number;
+  hash: string | null;
+}
+
+export class L1Sync {
+  constructor(
+    private readonly node: CoordinatorNode,
+    private readonly l1: L1Client,
+    private readonly view: L1View,
+    private readonly confirmations: number,
+    private readonly startBlock: number,
+  ) {}
+
+  private get store() {
+    return this.node.d.store;
+  }
+
+  cursor(): Cursor {
+    const raw = this.store.getMeta(CURSOR);
+    return raw ? (JSON.parse(raw) as Cursor) : { block: this.startBlock - 1, hash: null };
+  }
+
+  /** Rebuilds the view from the stored events (start-up), then applies what it implies to the graph. */
+  async replayStored(): Promise<void> {
+    const events = this.store.listL1Events();
+    const fx = await this.view.apply(events, (id) => this.bodyOf(id), (n) => this.l1.checkpointRoot(n));
+    await this.applyEffects(fx, []);
+    if (this.view.diverged) this.node.log.error("L1 view diverged while replaying stored events", { why: this.view.diverged });
+  }
+
+  private bodyOf(id: bigint) {
+    return this.store.getCertificate(id)?.certificate;
+  }
+
+  /** One poll: read confirmed blocks after the cursor, apply, persist. Returns the L1 head. */
+  async poll(): Promise<number> {
+    const head = await this.l1.head();
+    const safe = head - this.confirmations + 1;
+    const cur = this.cursor();
+    if (cur.hash !== null && cur.block >= 0) {
+      const h = cur.block <= head ? await this.l1.blockHash(cur.block) : null;
+      if (h !== cur.hash) {
+        if (!this.view.diverged) {
+          this.view.diverged = `L1 reorganised below the confirmation depth (block ${cur.block} changed); finalized state may be undone — operator action needed`;
+          this.node.log.error("deep L1 reorg", { block: cur.block, storedHash: cur.hash, nowHash: h });
+        }
+        return head;
+      }
+    }
+    let from = cur.block + 1;
+    while (from <= safe) {
+      const to = Math.min(safe, from + LOG_RANGE - 1);
+      const events = await this.l1.hubEvents(from, to);
+      const hash = await this.l1.blockHash(to);
+      const fx = await this.view.apply(events, (id) => this.bodyOf(id), (n) => this.l1.checkpointRoot(n));
+      const ops: WriteOp[] = [...events.map((event): WriteOp => ({ op: "putL1Event", event })), { op: "setMeta", key: CURSOR, value: JSON.stringify({ block: to, hash }) }];
+      await this.applyEffects(fx, ops);
+      from = to + 1;
+    }
+    return head;
+  }
+
+  /** Finalizes, settles epochs and rejects ejected chains' certificates, persisting `ops` in the same commit. */
+  private async applyEffects(fx: ViewEffects, ops: WriteOp[]): Promise<void> {
+    const node = this.node;
+    const changes: StatusChange[] = [];
+    const txOf = new Map<bigint, string>();
+    for (const f of fx.finalized) {
+      const n = node.graph.get(f.certificateId);
+      if (!n || n.status === "Finalized") continue;
+      changes.push(...node.graph.setStatus(f.certificateId, "Finalized"));
+      txOf.set(f.certificateId, f.txHash);
+    }
+    for (const s of fx.settlements) {
+      for (const e of this.store.listEpochs({ status: ["proving", "proved", "settling", "failed", "abandoned"] })) {
+        if (e.l1Tx === s.txHash || this.store.listSettlements(e.id).some((x) => x.txHash === s.txHash)) {
+          ops.push({ op: "putEpoch", record: { ...e, status: "settled", l1Epoch: s.l1Epoch, l1Tx: s.txHash, updatedAt: node.now() } });
+        }
+      }
+    }
+    // One commit per tx hash group keeps l1Tx on each status row; the cursor goes with the last one.
+    const byTx = new Map<string, StatusChange[]>();
+    const other: StatusChange[] = [];
+    for (const c of changes) {
+      const tx = c.to === "Finalized" ? txOf.get(c.certificateId) : undefined;
+      if (tx) byTx.set(tx, [...(byTx.get(tx) ?? []), c]);
+      else other.push(c);
+    }
+    const groups = [...byTx.entries()];
+    for (let i = 0; i < groups.length; i++) await node.persist(groups[i][1], [], { l1Tx: groups[i][0] });
+    await node.persist(other, ops);
+    for (const networkId of fx.ejected) {
+      const first = node.firstLive(networkId);
+      if (first) await node.rejectWith(first.certificateId, { code: "NETWORK_EJECTED", detail: `network ${networkId} was ejected on L1` });
+    }
+  }
+
+  /** Events stored from `fromBlock` on (dashboard, tests). */
+  stored(fromBlock = 0): StoredL1Event[] {
+    return this.store.listL1Events(fromBlock);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * What L1 says, rebuilt from the hub's events alone (plus the certificates' bodies from the store): the chain
+ * registry, the verifiers, and a mirror of the global state (lib/global-state.ts) that epochs are proven against.
+ *
+ * A settlement's EpochSettled event is followed, in the same transaction, by one CertificateFinalized event per
+ * slot in slot order; the mirror re-applies exactly those certificates with the model (applyEpoch) and checks
+ * that it lands on the event's new root. If it cannot (a certificate the coordinator never saw, e.g. a direct
+ * settlement of a chain that did not submit to it), the view is marked diverged and epochs stop until an operator
+ * looks: proving against a wrong root would only waste work, since L1 would refuse it.
+ */
+import { applyEpoch } from "../../lib/epoch";
+import { GlobalParams, GlobalState } from "../../lib/global-state";
+import type { Certificate } from "../../lib/certificate";
+import type { StoredL1Event } from "../store/store";
+import type { NetworkRecordRow } from "../types";
+
+export interface Finalization {
+  certificateId: bigint;
+  networkId: number;
+  height: bigint;
+  newLocalExitRoot: bigint;
+  txHash: string;
+  l1Epoch: number;
+}
+
+export interface ViewEffects {
+  finalized: Finalization[];
+  ejected: number[];
+  settlements: { txHash: string; l1Epoch: number; newRoot: bigint }[];
+}
+
+const big = (x: unknown) => BigInt(x as string);
+
+export class L1View {
+  readonly networks = new Map<number, NetworkRecordRow>();
+  readonly verifiers = new Map<number, string>();
+  mirror: GlobalState;
+  hubEpoch = 0;
+  diverged: string | null = null;
+
+  constructor(readonly params: GlobalParams) {
+    this.mirror = new GlobalState(params);
+  }
+
+  /**
+   * Applies a run of events in chain order. `body` returns a certificate's content by id (from the store);
+   * `checkpointRoot` the root of an L1 exit-root checkpoint.
+   */
+  async apply(events: StoredL1Event[], body: (id: bigint) => Certificate | undefined, checkpointRoot: (n: bigint) => Promise<bigint | null>): Promise<ViewEffects> {
+    const fx: ViewEffects = { finalized: [], ejected: [], settlements: [] };
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (e.name === "EpochSettled") {
+        const slots: StoredL1Event[] = [];
+        while (i + 1 < events.length && events[i + 1].txHash === e.txHash && events[i + 1].name === "CertificateFinalized") slots.push(events[++i]);
+        await this.settle(e, slots, body, checkpointRoot, fx);
+      } else {
+        this.registry(e, fx);
+      }
+    }
+    return fx;
+  }
+
+  private registry(e: StoredL1Event, fx: ViewEffects): void {
+    const a = e.args;
+    const id = Number(a.networkId);
+    switch (e.name) {
+      case "NetworkRegistered":
+        this.networks.set(id, { networkId: id, sequencer: String(a.sequencer), policyFlags: Number(a.policyFlags), stake: big(a.stake), ejected: false, registeredBlock: e.blockNumber });
+        break;
+      case "SequencerChanged":
+        this.update(id, (n) => ({ ...n, sequencer: String(a.newSequencer) }));
+        break;
+      case "StakeAdded":
+        this.update(id, (n) => ({ ...n, stake: big(a.stake) }));
+        break;
+      case "StakeReleased":
+        this.update(id, (n) => ({ ...n, stake: 0n }));
+        break;
+      case "EquivocationReported":
+        this.update(id, (n) => ({ ...n, stake: 0n }));
+        break;
+      case "Ejected":
+        this.update(id, (n) => ({ ...n, ejected: true }));
+        fx.ejected.push(id);
+        break;
+      case "VerifierSet":
+        this.verifiers.set(Number(a.slotCapacity), String(a.newVerifier));
+        break;
+      default:
+        break;
+    }
+  }
+
+  private update(id: number, f: (n: NetworkRecordRow) => NetworkRecordRow): void {
+    const n = this.networks.get(id);
+    if (n) this.networks.set(id, f(n));
+  }
+
+  private async settle(e: StoredL1Event, slots: StoredL1Event[], body: (id: bigint) => Certificate | undefined, checkpointRoot: (n: bigint) => Promise<bigint | null>, fx: ViewEffects): Promise<void> {
+    const l1Epoch = Number(e.args.epoch);
+    this.hubEpoch = l1Epoch;
+    const newRoot = big(e.args.newGlobalRoot);
+    fx.settlements.push({ txHash: e.txHash, l1Epoch, newRoot });
+    for (const s of slots) {
+      fx.finalized.push({ certificateId: big(s.args.certificateId), networkId: Number(s.args.networkId), height: big(s.args.height), newLocalExitRoot: big(s.args.newLocalExitRoot), txHash: s.txHash, l1Epoch });
+    }
+    if (this.diverged) return;
+    const certs = slots.map((s) => body(big(s.args.certificateId)));
+    const missing = certs.findIndex((c) => !c);
+    if (missing >= 0) return this.diverge(`L1 epoch ${l1Epoch} finalized certificate ${slots[missing].args.certificateId}, which this coordinator never received`);
+    const number = big(e.args.l1CheckpointNumber);
+    const root = await checkpointRoot(number);
+    if (root === null) return this.diverge(`L1 epoch ${l1Epoch} names unknown L1 checkpoint ${number}`);
+    try {
+      const r = applyEpoch(this.mirror, certs as Certificate[], { number, exitRoot: root });
+      if (r.newRoot !== newRoot) return this.diverge(`L1 epoch ${l1Epoch}: the model reaches root ${r.newRoot}, L1 has ${newRoot}`);
+      this.mirror = r.state;
+    } catch (err) {
+      this.diverge(`L1 epoch ${l1Epoch}: the model refuses it: ${(err as Error).message}`);
+    }
+  }
+
+  private diverge(why: string): void {
+    this.diverged = why;
+  }
+}

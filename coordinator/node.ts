@@ -1,0 +1,528 @@
+/**
+ * The coordinator node: pre-confirms certificates, verifies proofs (the chain's or its own backup prover's),
+ * confirms through the dependency graph, rejects with cascades, and hands confirmed certificates to the epoch
+ * manager (coordinator/epochs.ts); the L1 sync (coordinator/l1/sync.ts) finalizes them from L1's events.
+ *
+ * Invariants:
+ * - A certificate is acknowledged only after the store committed it (group commit: coordinator/store/).
+ * - The graph (memory) is changed first, synchronously, so that concurrent requests see each other; the store
+ *   follows in the same order; subscribers hear of a change only once it is durable. A store failure is fatal
+ *   (fail-stop): memory would otherwise run ahead of the disk.
+ * - Nothing here is trusted for safety: the circuits and the hub refuse whatever this code might get wrong.
+ */
+import { certificateId as computeCertificateId, compareRefs } from "../lib/certificate";
+import type { Certificate, CertificateRef, SignedCertificate } from "../lib/certificate";
+import { certificateToJson } from "../lib/codec";
+import { HeaderVerifier } from "../lib/header-verifier";
+import { verify as verifyGroth16 } from "../lib/groth16";
+import type { CertificateShape } from "../lib/witness/certificate";
+import type {
+  CertificateView, CoordinatorApi, CoordinatorEvent, EpochView, HealthView, NetworkView, RefView, RejectionView, SubmitProofInput, SubmitResult,
+} from "./api";
+import { ChainStates, TransitionInvalidError } from "./backup";
+import { certificateShapeOf, CoordinatorConfig } from "./config";
+import { CertificateGraph, GraphNode } from "./graph";
+import type { L1Client } from "./l1/client";
+import { L1View } from "./l1/view";
+import type { Logger } from "./log";
+import type { ProverPool } from "./prover/pool";
+import type { Store, WriteOp } from "./store/store";
+import {
+  CertificateRecord, CertificateStatus, CoordinatorError, EpochRecord, ProofSource, Rejection, STATUS_RANK, StatusChange, isConfirmedOrLater, POLICY_DIRECT_SETTLEMENT,
+} from "./types";
+
+export interface NodeDeps {
+  config: CoordinatorConfig;
+  store: Store;
+  l1: L1Client;
+  view: L1View;
+  pool: ProverPool;
+  log: Logger;
+  now?: () => number;
+  /** Called after a status change became durable (metrics). */
+  onChanges?: (changes: StatusChange[]) => void;
+}
+
+const hex = (x: bigint) => "0x" + x.toString(16);
+const refView = (r: CertificateRef): RefView => ({ networkId: r.networkId, height: hex(r.height), certificateId: hex(r.certificateId) });
+const refOf = (n: { networkId: number; height: bigint; certificateId: bigint }): CertificateRef => ({ networkId: n.networkId, height: n.height, certificateId: n.certificateId });
+const key = (networkId: number, height: bigint) => `${networkId}/${height}`;
+
+export function rejectionView(r: Rejection | null | undefined): RejectionView | null {
+  if (!r) return null;
+  return { code: r.code, detail: r.detail, ...(r.cause ? { cause: refView(r.cause) } : {}), ...(r.root ? { root: refView(r.root) } : {}) };
+}
+
+export class CoordinatorNode implements CoordinatorApi {
+  readonly graph = new CertificateGraph();
+  readonly states: ChainStates;
+  readonly shape: CertificateShape;
+  state: "starting" | "running" | "stopping" | "stopped" = "starting";
+  private verifier: HeaderVerifier | null = null;
+  private readonly bodies = new Map<bigint, SignedCertificate>();
+  /** PreConfirmed certificates by acceptance order, for proof deadlines and the backup prover. */
+  private readonly awaitingProof = new Map<bigint, number>();
+  private readonly backupJobs = new Map<bigint, Promise<void>>();
+  private readonly bundleFirstSeen = new Map<bigint, number>();
+  private readonly listeners = new Set<(e: CoordinatorEvent) => void>();
+  private readonly startedAt: number;
+  private fatal: Error | null = null;
+  /** Hook for the epoch manager's admin trigger. */
+  epochTrigger: (() => Promise<number | null>) | null = null;
+  l1Status: { connected: boolean; block: number | null; lagBlocks: number | null } = { connected: false, block: null, lagBlocks: null };
+
+  constructor(readonly d: NodeDeps) {
+    this.shape = certificateShapeOf(d.config);
+    this.startedAt = this.now();
+    this.states = new ChainStates({
+      liveAt: (networkId, height) => {
+        const n = this.graph.at(networkId, height);
+        return n && n.status !== "Finalized" ? { certificateId: n.certificateId, certificate: this.body(n.certificateId) } : undefined;
+      },
+      mirror: () => this.d.view.mirror,
+    });
+  }
+
+  now(): number {
+    return (this.d.now ?? Date.now)();
+  }
+
+  get log(): Logger {
+    return this.d.log;
+  }
+
+  // ------------------------------------------------------------------------------------------- start-up
+
+  /** Loads the store into the graph (arrival order, so dependencies come first). */
+  async load(): Promise<void> {
+    this.verifier = new HeaderVerifier({ chainId: await this.d.l1.chainId(), verifyingContract: this.d.config.l1.hub });
+    const records = this.d.store.listCertificates();
+    for (const r of records) {
+      this.graph.add(this.nodeOf(r));
+      if (r.status !== "Finalized" && r.status !== "Rejected") this.bodies.set(r.certificateId, r.certificate);
+      if (r.status === "PreConfirmed") this.awaitingProof.set(r.certificateId, r.receivedAt);
+      for (const b of r.certificate.bundles) if (!this.bundleFirstSeen.has(b.bundleId)) this.bundleFirstSeen.set(b.bundleId, r.receivedAt);
+    }
+    this.log.info("loaded certificates", { total: records.length, live: this.bodies.size, awaitingProof: this.awaitingProof.size });
+  }
+
+  private nodeOf(r: CertificateRecord): GraphNode {
+    return { certificateId: r.certificateId, networkId: r.networkId, height: r.height, status: r.status, dependencies: r.certificate.dependencies, bundles: r.certificate.bundles, seq: r.seq, rejection: r.rejection };
+  }
+
+  /** A certificate's body: memory for live ones, the store otherwise. */
+  body(id: bigint): SignedCertificate {
+    const b = this.bodies.get(id) ?? this.d.store.getCertificate(id)?.certificate;
+    if (!b) throw new Error(`no certificate ${id}`);
+    return b;
+  }
+
+  // ------------------------------------------------------------------------------------------- persistence
+
+  /**
+   * Persists status changes (already applied to the graph) with any extra operations, then tells subscribers.
+   * A store failure stops the node: the graph would otherwise be ahead of the disk.
+   */
+  async persist(changes: StatusChange[], extra: WriteOp[] = [], meta: { epoch?: number | null; l1Tx?: string | null } = {}): Promise<void> {
+    const at = this.now();
+    const ops: WriteOp[] = [...extra, ...changes.map((change): WriteOp => ({ op: "setStatus", change, at, ...meta }))];
+    if (ops.length === 0) return;
+    try {
+      await this.d.store.commit(ops);
+    } catch (e) {
+      this.failStop(e as Error);
+      throw new CoordinatorError("INTERNAL_ERROR", "the store failed; the coordinator stopped accepting work");
+    }
+    this.afterChanges(changes);
+  }
+
+  private failStop(e: Error): void {
+    if (this.fatal) return;
+    this.fatal = e;
+    this.log.error("store commit failed: stopping intake (fail-stop)", { error: e });
+    this.state = "stopping";
+  }
+
+  private afterChanges(changes: StatusChange[]): void {
+    for (const c of changes) {
+      if (c.to === "Proven" || c.to === "Rejected" || c.to === "Finalized") this.awaitingProof.delete(c.certificateId);
+      if (c.to === "Finalized" || c.to === "Rejected") {
+        this.bodies.delete(c.certificateId);
+        this.states.forget(c.certificateId);
+      }
+      this.emit({ type: "status", networkId: c.networkId, certificateId: hex(c.certificateId), height: hex(c.height), from: c.from, to: c.to, rejection: rejectionView(c.rejection) });
+      if (c.to === "Confirmed" || c.to === "Finalized") this.emitExitRoot(c.certificateId, c.to);
+    }
+    this.d.onChanges?.(changes);
+  }
+
+  private emitExitRoot(id: bigint, status: CertificateStatus): void {
+    const n = this.graph.get(id);
+    if (!n) return;
+    const c = this.bodies.get(id) ?? this.d.store.getCertificate(id)?.certificate;
+    if (!c) return;
+    this.emit({ type: "exitRoot", networkId: n.networkId, height: hex(n.height), certificateId: hex(id), exitRoot: hex(c.newLocalExitRoot), status });
+  }
+
+  private emit(e: CoordinatorEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log.warn("subscriber threw", { error: err as Error });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- submitCertificate
+
+  private assertIntake(): void {
+    if (this.state !== "running") throw new CoordinatorError("SHUTTING_DOWN", this.state === "starting" ? "the coordinator is starting" : "the coordinator is stopping");
+  }
+
+  async submitCertificate(c: SignedCertificate): Promise<SubmitResult> {
+    this.assertIntake();
+    const id = computeCertificateId(c);
+    const known = this.graph.get(id);
+    if (known) throw new CoordinatorError("DUPLICATE_CERTIFICATE", `certificate ${hex(id)} is already known (${known.status})`, { certificateId: hex(id), status: known.status });
+    const net = this.checkNetwork(c.networkId);
+    const signer = this.verifier!.recover({ networkId: c.networkId, height: c.height, certificateId: id, signature: c.signature });
+    if (signer === null || signer.toLowerCase() !== net.sequencer.toLowerCase()) {
+      throw new CoordinatorError("BAD_SIGNATURE", `the signature does not recover to network ${c.networkId}'s sequencer`, { networkId: c.networkId });
+    }
+    this.checkShape(c);
+    const failedLeg = c.bundles.find((b) => !b.success);
+    if (failedLeg) throw new CoordinatorError("BUNDLE_FAILED", `bundle ${hex(failedLeg.bundleId)} leg ${failedLeg.legIndex} is marked failed`);
+    const holder = this.graph.at(c.networkId, c.height);
+    if (holder) return this.equivocation(c, id, holder);
+    this.checkHeightAndState(c);
+    this.checkDependencies(c, (net.policyFlags & POLICY_DIRECT_SETTLEMENT) !== 0);
+    await this.checkL1Imports(c);
+    // A concurrent submission may have taken the height while L1 was asked: re-check before taking it.
+    if (this.graph.at(c.networkId, c.height)) return this.submitCertificate(c);
+    return this.accept(c, id);
+  }
+
+  private checkNetwork(networkId: number) {
+    const net = this.d.view.networks.get(networkId);
+    if (!net) throw new CoordinatorError("UNKNOWN_NETWORK", `network ${networkId} is not registered on L1`, { networkId });
+    if (net.ejected) throw new CoordinatorError("NETWORK_EJECTED", `network ${networkId} was ejected`, { networkId });
+    return net;
+  }
+
+  private checkShape(c: Certificate): void {
+    const s = this.shape;
+    const over: [string, number, number][] = [
+      ["bridgeExits", c.bridgeExits.length, s.maxExits],
+      ["importedExits", c.importedExits.length, s.maxImports],
+      ["dependencies", c.dependencies.length, s.maxDependencies],
+      ["bundles", c.bundles.length, s.maxBundles],
+    ];
+    for (const [what, n, max] of over) {
+      if (n > max) throw new CoordinatorError("EXCEEDS_CIRCUIT", `${n} ${what}; the certificate circuit takes at most ${max}`, { field: what, count: n, max });
+    }
+  }
+
+  /** The next height and the state it must start from: the chain's tip in the graph, else its finalized record. */
+  expected(networkId: number): { height: bigint; stateCommitment: bigint; exitRoot: bigint } {
+    const tip = this.graph.tip(networkId);
+    const rec = this.d.view.mirror.record(networkId);
+    if (tip && tip.height >= rec.nextHeight) {
+      const b = this.body(tip.certificateId);
+      return { height: tip.height + 1n, stateCommitment: b.newStateCommitment, exitRoot: b.newLocalExitRoot };
+    }
+    return { height: rec.nextHeight, stateCommitment: rec.state.commitment(), exitRoot: rec.state.exitRoot };
+  }
+
+  private checkHeightAndState(c: Certificate): void {
+    const e = this.expected(c.networkId);
+    if (c.height !== e.height) throw new CoordinatorError("HEIGHT_GAP", `network ${c.networkId} is at height ${e.height}, the certificate has ${c.height}`, { expected: hex(e.height), got: hex(c.height) });
+    if (c.prevStateCommitment !== e.stateCommitment || c.prevLocalExitRoot !== e.exitRoot) {
+      throw new CoordinatorError("STATE_MISMATCH", `the certificate does not start from network ${c.networkId}'s state at height ${e.height}`);
+    }
+  }
+
+  /** Every dependency is known, not rejected, allowed, and every import proves against its dependency's root. */
+  private checkDependencies(c: Certificate, finalizedOnly: boolean): void {
+    const roots = new Map<string, bigint>();
+    for (const d of c.dependencies) {
+      const n = this.graph.at(d.networkId, d.height);
+      let root: bigint;
+      if (n && n.certificateId === d.certificateId && n.status !== "Finalized") {
+        if (finalizedOnly) throw new CoordinatorError("DEPENDENCY_NOT_ALLOWED", `network ${c.networkId} settles directly and may only depend on finalized states; ${key(d.networkId, d.height)} is ${n.status}`);
+        if (this.d.view.networks.get(d.networkId)?.ejected) throw new CoordinatorError("DEPENDENCY_REJECTED", `dependency ${key(d.networkId, d.height)}: network ${d.networkId} was ejected`);
+        root = this.body(n.certificateId).newLocalExitRoot;
+      } else {
+        const fin = this.d.view.mirror.finalized(d.networkId, d.height);
+        if (fin && fin.certificateId === d.certificateId) root = fin.exitRoot;
+        else {
+          const rejected = this.graph.get(d.certificateId);
+          if (rejected?.status === "Rejected") throw new CoordinatorError("DEPENDENCY_REJECTED", `dependency ${key(d.networkId, d.height)} was rejected (${rejected.rejection?.code})`, { dependency: refView(d) });
+          throw new CoordinatorError("UNKNOWN_DEPENDENCY", `dependency ${key(d.networkId, d.height)} with id ${hex(d.certificateId)} is not known`, { dependency: refView(d) });
+        }
+      }
+      roots.set(key(d.networkId, d.height), root);
+    }
+    c.importedExits.forEach((m, i) => {
+      if (m.source.networkId === 0) return;
+      if (roots.get(key(m.source.networkId, m.source.height)) !== m.sourceExitRoot) {
+        throw new CoordinatorError("IMPORT_ROOT_MISMATCH", `importedExits[${i}] proves against a root that is not ${key(m.source.networkId, m.source.height)}'s exit root`);
+      }
+    });
+  }
+
+  private async checkL1Imports(c: Certificate): Promise<void> {
+    const l1 = c.importedExits.filter((m) => m.source.networkId === 0);
+    if (l1.length === 0) return;
+    if (new Set(l1.map((m) => m.source.height)).size > 1) throw new CoordinatorError("UNKNOWN_L1_CHECKPOINT", "imports from two L1 checkpoints: an epoch binds one");
+    const root = await this.d.l1.checkpointRoot(l1[0].source.height);
+    if (root === null || l1.some((m) => m.sourceExitRoot !== root)) {
+      throw new CoordinatorError("UNKNOWN_L1_CHECKPOINT", `L1 checkpoint ${l1[0].source.height} ${root === null ? "does not exist" : "has another root"}`);
+    }
+  }
+
+  private async accept(c: SignedCertificate, id: bigint): Promise<SubmitResult> {
+    const at = this.now();
+    const record: CertificateRecord = {
+      certificateId: id, networkId: c.networkId, height: c.height, certificate: c, status: "PreConfirmed", rejection: null,
+      seq: this.d.store.nextSeq(), receivedAt: at, updatedAt: at, epoch: null, l1Tx: null, proofSource: null,
+    };
+    this.graph.add(this.nodeOf(record));
+    this.bodies.set(id, c);
+    this.awaitingProof.set(id, at);
+    for (const b of c.bundles) if (!this.bundleFirstSeen.has(b.bundleId)) this.bundleFirstSeen.set(b.bundleId, at);
+    await this.persist([], [{ op: "insertCertificate", record }]);
+    this.emit({ type: "status", networkId: c.networkId, certificateId: hex(id), height: hex(c.height), from: "PreConfirmed", to: "PreConfirmed", rejection: null });
+    this.emit({ type: "exitRoot", networkId: c.networkId, height: hex(c.height), certificateId: hex(id), exitRoot: hex(c.newLocalExitRoot), status: "PreConfirmed" });
+    return { certificateId: hex(id), status: "PreConfirmed" };
+  }
+
+  /** Two signed headers for one height: keep both, reject the holder (cascade), report to L1, refuse the newcomer. */
+  private async equivocation(c: SignedCertificate, id: bigint, holder: GraphNode): Promise<never> {
+    const first = this.body(holder.certificateId);
+    const evidence: WriteOp = {
+      op: "putEquivocation",
+      record: { networkId: c.networkId, height: c.height, idA: holder.certificateId, sigA: first.signature, idB: id, sigB: c.signature, detectedAt: this.now(), reportTx: null, reportStatus: "pending" },
+    };
+    const changes = holder.status === "Finalized" ? [] : this.graph.reject(holder.certificateId, { code: "EQUIVOCATION", detail: `network ${c.networkId} signed two certificates for height ${c.height}` });
+    await this.persist(changes, [evidence]);
+    this.log.warn("equivocation detected", { networkId: c.networkId, height: c.height, idA: holder.certificateId, idB: id });
+    throw new CoordinatorError("EQUIVOCATION", `network ${c.networkId} already signed certificate ${hex(holder.certificateId)} for height ${c.height}; both headers are kept as evidence`, { networkId: c.networkId, height: hex(c.height) });
+  }
+
+  // ------------------------------------------------------------------------------------------- proofs
+
+  async submitProof(p: SubmitProofInput): Promise<SubmitResult> {
+    this.assertIntake();
+    return this.acceptProof(p.certificateId, p.proof, p.publicSignals, "chain");
+  }
+
+  private async acceptProof(id: bigint, proof: SubmitProofInput["proof"], publicSignals: string[], source: ProofSource): Promise<SubmitResult> {
+    const n = this.graph.get(id);
+    if (!n) throw new CoordinatorError("UNKNOWN_CERTIFICATE", `no certificate ${hex(id)}`, { certificateId: hex(id) });
+    if (n.status !== "PreConfirmed") throw new CoordinatorError("PROOF_NOT_NEEDED", `certificate ${hex(id)} is ${n.status}`, { status: n.status });
+    if (publicSignals.length !== 1 || publicSignals[0] !== id.toString()) {
+      throw new CoordinatorError("PUBLIC_SIGNALS_MISMATCH", "the certificate proof's only public signal must be the certificate id (decimal)", { expected: [id.toString()] });
+    }
+    let ok = false;
+    try {
+      ok = await verifyGroth16(this.d.config.circuits.certificate, publicSignals, proof as never);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new CoordinatorError("INVALID_PROOF", `the proof does not verify against ${this.d.config.circuits.certificate}'s verification key`);
+    if (this.graph.get(id)?.status !== "PreConfirmed") return { certificateId: hex(id), status: this.graph.get(id)!.status };
+    const changes = this.graph.markProven(id);
+    await this.persist(changes, [{ op: "putProof", proof: { certificateId: id, source, proof, publicSignals, at: this.now() } }]);
+    return { certificateId: hex(id), status: this.graph.get(id)!.status };
+  }
+
+  // ------------------------------------------------------------------------------------------- deadlines and backup prover
+
+  /** One pass of the proof deadlines, the backup prover and the bundle deadlines (the lifecycle timer calls it). */
+  async tick(): Promise<void> {
+    if (this.state !== "running") return;
+    const now = this.now();
+    const { proofTimeoutMs } = this.d.config.lifecycle;
+    const backup = this.d.config.proving.backup;
+    const timedOut: bigint[] = [];
+    for (const [id, receivedAt] of this.awaitingProof) {
+      const age = now - receivedAt;
+      if (age < proofTimeoutMs * Math.min(backup.share, 1)) break;
+      const n = this.graph.get(id);
+      if (!n || n.status !== "PreConfirmed") continue;
+      if (backup.enabled && !backup.disabledNetworks.includes(n.networkId) && !this.backupJobs.has(id)) this.startBackup(n);
+      if (age >= proofTimeoutMs && !this.backupJobs.has(id)) timedOut.push(id);
+    }
+    for (const id of timedOut) await this.rejectWith(id, { code: "PROOF_TIMEOUT", detail: `no valid proof within ${proofTimeoutMs} ms` });
+    await this.bundleDeadlines(now);
+  }
+
+  private async bundleDeadlines(now: number): Promise<void> {
+    for (const [bundleId, first] of this.bundleFirstSeen) {
+      if (now - first < this.d.config.lifecycle.bundleTimeoutMs) continue;
+      const b = this.graph.bundle(bundleId);
+      this.bundleFirstSeen.delete(bundleId);
+      if (!b || b.legs.length >= b.legCount) continue;
+      const live = b.legs.find((l) => l.status !== "Rejected" && l.status !== "Finalized");
+      if (live) await this.rejectWith(live.certificateId, { code: "BUNDLE_DEADLINE", detail: `bundle ${hex(bundleId)}: ${b.legs.length} of ${b.legCount} legs arrived in time` });
+    }
+  }
+
+  async rejectWith(id: bigint, r: Rejection): Promise<void> {
+    const n = this.graph.get(id);
+    if (!n || n.status === "Rejected" || n.status === "Finalized") return;
+    const changes = this.graph.reject(id, r);
+    this.log.info("rejected", { certificateId: id, networkId: n.networkId, height: n.height, code: r.code, cascade: changes.length - 1 });
+    await this.persist(changes);
+  }
+
+  private startBackup(n: GraphNode): void {
+    const id = n.certificateId;
+    const job = this.runBackup(n).finally(() => this.backupJobs.delete(id));
+    this.backupJobs.set(id, job);
+  }
+
+  private async runBackup(n: GraphNode): Promise<void> {
+    const id = n.certificateId;
+    const c = this.body(id);
+    let input: Record<string, unknown>;
+    try {
+      input = this.states.witness(c, id, this.shape);
+    } catch (e) {
+      if (e instanceof TransitionInvalidError) {
+        await this.rejectWith(e.certificateId, { code: "TRANSITION_INVALID", detail: e.message });
+        return;
+      }
+      this.log.warn("backup prover cannot build the witness yet", { certificateId: id, error: e as Error });
+      return;
+    }
+    const jobId = this.d.store.nextId("job");
+    const t0 = this.now();
+    await this.d.store.commit([{ op: "putJob", record: { id: jobId, kind: "certificate", subject: id.toString(), status: "running", attempts: 1, progress: 0, createdAt: t0, updatedAt: t0, error: null } }]);
+    this.log.info("backup prover: proving", { certificateId: id, networkId: n.networkId, height: n.height, jobId });
+    try {
+      const r = await this.d.pool.prove({ instance: this.d.config.circuits.certificate, input });
+      await this.d.store.commit([{ op: "putJob", record: { id: jobId, kind: "certificate", subject: id.toString(), status: "done", attempts: 1, progress: 1, createdAt: t0, updatedAt: this.now(), error: null } }]);
+      if (this.graph.get(id)?.status === "PreConfirmed") {
+        await this.acceptProof(id, r.proof as SubmitProofInput["proof"], r.publicSignals, "backup");
+        this.log.info("backup prover: proven", { certificateId: id, ms: Math.round(r.ms) });
+      }
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (this.state === "running") this.log.warn("backup prover failed", { certificateId: id, error: e as Error });
+      await this.d.store.commit([{ op: "putJob", record: { id: jobId, kind: "certificate", subject: id.toString(), status: this.state === "running" ? "failed" : "cancelled", attempts: 1, progress: 0, createdAt: t0, updatedAt: this.now(), error: msg } }]).catch(() => undefined);
+    }
+  }
+
+  /** Backup jobs in flight (shutdown waits for or abandons them). */
+  get backupInFlight(): Promise<void>[] {
+    return [...this.backupJobs.values()];
+  }
+
+  // ------------------------------------------------------------------------------------------- queries
+
+  getCertificate(certificateId: bigint, withBody = false): CertificateView {
+    const n = this.graph.get(certificateId);
+    const r = this.d.store.getCertificate(certificateId);
+    if (!n && !r) throw new CoordinatorError("UNKNOWN_CERTIFICATE", `no certificate ${hex(certificateId)}`, { certificateId: hex(certificateId) });
+    const c = r?.certificate ?? this.body(certificateId);
+    const status = n?.status ?? r!.status;
+    return {
+      certificateId: hex(certificateId),
+      networkId: c.networkId,
+      height: hex(c.height),
+      status,
+      rejection: rejectionView(n?.rejection ?? r?.rejection),
+      dependencies: c.dependencies.map(refView),
+      dependents: n ? this.graph.dependents(certificateId).map((x) => refView(refOf(x))) : [],
+      epoch: r?.epoch ?? null,
+      l1Tx: r?.l1Tx ?? null,
+      proofSource: this.d.store.getProof(certificateId)?.source ?? r?.proofSource ?? null,
+      newLocalExitRoot: hex(c.newLocalExitRoot),
+      receivedAt: r?.receivedAt ?? 0,
+      updatedAt: r?.updatedAt ?? 0,
+      ...(withBody ? { certificate: certificateToJson(c) } : {}),
+    };
+  }
+
+  getLatestCertificate(networkId: number, minStatus: CertificateStatus): CertificateView | null {
+    const n = this.graph.latest(networkId, minStatus);
+    return n ? this.getCertificate(n.certificateId) : null;
+  }
+
+  getNetwork(networkId: number): NetworkView {
+    const net = this.d.view.networks.get(networkId);
+    if (!net) throw new CoordinatorError("UNKNOWN_NETWORK", `network ${networkId} is not registered on L1`, { networkId });
+    const latest = (s: CertificateStatus) => {
+      const n = this.graph.latest(networkId, s);
+      return n ? refView(refOf(n)) : null;
+    };
+    return {
+      networkId, registered: true, sequencer: net.sequencer, policyFlags: net.policyFlags, optOut: (net.policyFlags & POLICY_DIRECT_SETTLEMENT) !== 0,
+      ejected: net.ejected, stake: net.stake.toString(), nextHeight: hex(this.expected(networkId).height),
+      latest: { preConfirmed: latest("PreConfirmed"), confirmed: latest("Confirmed"), finalized: latest("Finalized") },
+    };
+  }
+
+  getEpoch(id?: number): EpochView | null {
+    let e: EpochRecord | undefined;
+    if (id === undefined) {
+      const all = this.d.store.listEpochs();
+      e = all[all.length - 1];
+      if (!e) return null;
+    } else {
+      e = this.d.store.getEpoch(id);
+      if (!e) throw new CoordinatorError("UNKNOWN_EPOCH", `no epoch ${id}`, { id });
+    }
+    return {
+      id: e.id, status: e.status,
+      certificates: e.certificateIds.map((cid) => {
+        const c = this.body(cid);
+        return refView({ networkId: c.networkId, height: c.height, certificateId: cid });
+      }),
+      oldRoot: hex(e.oldRoot), newRoot: hex(e.newRoot), l1CheckpointNumber: hex(e.l1CheckpointNumber), l1Epoch: e.l1Epoch, l1Tx: e.l1Tx, failure: e.failure, createdAt: e.createdAt, updatedAt: e.updatedAt,
+    };
+  }
+
+  async triggerEpoch(): Promise<number | null> {
+    if (!this.epochTrigger) throw new CoordinatorError("UNAVAILABLE", "epochs are not enabled on this coordinator");
+    return this.epochTrigger();
+  }
+
+  health(): HealthView {
+    return {
+      ok: this.state === "running" && !this.fatal && this.l1Status.connected && !this.d.view.diverged,
+      state: this.fatal ? "failed" : this.state,
+      l1: this.l1Status,
+      store: { certificates: this.graph.counts ? Object.values(this.graph.counts()).reduce((a, b) => a + b, 0) : 0 },
+      provers: { busy: this.d.pool.busy, queued: this.d.pool.queued },
+      uptimeSec: Math.round((this.now() - this.startedAt) / 1000),
+    };
+  }
+
+  subscribe(listener: (e: CoordinatorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Certificates of a chain that are not final yet, lowest height first (ejection rejects the first; the cascade does the rest). */
+  firstLive(networkId: number): GraphNode | undefined {
+    for (let h = this.d.view.mirror.record(networkId).nextHeight; ; h++) {
+      const n = this.graph.at(networkId, h);
+      if (!n) return undefined;
+      if (n.status !== "Finalized") return n;
+    }
+  }
+
+  isOptOut(networkId: number): boolean {
+    return ((this.d.view.networks.get(networkId)?.policyFlags ?? 0) & POLICY_DIRECT_SETTLEMENT) !== 0;
+  }
+
+  /** Test and dashboard helper: status rank check. */
+  static reached(s: CertificateStatus, min: CertificateStatus): boolean {
+    return s !== "Rejected" && STATUS_RANK[s] >= STATUS_RANK[min];
+  }
+}
+
+export { isConfirmedOrLater, compareRefs };

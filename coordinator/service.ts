@@ -1,0 +1,125 @@
+/**
+ * Assembles and runs a coordinator: store, L1 client and view, prover pool, node, epoch manager, L1 sync, RPC
+ * server and the loops that drive them. Start-up order matters and is the recovery procedure:
+ *   1. open the store and load every certificate into the graph;
+ *   2. rebuild the L1 view (registry, mirror of the global state) from the stored L1 events;
+ *   3. read L1 from the stored cursor on (reconcile: settlements that landed while down finalize now);
+ *   4. resume the epoch in flight (re-prove / re-broadcast / follow its receipt);
+ *   5. open the API.
+ * Shutdown (stop(), SIGINT/SIGTERM in main.ts) is the reverse: stop intake, stop the loops, park the proof in
+ * flight (the pool is closed; the epoch stays "proving" and is proven again after a restart), close the store.
+ */
+import { createLogger, Logger } from "./log";
+import { CoordinatorConfig, globalParamsOf, redactedConfig } from "./config";
+import { openSqliteStore } from "./store/sqlite";
+import { L1Client } from "./l1/client";
+import { L1View } from "./l1/view";
+import { L1Sync } from "./l1/sync";
+import { ProverPool } from "./prover/pool";
+import { CoordinatorNode } from "./node";
+import { EpochManager } from "./epochs";
+import { startRpcServer, RpcServer } from "./rpc/server";
+import { Metrics } from "./metrics";
+import { enableFastPoseidon } from "../lib/poseidon";
+import { STATUSES } from "./types";
+
+export interface Coordinator {
+  node: CoordinatorNode;
+  epochs: EpochManager;
+  sync: L1Sync;
+  rpc: RpcServer;
+  metrics: Metrics;
+  config: CoordinatorConfig;
+  stop(): Promise<void>;
+  /** Resolves when stop() finished. */
+  stopped: Promise<void>;
+}
+
+/** Runs `fn` every `ms` until the signal aborts; one run at a time (the next waits for the previous). */
+function loop(name: string, ms: number, fn: () => Promise<unknown>, signal: AbortSignal, log: Logger): Promise<void> {
+  return (async () => {
+    while (!signal.aborted) {
+      try {
+        await fn();
+      } catch (e) {
+        if (!signal.aborted) log.warn(`${name} loop error`, { error: e as Error });
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+  })();
+}
+
+export async function startCoordinator(config: CoordinatorConfig, o: { log?: Logger } = {}): Promise<Coordinator> {
+  const log = o.log ?? createLogger({ level: config.log.level });
+  log.info("starting", { config: redactedConfig(config) });
+  await enableFastPoseidon();
+  const store = openSqliteStore(config.store.path);
+  const l1 = new L1Client({ rpcUrl: config.l1.rpcUrl, hub: config.l1.hub, bridge: config.l1.bridge, settlerKey: config.l1.settlerKey });
+  const view = new L1View(globalParamsOf(config));
+  const pool = new ProverPool({ workers: config.proving.workers, log: log.child("prover"), jobTimeoutMs: config.proving.jobTimeoutMs });
+  const metrics = new Metrics({ defaultMetrics: true });
+  const node = new CoordinatorNode({
+    config, store, l1, view, pool, log,
+    onChanges: (changes) => {
+      for (const c of changes) metrics.statusTransitions.inc({ from: c.from, to: c.to });
+      const counts = node.graph.counts();
+      for (const s of STATUSES) metrics.certificatesByStatus.set({ status: s }, counts[s] ?? 0);
+    },
+  });
+  const sync = new L1Sync(node, l1, view, config.l1.confirmations, config.l1.startBlock);
+  const epochs = new EpochManager(node, l1, view, pool, config);
+  node.epochTrigger = () => epochs.step(true);
+
+  await node.load();
+  await sync.replayStored();
+  const head = await sync.poll();
+  node.l1Status = { connected: true, block: head, lagBlocks: 0 };
+  node.state = "running";
+  await epochs.step(false);
+  const rpc = await startRpcServer(node, { host: config.rpc.host, port: config.rpc.port, maxBodyBytes: config.rpc.maxBodyBytes, rateLimit: config.rpc.rateLimit, admin: config.rpc.admin, log: log.child("rpc"), metrics });
+  log.info("running", { rpc: rpc.url, ws: rpc.wsUrl, l1Block: head, certificates: store.countCertificates() });
+
+  const abort = new AbortController();
+  const loops = [
+    loop("lifecycle", config.lifecycle.tickMs, () => node.tick(), abort.signal, log),
+    loop("l1", config.l1.pollMs, async () => {
+      try {
+        const h = await sync.poll();
+        node.l1Status = { connected: true, block: h, lagBlocks: Math.max(0, h - sync.cursor().block) };
+        metrics.l1BlockLag.set(node.l1Status.lagBlocks ?? 0);
+      } catch (e) {
+        node.l1Status = { ...node.l1Status, connected: false };
+        throw e;
+      }
+    }, abort.signal, log),
+    loop("epochs-follow", config.l1.pollMs, () => epochs.step(false), abort.signal, log),
+  ];
+  if (config.epochs.enabled && config.epochs.intervalMs > 0) loops.push(loop("epochs", config.epochs.intervalMs, () => epochs.step(true), abort.signal, log));
+
+  let stopping: Promise<void> | null = null;
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((r) => (markStopped = r));
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info("stopping: intake closed");
+      rpc.stopIntake();
+      node.state = "stopping";
+      abort.abort();
+      await pool.close();
+      await Promise.all(loops);
+      await epochs.idle();
+      await Promise.allSettled(node.backupInFlight);
+      await rpc.close();
+      await store.close();
+      l1.destroy();
+      node.state = "stopped";
+      log.info("stopped");
+      markStopped();
+    })();
+    return stopping;
+  };
+  return { node, epochs, sync, rpc, metrics, config, stop, stopped };
+}

@@ -1,0 +1,820 @@
+/**
+ * The coordinator's API layer (coordinator/rpc/, coordinator/metrics.ts) against a fake CoordinatorApi that
+ * records every call: hostile and malformed requests get the documented HTTP status, JSON-RPC code and
+ * data.reason, and none of them reaches the API ("changed nothing"). Also the transport rules (body limit, rate
+ * limit, intake stop, admin gate), WebSocket subscriptions with filters, and docs/api.md against ERROR_CODES.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as http from "http";
+import * as path from "path";
+import WebSocket from "ws";
+import { Wallet } from "ethers";
+import { DEVNET_PARAMS, NetworkState, buildCertificate } from "../../lib";
+import { SignedCertificate, certificateId, signCertificate } from "../../lib/certificate";
+import { Json, certificateToJson } from "../../lib/codec";
+import type { CertificateView, CoordinatorApi, CoordinatorEvent, EpochView, HealthView, NetworkView, SubmitProofInput, SubmitResult } from "../../coordinator/api";
+import { CertificateStatus, CoordinatorError, ERROR_CODES, ErrorReason } from "../../coordinator/types";
+import { createLogger } from "../../coordinator/log";
+import { Metrics } from "../../coordinator/metrics";
+import { Dispatcher, exceedsDepth } from "../../coordinator/rpc/jsonrpc";
+import { RpcServer, RpcServerOptions, TokenBuckets, startRpcServer } from "../../coordinator/rpc/server";
+
+// ------------------------------------------------------------------------------------------------ fake API
+
+const hex = (x: bigint) => "0x" + x.toString(16);
+
+/** Records calls; a few magic inputs make it fail the ways a real node can. */
+class FakeApi implements CoordinatorApi {
+  calls: { method: string; args: unknown[] }[] = [];
+  listeners = new Set<(e: CoordinatorEvent) => void>();
+  healthy = true;
+
+  private record(method: string, ...args: unknown[]) {
+    this.calls.push({ method, args });
+  }
+
+  async submitCertificate(c: SignedCertificate): Promise<SubmitResult> {
+    this.record("submitCertificate", c);
+    return { certificateId: hex(certificateId(c)), status: "PreConfirmed" };
+  }
+  async submitProof(input: SubmitProofInput): Promise<SubmitResult> {
+    this.record("submitProof", input);
+    return { certificateId: hex(input.certificateId), status: "Proven" };
+  }
+  getCertificate(id: bigint, withBody?: boolean): CertificateView {
+    this.record("getCertificate", id, withBody);
+    if (id === 0xdeadn) throw new CoordinatorError("UNKNOWN_CERTIFICATE", "no such certificate", { certificateId: id });
+    return certView(id);
+  }
+  getLatestCertificate(networkId: number, minStatus: CertificateStatus): CertificateView | null {
+    this.record("getLatestCertificate", networkId, minStatus);
+    return null;
+  }
+  getNetwork(networkId: number): NetworkView {
+    this.record("getNetwork", networkId);
+    if (networkId === 13) throw new CoordinatorError("UNKNOWN_NETWORK", "network 13 is not registered");
+    if (networkId === 666) throw new Error("SQLITE_CORRUPT at /var/lib/coordinator/secret.db");
+    return networkView(networkId);
+  }
+  getEpoch(id?: number): EpochView | null {
+    this.record("getEpoch", id);
+    // A bug in the node: a bigint leaks into a view.
+    if (id === 7) return { id: 7n } as unknown as EpochView;
+    return null;
+  }
+  async triggerEpoch(): Promise<number | null> {
+    this.record("triggerEpoch");
+    return 3;
+  }
+  health(): HealthView {
+    return {
+      ok: this.healthy,
+      state: this.healthy ? "running" : "starting",
+      l1: { connected: this.healthy, block: 10, lagBlocks: 0 },
+      store: { certificates: 0 },
+      provers: { busy: 0, queued: 0 },
+      uptimeSec: 1,
+    };
+  }
+  /** Emitted to a listener from inside subscribe(): an event racing the subscribe response. */
+  emitOnSubscribe: CoordinatorEvent | null = null;
+
+  subscribe(listener: (e: CoordinatorEvent) => void): () => void {
+    this.record("subscribe");
+    this.listeners.add(listener);
+    if (this.emitOnSubscribe) listener(this.emitOnSubscribe);
+    return () => this.listeners.delete(listener);
+  }
+  emit(e: CoordinatorEvent): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+  /** Calls that reached the API, listeners aside. */
+  apiCalls(): string[] {
+    return this.calls.map((c) => c.method);
+  }
+}
+
+function certView(id: bigint): CertificateView {
+  return {
+    certificateId: hex(id),
+    networkId: 1,
+    height: "0x0",
+    status: "PreConfirmed",
+    rejection: null,
+    dependencies: [],
+    dependents: [],
+    epoch: null,
+    l1Tx: null,
+    proofSource: null,
+    newLocalExitRoot: "0x0",
+    receivedAt: 0,
+    updatedAt: 0,
+  };
+}
+
+function networkView(networkId: number): NetworkView {
+  const none = { preConfirmed: null, confirmed: null, finalized: null };
+  return { networkId, registered: true, sequencer: null, policyFlags: 0, optOut: false, ejected: false, stake: "0x0", nextHeight: "0x0", latest: none };
+}
+
+const statusEvent = (networkId: number, height = "0x1"): CoordinatorEvent => ({
+  type: "status",
+  networkId,
+  certificateId: "0x" + networkId.toString(16).padStart(4, "0"),
+  height,
+  from: "PreConfirmed",
+  to: "Proven",
+  rejection: null,
+});
+
+const exitRootEvent = (networkId: number): CoordinatorEvent => ({ type: "exitRoot", networkId, height: "0x1", certificateId: "0x1", exitRoot: "0x2", status: "Confirmed" });
+
+// ------------------------------------------------------------------------------------------------ fixtures
+
+async function signedCertificateJson(): Promise<Record<string, Json>> {
+  const built = buildCertificate(new NetworkState(1, DEVNET_PARAMS), { height: 0n, newStateRoot: "0x" + "00".repeat(31) + "01", imports: [], exits: [] });
+  const signed = await signCertificate(Wallet.createRandom(), { chainId: 31337n, verifyingContract: "0x" + "11".repeat(20) }, built.certificate);
+  return certificateToJson(signed) as Record<string, Json>;
+}
+
+const D = "1".repeat(10);
+const validProof = () => ({ pi_a: [D, D, "1"], pi_b: [[D, D], [D, D], ["1", "0"]], pi_c: [D, D, "1"], protocol: "groth16", curve: "bn128" });
+
+const rpc = (method: unknown, params?: unknown, id: unknown = 1) => JSON.stringify({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) });
+
+// ------------------------------------------------------------------------------------------------ HTTP client
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any;
+}
+
+/** Raw node http: lets a test send any bytes, any headers, chunked or not, and read a reply sent mid-upload. */
+function request(url: string, o: { method?: string; path?: string; body?: string | Buffer; headers?: http.OutgoingHttpHeaders; chunked?: boolean } = {}): Promise<Reply> {
+  const u = new URL(o.path ?? "/", url);
+  const body = o.body === undefined ? undefined : Buffer.isBuffer(o.body) ? o.body : Buffer.from(o.body, "utf8");
+  const headers: http.OutgoingHttpHeaders = { "Content-Type": "application/json", ...o.headers };
+  if (body && !o.chunked) headers["Content-Length"] = body.length;
+  return new Promise((resolve, reject) => {
+    let replied = false;
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: o.method ?? (body ? "POST" : "GET"), headers, agent: false }, (res) => {
+      replied = true;
+      const chunks: Buffer[] = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let json: unknown;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    // The server may answer and close while we are still uploading (413): a write error after a reply is expected.
+    req.on("error", (err) => (replied ? undefined : reject(err)));
+    if (body && o.chunked) {
+      for (let i = 0; i < body.length; i += 64 * 1024) req.write(body.subarray(i, i + 64 * 1024));
+      req.end();
+    } else req.end(body);
+  });
+}
+
+const post = (url: string, body: string | Buffer, headers?: http.OutgoingHttpHeaders) => request(url, { body, headers });
+
+function expectError(r: Reply, status: number, reason: ErrorReason, id: unknown = null): void {
+  expect(r.status, r.text).to.equal(status);
+  expect(r.json, r.text).to.be.an("object");
+  expect(r.json.jsonrpc).to.equal("2.0");
+  expect(r.json.id).to.deep.equal(id);
+  expect(r.json.error.code, r.text).to.equal(ERROR_CODES[reason]);
+  expect(r.json.error.data.reason, r.text).to.equal(reason);
+  expect(r.json.error.message).to.be.a("string");
+  expect(r.json).to.not.have.property("result");
+}
+
+// ------------------------------------------------------------------------------------------------ WebSocket client
+
+class WsClient {
+  readonly messages: any[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  private waiters: (() => void)[] = [];
+  closed = false;
+  closeCode: number | undefined;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on("message", (data) => {
+      this.messages.push(JSON.parse(data.toString()));
+      this.waiters.splice(0).forEach((w) => w());
+    });
+    ws.on("close", (code) => {
+      this.closed = true;
+      this.closeCode = code;
+      this.waiters.splice(0).forEach((w) => w());
+    });
+    ws.on("error", () => undefined);
+  }
+
+  static open(url: string, opts?: WebSocket.ClientOptions): Promise<WsClient> {
+    const ws = new WebSocket(url, opts);
+    return new Promise((resolve, reject) => {
+      ws.once("open", () => resolve(new WsClient(ws)));
+      ws.once("error", reject);
+      ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    });
+  }
+
+  send(text: string): void {
+    this.ws.send(text);
+  }
+
+  /** The first message (in arrival order, not yet taken) matching pred. */
+  async take(pred: (m: any) => boolean, ms = 3000): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const i = this.messages.findIndex(pred);
+      if (i >= 0) return this.messages.splice(i, 1)[0];
+      if (this.closed || Date.now() > deadline) throw new Error(`no matching message (closed=${this.closed})`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  }
+
+  async call(method: string, params?: unknown, id: number | string = Math.floor(Math.random() * 1e9)): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    this.send(rpc(method, params, id));
+    return this.take((m) => m.id === id);
+  }
+
+  async waitClosed(ms = 3000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(this.closed, "connection still open").to.equal(true);
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------------------------------------ tests
+
+describe("coordinator/rpc: JSON-RPC over HTTP and WebSocket", function () {
+  this.timeout(60_000);
+  const servers: RpcServer[] = [];
+  const logs: string[] = [];
+  let api: FakeApi;
+  let metrics: Metrics;
+  let server: RpcServer;
+  let cert: Record<string, Json>;
+
+  async function start(o: Partial<RpcServerOptions> = {}, withApi: FakeApi = api): Promise<RpcServer> {
+    const s = await startRpcServer(withApi, { port: 0, log: createLogger({ level: "debug", write: (l) => logs.push(l) }), ...o });
+    servers.push(s);
+    return s;
+  }
+
+  before(async function () {
+    cert = await signedCertificateJson();
+    api = new FakeApi();
+    metrics = new Metrics();
+    server = await start({ metrics });
+  });
+
+  beforeEach(function () {
+    api.calls = [];
+    logs.length = 0;
+  });
+
+  after(async function () {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  describe("valid requests", function () {
+    it("submitCertificate by name and by position reaches the API with the decoded certificate", async function () {
+      const byName = await post(server.url, rpc("submitCertificate", { certificate: cert }));
+      const byPos = await post(server.url, rpc("submitCertificate", [cert], "two"));
+      expect(byName.status).to.equal(200);
+      expect(byName.json.id).to.equal(1);
+      expect(byName.json.result.status).to.equal("PreConfirmed");
+      expect(byPos.json.id).to.equal("two");
+      expect(byPos.json.result).to.deep.equal(byName.json.result);
+      expect(api.apiCalls()).to.deep.equal(["submitCertificate", "submitCertificate"]);
+      const decoded = api.calls[0].args[0] as SignedCertificate;
+      expect(decoded.height).to.equal(0n);
+      expect(decoded.signature).to.equal(cert.signature);
+    });
+
+    it("submitProof passes the proof, the decimals and the id as a bigint", async function () {
+      const r = await post(server.url, rpc("submitProof", { certificateId: "0xAB", proof: validProof(), publicSignals: ["1", "9".repeat(78)] }));
+      expect(r.json.result).to.deep.equal({ certificateId: "0xab", status: "Proven" });
+      const input = api.calls[0].args[0] as SubmitProofInput;
+      expect(input.certificateId).to.equal(0xabn);
+      expect(input.publicSignals).to.deep.equal(["1", "9".repeat(78)]);
+    });
+
+    it("queries: defaults (minStatus PreConfirmed, latest epoch), nulls as absent, network id 2^32-1", async function () {
+      await post(server.url, rpc("getLatestCertificate", [5]));
+      await post(server.url, rpc("getLatestCertificate", { networkId: 5, minStatus: "Finalized" }));
+      await post(server.url, rpc("getEpoch"));
+      await post(server.url, rpc("getEpoch", [null]));
+      await post(server.url, rpc("getCertificate", ["0x01", true]));
+      const n = await post(server.url, rpc("getNetwork", { networkId: 2 ** 32 - 1 }));
+      expect(n.json.result.networkId).to.equal(2 ** 32 - 1);
+      expect(api.calls.map((c) => [c.method, ...c.args])).to.deep.equal([
+        ["getLatestCertificate", 5, "PreConfirmed"],
+        ["getLatestCertificate", 5, "Finalized"],
+        ["getEpoch", undefined],
+        ["getEpoch", undefined],
+        ["getCertificate", 1n, true],
+        ["getNetwork", 2 ** 32 - 1],
+      ]);
+    });
+
+    it("a batch is answered in order; a notification in it runs but gets no answer", async function () {
+      const batch = `[${rpc("getNetwork", [1], 1)},${JSON.stringify({ jsonrpc: "2.0", method: "getNetwork", params: [2] })},${rpc("getEpoch", undefined, 3)}]`;
+      const r = await post(server.url, batch);
+      expect(r.status).to.equal(200);
+      expect(r.json.map((x: { id: number }) => x.id)).to.deep.equal([1, 3]);
+      expect(api.apiCalls()).to.deep.equal(["getNetwork", "getNetwork", "getEpoch"]);
+    });
+
+    it("a lone notification: HTTP 204, empty body, the call ran", async function () {
+      const r = await post(server.url, JSON.stringify({ jsonrpc: "2.0", method: "getNetwork", params: [4] }));
+      expect(r.status).to.equal(204);
+      expect(r.text).to.equal("");
+      expect(api.apiCalls()).to.deep.equal(["getNetwork"]);
+    });
+  });
+
+  describe("hostile and malformed requests change nothing", function () {
+    const longHex = "0x" + "f".repeat(65);
+    interface Case {
+      name: string;
+      body: () => string | Buffer;
+      status?: number;
+      reason: ErrorReason;
+      id?: unknown;
+      headers?: http.OutgoingHttpHeaders;
+      /** Extra checks on the error object. */
+      check?: (error: { message: string; data: Record<string, unknown> }) => void;
+    }
+    const issueAt = (p: string) => (e: { data: Record<string, unknown> }) => expect((e.data.issues as { path: string }[]).map((i) => i.path)).to.include(p);
+    const format = (f: string) => (e: { data: Record<string, unknown> }) => expect(e.data.format).to.equal(f);
+    const cases: Case[] = [
+      { name: "bad JSON", body: () => '{"jsonrpc": "2.0", "method": ', reason: "PARSE_ERROR" },
+      { name: "empty body", body: () => "", reason: "PARSE_ERROR" },
+      { name: "body that is not UTF-8", body: () => Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), reason: "PARSE_ERROR" },
+      { name: "a number as the request", body: () => "42", reason: "INVALID_REQUEST" },
+      { name: "a string as the request", body: () => '"getNetwork"', reason: "INVALID_REQUEST" },
+      { name: "null as the request", body: () => "null", reason: "INVALID_REQUEST" },
+      { name: "jsonrpc 1.0", body: () => JSON.stringify({ jsonrpc: "1.0", id: 9, method: "getNetwork", params: [1] }), reason: "INVALID_REQUEST", id: 9 },
+      { name: "jsonrpc missing", body: () => JSON.stringify({ id: 9, method: "getNetwork", params: [1] }), reason: "INVALID_REQUEST", id: 9 },
+      { name: "method missing", body: () => JSON.stringify({ jsonrpc: "2.0", id: 9, params: [1] }), reason: "INVALID_REQUEST", id: 9 },
+      { name: "method not a string", body: () => rpc(42, [1], 9), reason: "INVALID_REQUEST", id: 9 },
+      { name: "id an object (answered with id null)", body: () => rpc("getNetwork", [1], { a: 1 }), reason: "INVALID_REQUEST" },
+      { name: "id 1e400 (Infinity)", body: () => '{"jsonrpc":"2.0","id":1e400,"method":"getNetwork","params":[1]}', reason: "INVALID_REQUEST" },
+      { name: "unknown method", body: () => rpc("eth_blockNumber", []), reason: "METHOD_NOT_FOUND", id: 1 },
+      { name: "Object.prototype member as method", body: () => rpc("constructor", []), reason: "METHOD_NOT_FOUND", id: 1 },
+      { name: "__proto__ as method", body: () => rpc("__proto__", []), reason: "METHOD_NOT_FOUND", id: 1 },
+      { name: "params a string", body: () => rpc("getNetwork", "1"), reason: "INVALID_REQUEST", id: 1 },
+      { name: "params null", body: () => rpc("getNetwork", null), reason: "INVALID_REQUEST", id: 1 },
+      { name: "networkId as a string", body: () => rpc("getNetwork", { networkId: "1" }), reason: "INVALID_PARAMS", id: 1, check: issueAt("networkId") },
+      { name: "networkId a float", body: () => rpc("getNetwork", { networkId: 1.5 }), reason: "INVALID_PARAMS", id: 1, check: issueAt("networkId") },
+      { name: "networkId negative", body: () => rpc("getNetwork", [-1]), reason: "INVALID_PARAMS", id: 1, check: issueAt("networkId") },
+      { name: "networkId 2^32", body: () => rpc("getNetwork", [2 ** 32]), reason: "INVALID_PARAMS", id: 1 },
+      { name: "networkId 2^53", body: () => rpc("getNetwork", [2 ** 53]), reason: "INVALID_PARAMS", id: 1 },
+      { name: "networkId 1e400", body: () => '{"jsonrpc":"2.0","id":1,"method":"getNetwork","params":{"networkId":1e400}}', reason: "INVALID_PARAMS", id: 1 },
+      { name: "networkId missing", body: () => rpc("getNetwork", {}), reason: "INVALID_PARAMS", id: 1, check: issueAt("networkId") },
+      { name: "unknown param name", body: () => rpc("getNetwork", { networkId: 1, networkID: 2 }), reason: "INVALID_PARAMS", id: 1 },
+      { name: "__proto__ as param name", body: () => '{"jsonrpc":"2.0","id":1,"method":"getNetwork","params":{"networkId":1,"__proto__":{"x":1}}}', reason: "INVALID_PARAMS", id: 1 },
+      { name: "too many positional params", body: () => rpc("getNetwork", [1, 2]), reason: "INVALID_PARAMS", id: 1 },
+      { name: "minStatus not a status", body: () => rpc("getLatestCertificate", [1, "Done"]), reason: "INVALID_PARAMS", id: 1, check: issueAt("minStatus") },
+      { name: "certificateId longer than 32 bytes", body: () => rpc("getCertificate", [longHex]), reason: "INVALID_PARAMS", id: 1, check: issueAt("certificateId") },
+      { name: "certificateId not hex", body: () => rpc("getCertificate", ["0xzz"]), reason: "INVALID_PARAMS", id: 1 },
+      { name: "certificateId a number", body: () => rpc("getCertificate", [5]), reason: "INVALID_PARAMS", id: 1 },
+      { name: "withBody not a boolean", body: () => rpc("getCertificate", ["0x1", "yes"]), reason: "INVALID_PARAMS", id: 1, check: issueAt("withBody") },
+      {
+        name: "public signal of 200 digits",
+        body: () => rpc("submitProof", { certificateId: "0x1", proof: validProof(), publicSignals: ["1".repeat(200)] }),
+        reason: "INVALID_PARAMS",
+        id: 1,
+        check: issueAt("publicSignals.0"),
+      },
+      {
+        name: "proof coordinate of 79 digits",
+        body: () => rpc("submitProof", { certificateId: "0x1", proof: { ...validProof(), pi_c: ["1".repeat(79), "1", "1"] }, publicSignals: [] }),
+        reason: "INVALID_PARAMS",
+        id: 1,
+        check: issueAt("proof.pi_c.0"),
+      },
+      { name: "65 public signals", body: () => rpc("submitProof", ["0x1", validProof(), Array(65).fill("1")]), reason: "INVALID_PARAMS", id: 1 },
+      { name: "proof pi_a of 2 coordinates", body: () => rpc("submitProof", ["0x1", { ...validProof(), pi_a: ["1", "1"] }, []]), reason: "INVALID_PARAMS", id: 1 },
+      { name: "proof protocol plonk", body: () => rpc("submitProof", ["0x1", { ...validProof(), protocol: "plonk" }, []]), reason: "INVALID_PARAMS", id: 1 },
+      { name: "hex decimal in publicSignals", body: () => rpc("submitProof", ["0x1", validProof(), ["0x10"]]), reason: "INVALID_PARAMS", id: 1 },
+      { name: "certificate param missing", body: () => rpc("submitCertificate", {}), reason: "INVALID_PARAMS", id: 1, check: issueAt("certificate") },
+      {
+        name: "certificate missing fields",
+        body: () => rpc("submitCertificate", [{ networkId: 1, height: "0x0", signature: cert.signature }]),
+        reason: "BAD_CERTIFICATE",
+        id: 1,
+        check: format("BAD_ENCODING"),
+      },
+      {
+        name: "certificate with nested garbage the codec rejects",
+        body: () => rpc("submitCertificate", [{ ...cert, bridgeExits: [{ leafType: 0, garbage: [[[{ deeper: [1, 2, 3] }]]] }] }]),
+        reason: "BAD_CERTIFICATE",
+        id: 1,
+        check: format("BAD_ENCODING"),
+      },
+      {
+        name: "certificate with a height over uint64 (a validation code, not an encoding one)",
+        body: () => rpc("submitCertificate", [{ ...cert, height: "0x1" + "0".repeat(16) }]),
+        reason: "BAD_CERTIFICATE",
+        id: 1,
+        check: format("BAD_HEIGHT"),
+      },
+      {
+        name: "unsigned certificate",
+        body: () => rpc("submitCertificate", [{ ...cert, signature: undefined }]),
+        reason: "BAD_CERTIFICATE",
+        id: 1,
+        check: (e) => {
+          expect(e.data.format).to.equal("BAD_ENCODING");
+          expect(e.message).to.match(/signature/);
+        },
+      },
+      {
+        name: "signature of 64 bytes",
+        body: () => rpc("submitCertificate", [{ ...cert, signature: (cert.signature as string).slice(0, -2) }]),
+        reason: "BAD_CERTIFICATE",
+        id: 1,
+        check: format("BAD_ENCODING"),
+      },
+      { name: "10,000 levels of nesting", body: () => "[".repeat(10_000) + "]".repeat(10_000), reason: "PARSE_ERROR" },
+      {
+        name: "33 levels of nesting inside params",
+        body: () => rpc("getNetwork", { networkId: JSON.parse("[".repeat(31) + "]".repeat(31)) }),
+        reason: "PARSE_ERROR",
+      },
+      { name: "1 MB of '['", body: () => "[".repeat(1_000_000), reason: "PARSE_ERROR" },
+      { name: "empty batch", body: () => "[]", reason: "INVALID_REQUEST" },
+      { name: "batch of 101", body: () => `[${Array(101).fill(rpc("getNetwork", [1])).join(",")}]`, reason: "INVALID_REQUEST", check: (e) => expect(e.data.maxBatch).to.equal(100) },
+      { name: "admin method on a server without admin", body: () => rpc("admin_triggerEpoch"), reason: "NOT_ALLOWED", id: 1 },
+      { name: "subscribe over HTTP", body: () => rpc("subscribe", {}), reason: "NOT_ALLOWED", id: 1 },
+      { name: "unsubscribe over HTTP", body: () => rpc("unsubscribe", ["0x1"]), reason: "NOT_ALLOWED", id: 1 },
+      { name: "Content-Type text/plain (no cross-site simple POST)", body: () => rpc("getNetwork", [1]), headers: { "Content-Type": "text/plain" }, status: 415, reason: "INVALID_REQUEST" },
+      { name: "oversized body, 2 MiB with Content-Length", body: () => rpc("getNetwork", ["x".repeat(2 * 1024 * 1024)]), status: 413, reason: "REQUEST_TOO_LARGE" },
+    ];
+
+    for (const c of cases) {
+      it(c.name, async function () {
+        const before = await post(server.url, rpc("getEpoch", undefined, "probe")); // the server is alive before...
+        expect(before.json.result).to.equal(null);
+        api.calls = [];
+        const r = await request(server.url, { body: c.body(), headers: c.headers });
+        expectError(r, c.status ?? 200, c.reason, c.id === undefined ? null : c.id);
+        c.check?.(r.json.error);
+        expect(api.apiCalls(), "a rejected request reached the API").to.deep.equal([]);
+        const after = await post(server.url, rpc("getEpoch", undefined, "probe")); // ...and after
+        expect(after.json.result).to.equal(null);
+      });
+    }
+
+    it("oversized chunked body (no Content-Length): 413 without buffering it", async function () {
+      const body = Buffer.alloc(2 * 1024 * 1024, "[");
+      const r = await request(server.url, { body, chunked: true });
+      expectError(r, 413, "REQUEST_TOO_LARGE");
+      expect(r.headers.connection).to.equal("close");
+      expect(api.apiCalls()).to.deep.equal([]);
+    });
+
+    it("a batch of non-objects is answered entry by entry", async function () {
+      const r = await post(server.url, "[1, {}, " + rpc("getEpoch", undefined, 5) + "]");
+      expect(r.status).to.equal(200);
+      expect(r.json).to.have.length(3);
+      expect(r.json[0].error.data.reason).to.equal("INVALID_REQUEST");
+      expect(r.json[1].error.data.reason).to.equal("INVALID_REQUEST");
+      expect(r.json[2].result).to.equal(null);
+      expect(api.apiCalls()).to.deep.equal(["getEpoch"]);
+    });
+
+    it("INVALID_PARAMS lists issues with paths, bounded in number and length", async function () {
+      const r = await post(server.url, rpc("submitProof", ["0x1", validProof(), Array(64).fill("x".repeat(5000))]));
+      expectError(r, 200, "INVALID_PARAMS", 1);
+      const issues = r.json.error.data.issues as { path: string; message: string }[];
+      expect(issues.length).to.be.at.most(20);
+      for (const i of issues) expect(i.message.length).to.be.at.most(201);
+      expect(r.text.length).to.be.below(10_000);
+    });
+
+    it("GET of an unknown path and POST elsewhere than / are 404", async function () {
+      expect((await request(server.url, { path: "/nope" })).status).to.equal(404);
+      expect((await request(server.url, { path: "/healthz", method: "POST", body: "{}" })).status).to.equal(404);
+      expect((await request(server.url, { path: "/", method: "GET" })).status).to.equal(404);
+      expect((await request(server.url, { path: "/", method: "PUT", body: rpc("getEpoch") })).status).to.equal(404);
+      expect(api.apiCalls()).to.deep.equal([]);
+    });
+  });
+
+  describe("errors from the API", function () {
+    it("a CoordinatorError keeps its code, reason and data (bigints as 0x-hex)", async function () {
+      const r = await post(server.url, rpc("getCertificate", ["0xdead"]));
+      expectError(r, 200, "UNKNOWN_CERTIFICATE", 1);
+      expect(r.json.error.data).to.deep.equal({ reason: "UNKNOWN_CERTIFICATE", certificateId: "0xdead" });
+      const n = await post(server.url, rpc("getNetwork", [13]));
+      expectError(n, 200, "UNKNOWN_NETWORK", 1);
+      expect(n.json.error.message).to.equal("network 13 is not registered");
+    });
+
+    it("an unexpected error is INTERNAL_ERROR with no detail in the answer, and the detail in the log", async function () {
+      const r = await post(server.url, rpc("getNetwork", [666]));
+      expectError(r, 200, "INTERNAL_ERROR", 1);
+      expect(r.json.error).to.deep.equal({ code: -32603, message: "internal error", data: { reason: "INTERNAL_ERROR" } });
+      expect(r.text).to.not.match(/SQLITE|secret/);
+      expect(logs.some((l) => l.includes("SQLITE_CORRUPT"))).to.equal(true);
+    });
+
+    it("a bigint in a result is INTERNAL_ERROR, not a crash", async function () {
+      const r = await post(server.url, rpc("getEpoch", [7]));
+      expectError(r, 200, "INTERNAL_ERROR", 1);
+      const ok = await post(server.url, rpc("getEpoch", [8]));
+      expect(ok.json.result).to.equal(null);
+    });
+  });
+
+  describe("service endpoints and gates", function () {
+    it("GET /healthz: 200 with the health view, 503 when not ok", async function () {
+      const ok = await request(server.url, { path: "/healthz" });
+      expect(ok.status).to.equal(200);
+      expect(ok.json).to.deep.equal(api.health());
+      api.healthy = false;
+      try {
+        const bad = await request(server.url, { path: "/healthz" });
+        expect(bad.status).to.equal(503);
+        expect(bad.json.ok).to.equal(false);
+      } finally {
+        api.healthy = true;
+      }
+    });
+
+    it("GET /metrics: Prometheus text with RPC counters by method and outcome", async function () {
+      await post(server.url, rpc("getNetwork", [1]));
+      await post(server.url, rpc("getNetwork", ["x"]));
+      await post(server.url, rpc("no_such_method"));
+      const r = await request(server.url, { path: "/metrics" });
+      expect(r.status).to.equal(200);
+      expect(r.headers["content-type"]).to.match(/^text\/plain/);
+      expect(r.text).to.match(/coordinator_rpc_requests_total\{method="getNetwork",outcome="ok"\} [1-9]/);
+      expect(r.text).to.match(/coordinator_rpc_requests_total\{method="getNetwork",outcome="INVALID_PARAMS"\} [1-9]/);
+      // Unknown names are folded into one label value: a client cannot grow the registry.
+      expect(r.text).to.match(/coordinator_rpc_requests_total\{method="_unknown",outcome="METHOD_NOT_FOUND"\} [1-9]/);
+      expect(r.text).to.not.include("no_such_method");
+      expect(r.text).to.include("coordinator_rpc_request_duration_seconds_bucket");
+      expect(r.text).to.match(/coordinator_certificates\{status="Finalized"\} 0/);
+    });
+
+    it("rate limit: past the burst, HTTP 429 with RATE_LIMITED; nothing reaches the API", async function () {
+      const s = await start({ rateLimit: { perSecond: 0.5, burst: 3 } });
+      for (let i = 0; i < 3; i++) expect((await post(s.url, rpc("getNetwork", [1]))).status).to.equal(200);
+      api.calls = [];
+      const r = await post(s.url, rpc("getNetwork", [1]));
+      expectError(r, 429, "RATE_LIMITED");
+      expect(r.headers["retry-after"]).to.equal("1");
+      expect((await request(s.url, { path: "/healthz" })).status).to.equal(429);
+      expect(api.apiCalls()).to.deep.equal([]);
+      // The limit is per server instance: the shared server is unaffected.
+      expect((await post(server.url, rpc("getNetwork", [1]))).status).to.equal(200);
+    });
+
+    it("token buckets refill at the configured rate and stay bounded in size", function () {
+      let t = 0;
+      const b = new TokenBuckets(2, 2, 3, () => t);
+      expect([b.take("a"), b.take("a"), b.take("a")]).to.deep.equal([true, true, false]);
+      t = 0.5;
+      expect([b.take("a"), b.take("a")]).to.deep.equal([true, false]);
+      for (let i = 0; i < 10; i++) b.take(`ip${i}`);
+      expect((b as unknown as { buckets: Map<string, unknown> }).buckets.size).to.be.at.most(3);
+    });
+
+    it("stopIntake: submissions answer SHUTTING_DOWN, reads still work", async function () {
+      const s = await start();
+      s.stopIntake();
+      expectError(await post(s.url, rpc("submitCertificate", [cert])), 200, "SHUTTING_DOWN", 1);
+      expectError(await post(s.url, rpc("submitProof", ["0x1", validProof(), []])), 200, "SHUTTING_DOWN", 1);
+      expect(api.apiCalls()).to.deep.equal([]);
+      const read = await post(s.url, rpc("getNetwork", [1]));
+      expect(read.json.result.networkId).to.equal(1);
+    });
+
+    it("admin: admin_triggerEpoch runs only on an admin server", async function () {
+      const s = await start({ admin: true });
+      const r = await post(s.url, rpc("admin_triggerEpoch", []));
+      expect(r.json.result).to.equal(3);
+      expect(api.apiCalls()).to.deep.equal(["triggerEpoch"]);
+      expectError(await post(s.url, rpc("admin_triggerEpoch", [1])), 200, "INVALID_PARAMS", 1);
+    });
+
+    it("close() resolves, closes WebSocket clients and frees the port", async function () {
+      const s = await startRpcServer(api, { port: 0 });
+      const c = await WsClient.open(s.wsUrl);
+      await post(s.url, rpc("getEpoch"));
+      await s.close();
+      await c.waitClosed();
+      expect(c.closeCode).to.equal(1001);
+      await s.close(); // idempotent
+      let refused = false;
+      await request(s.url, { path: "/healthz" }).catch(() => (refused = true));
+      expect(refused).to.equal(true);
+    });
+  });
+
+  describe("dispatcher without a transport", function () {
+    it("a 1 MB body of '[' is a PARSE_ERROR, not a stack overflow", async function () {
+      const d = new Dispatcher({ api });
+      const out = await d.handle("[".repeat(1_000_000), { transport: "http" });
+      expect(JSON.parse(out!).error.data.reason).to.equal("PARSE_ERROR");
+      expect(exceedsDepth('["[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"[[["]', 2)).to.equal(false); // brackets in strings do not count
+      expect(exceedsDepth("[[[]]]", 2)).to.equal(true);
+    });
+  });
+
+  describe("WebSocket", function () {
+    const clients: WsClient[] = [];
+    const open = async (url = server.wsUrl, opts?: WebSocket.ClientOptions) => {
+      const c = await WsClient.open(url, opts);
+      clients.push(c);
+      return c;
+    };
+    afterEach(function () {
+      clients.splice(0).forEach((c) => c.close());
+      api.listeners.clear();
+    });
+
+    it("the same JSON-RPC over text frames, at /ws and at /", async function () {
+      for (const url of [server.wsUrl, server.url.replace("http", "ws")]) {
+        const c = await open(url);
+        const r = await c.call("getNetwork", [3], 1);
+        expect(r.result.networkId).to.equal(3);
+      }
+    });
+
+    it("subscribe with a network filter: a subscriber to [2] gets only network 2", async function () {
+      const all = await open();
+      const only2 = await open();
+      const subAll = (await all.call("subscribe", {})).result;
+      const sub2 = (await only2.call("subscribe", { networks: [2] })).result;
+      expect(sub2).to.match(/^0x[0-9a-f]{32}$/);
+      api.emit(statusEvent(1));
+      api.emit(statusEvent(2));
+      api.emit(exitRootEvent(2));
+      const n = await only2.take((m) => m.method === "subscription");
+      expect(n).to.deep.equal({ jsonrpc: "2.0", method: "subscription", params: { subscription: sub2, result: statusEvent(2) } });
+      expect((await only2.take((m) => m.method === "subscription")).params.result).to.deep.equal(exitRootEvent(2));
+      for (const e of [statusEvent(1), statusEvent(2), exitRootEvent(2)]) {
+        const m = await all.take((x) => x.method === "subscription");
+        expect(m.params).to.deep.equal({ subscription: subAll, result: e });
+      }
+      await sleep(100);
+      expect(only2.messages, "network 1 leaked to a [2] subscriber").to.deep.equal([]);
+    });
+
+    it("subscribe with an event filter, then unsubscribe stops notifications", async function () {
+      const c = await open();
+      const id = (await c.call("subscribe", { events: ["exitRoot"] })).result;
+      api.emit(statusEvent(1));
+      api.emit(exitRootEvent(1));
+      expect((await c.take((m) => m.method === "subscription")).params.result.type).to.equal("exitRoot");
+      expect((await c.call("unsubscribe", [id])).result).to.equal(true);
+      expect((await c.call("unsubscribe", [id])).result).to.equal(false);
+      expect(api.listeners.size).to.equal(0);
+      api.emit(exitRootEvent(1));
+      await sleep(100);
+      expect(c.messages).to.deep.equal([]);
+    });
+
+    it("an event racing the subscribe response arrives after it", async function () {
+      const c = await open();
+      api.emitOnSubscribe = statusEvent(9);
+      try {
+        c.send(rpc("subscribe", [[9]], 1));
+        const first = await c.take(() => true);
+        expect(first.id).to.equal(1);
+        const second = await c.take(() => true);
+        expect(second.params).to.deep.equal({ subscription: first.result, result: statusEvent(9) });
+      } finally {
+        api.emitOnSubscribe = null;
+      }
+    });
+
+    it("a binary frame that is not UTF-8 is a PARSE_ERROR; a binary JSON frame is served", async function () {
+      const c = await open();
+      c.ws.send(Buffer.from([0x7b, 0xff, 0x7d]), { binary: true });
+      expect((await c.take(() => true)).error.data.reason).to.equal("PARSE_ERROR");
+      c.ws.send(Buffer.from(rpc("getNetwork", [5], 4)), { binary: true });
+      expect((await c.take((m) => m.id === 4)).result.networkId).to.equal(5);
+    });
+
+    it("subscribe params are validated like any other (empty list, unknown event, float network)", async function () {
+      const c = await open();
+      for (const p of [{ networks: [] }, { events: ["blocks"] }, { networks: [1.5] }, { networks: "2" }]) {
+        const r = await c.call("subscribe", p);
+        expect(r.error.code).to.equal(ERROR_CODES.INVALID_PARAMS);
+        expect(r.error.data.reason).to.equal("INVALID_PARAMS");
+      }
+      expect(api.listeners.size).to.equal(0);
+    });
+
+    it("a bad JSON frame is answered with PARSE_ERROR and the connection stays usable", async function () {
+      const c = await open();
+      c.send("{not json");
+      const e = await c.take(() => true);
+      expect(e.id).to.equal(null);
+      expect(e.error.code).to.equal(ERROR_CODES.PARSE_ERROR);
+      expect(e.error.data.reason).to.equal("PARSE_ERROR");
+      c.send("[".repeat(10_000));
+      expect((await c.take(() => true)).error.data.reason).to.equal("PARSE_ERROR");
+      expect((await c.call("getNetwork", [1], 2)).result.networkId).to.equal(1);
+      expect(c.closed).to.equal(false);
+    });
+
+    it("a message over the per-connection limit closes the connection (1009)", async function () {
+      const s = await start({ ws: { maxPayloadBytes: 1024 } });
+      const c = await open(s.wsUrl);
+      c.send(rpc("getNetwork", ["x".repeat(2048)]));
+      await c.waitClosed();
+      expect(c.closeCode).to.equal(1009);
+      expect(api.apiCalls()).to.deep.equal([]);
+    });
+
+    it("connections are dropped when their subscriptions are dropped: the API listener goes too", async function () {
+      const c = await open();
+      await c.call("subscribe", {});
+      expect(api.listeners.size).to.equal(1);
+      c.close();
+      for (let i = 0; i < 50 && api.listeners.size; i++) await sleep(20);
+      expect(api.listeners.size).to.equal(0);
+    });
+
+    it("a slow consumer is dropped instead of buffered without bound", async function () {
+      const s = await start({ ws: { maxBufferedBytes: 64 * 1024 }, metrics: new Metrics() });
+      const c = await open(s.wsUrl);
+      await c.call("subscribe", {});
+      // Stop reading: the kernel buffers fill, then the server's queue grows past its limit.
+      (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const big = (i: number): CoordinatorEvent => ({ type: "exitRoot", networkId: 1, height: "0x" + i.toString(16), certificateId: "0x1", exitRoot: "0x" + "ab".repeat(2000), status: "Confirmed" });
+      for (let i = 0; i < 10_000 && api.listeners.size > 0; i++) api.emit(big(i));
+      expect(api.listeners.size, "the slow client was not dropped").to.equal(0);
+      expect(logs.some((l) => l.includes("slow_consumer"))).to.equal(true);
+    });
+
+    it("more subscriptions than allowed per connection: NOT_ALLOWED", async function () {
+      const s = await start({ ws: { maxSubscriptions: 2 } });
+      const c = await open(s.wsUrl);
+      await c.call("subscribe", {});
+      await c.call("subscribe", {});
+      const r = await c.call("subscribe", {});
+      expect(r.error.data).to.deep.equal({ reason: "NOT_ALLOWED", maxSubscriptions: 2 });
+      expect(api.listeners.size).to.equal(2);
+    });
+
+    it("upgrades from a browser origin are refused unless allowed; other paths are 404", async function () {
+      let err = "";
+      await open(server.wsUrl, { origin: "https://evil.example" }).catch((e: Error) => (err = e.message));
+      expect(err).to.equal("HTTP 403");
+      await open(server.url.replace("http", "ws") + "elsewhere").catch((e: Error) => (err = e.message));
+      expect(err).to.equal("HTTP 404");
+      const s = await start({ allowedOrigins: ["http://dashboard.local"] });
+      const c = await open(s.wsUrl, { origin: "http://dashboard.local" });
+      expect((await c.call("getEpoch", [])).result).to.equal(null);
+    });
+
+    it("WS messages share the client's rate limit", async function () {
+      const s = await start({ rateLimit: { perSecond: 0.5, burst: 3 } });
+      const c = await open(s.wsUrl); // the upgrade takes one token
+      expect((await c.call("getNetwork", [1], 1)).result.networkId).to.equal(1);
+      expect((await c.call("getNetwork", [1], 2)).result.networkId).to.equal(1);
+      c.send(rpc("getNetwork", [1], 3));
+      const r = await c.take(() => true);
+      expect(r.error.code).to.equal(ERROR_CODES.RATE_LIMITED);
+      expect(r.error.data.reason).to.equal("RATE_LIMITED");
+    });
+  });
+
+  describe("docs/api.md", function () {
+    it("documents every ERROR_CODES entry with its number, and nothing else", function () {
+      const md = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "api.md"), "utf8");
+      const rows = [...md.matchAll(/^\|\s*(-?\d+)\s*\|\s*`([A-Z0-9_]+)`\s*\|/gm)].map((m) => [m[2], Number(m[1])]);
+      expect(rows.length).to.be.greaterThan(0);
+      expect(Object.fromEntries(rows)).to.deep.equal({ ...ERROR_CODES });
+      expect(rows.length, "a reason is listed twice").to.equal(Object.keys(ERROR_CODES).length);
+    });
+  });
+});
