@@ -1,4 +1,4 @@
-import { HardhatUserConfig, subtask } from "hardhat/config";
+import { HardhatUserConfig, subtask, task } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
 
@@ -17,6 +17,16 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
 // (PoseidonT5, used for exit leaves: 55.6k gas unoptimized; PoseidonT6 would be 24.8 kB unoptimized, over the
 // contract size limit, and 232k gas per hash once optimized for size: hence the 4-input leaf, docs/protocol.md §3.)
 const unoptimized = { version: SOLC_VERSION, settings: { optimizer: { enabled: false }, evmVersion: "cancun" } };
+
+/** Runs the coordinator (coordinator/main.ts) in this process; same configuration as `npm run coordinator`. */
+task("coordinator", "Runs the aggregation layer's coordinator node")
+  .addOptionalParam("configFile", "JSON config file (see docs/coordinator.md); COORDINATOR_* environment variables override it")
+  .setAction(async (args: { configFile?: string }) => {
+    // Loaded lazily: the coordinator needs compiled contracts (typechain) that this config file must not require.
+    const { main } = await import("./coordinator/main");
+    await main(args.configFile ? ["--config", args.configFile] : []);
+    await new Promise(() => undefined); // keep the task alive; SIGINT/SIGTERM stop it
+  });
 
 const config: HardhatUserConfig = {
   solidity: {

@@ -58,6 +58,13 @@ const ALLOWED: Readonly<Partial<Record<CertificateStatus, readonly CertificateSt
 
 interface Entry {
   readonly node: GraphNode;
+  /** The explicit dependencies that are in the graph (resolved once, kept current by add and prune). */
+  deps: Entry[];
+  /** The nodes naming this one as an explicit dependency, Rejected ones included, in insertion order. */
+  dependents: Entry[];
+  /** The live neighbours at height-1 and height+1 (kept current by occupy and vacate). */
+  prev: Entry | null;
+  next: Entry | null;
   /** Memo: a hard-blocked node this one reaches through Proven nodes (valid while `blockerVersion` is current). */
   blocker: Entry | null;
   blockerVersion: number;
@@ -101,10 +108,10 @@ const inProgress = (e: Entry): boolean => e.node.status !== "Rejected" && e.node
 export class CertificateGraph {
   private readonly entries = new Map<bigint, Entry>();
   private readonly chains = new Map<number, Chain>();
-  /** Reverse explicit dependencies, keyed by the named certificateId (present in the graph or not). */
-  private readonly dependentsOf = new Map<bigint, Set<Entry>>();
+  /** Nodes naming a certificate that is not in the graph (yet, or any more), keyed by the named certificateId. */
+  private readonly waiting = new Map<bigint, Entry[]>();
   private readonly bundles = new Map<bigint, Bundle>();
-  private readonly byStatus = new Map<CertificateStatus, Set<Entry>>(STATUSES.map((s) => [s, new Set<Entry>()]));
+  private readonly byStatus = Object.fromEntries(STATUSES.map((s) => [s, new Set<Entry>()])) as Record<CertificateStatus, Set<Entry>>;
   /** Bumped whenever a path of Proven nodes may break (rejection, a jump to Finalized): every memoised blocker expires. */
   private version = 0;
   private stamp = 0;
@@ -116,10 +123,13 @@ export class CertificateGraph {
    * not confirmed here: call confirmReady() once loading is done. The graph keeps its own copy.
    */
   add(input: GraphNode): void {
-    if (this.entries.has(input.certificateId)) throw new GraphError("DUPLICATE", `certificate ${input.certificateId} is already in the graph`);
+    const id = input.certificateId;
+    if (this.entries.has(id)) throw new GraphError("DUPLICATE", `certificate ${id} is already in the graph`);
     const live = input.status !== "Rejected";
     if (live && this.slot(input.networkId, input.height)) throw new GraphError("HEIGHT_TAKEN", `${where(input)} is held by another certificate`);
-    if (live) this.checkDependencies(input);
+    const resolved = this.resolveDependencies(input, live);
+    const earlier = this.waiting.get(id) ?? [];
+    this.checkNamedBy(input, earlier);
     this.checkBundles(input);
     const node: GraphNode = {
       ...input,
@@ -127,31 +137,50 @@ export class CertificateGraph {
       bundles: input.bundles.map((b) => ({ ...b })),
       rejection: input.rejection ?? null,
     };
-    const e: Entry = { node, blocker: null, blockerVersion: -1, stamp: 0, index: 0, low: 0, onStack: false };
-    this.entries.set(node.certificateId, e);
-    this.byStatus.get(node.status)!.add(e);
+    const e: Entry = { node, deps: [], dependents: earlier, prev: null, next: null, blocker: null, blockerVersion: -1, stamp: 0, index: 0, low: 0, onStack: false };
+    this.waiting.delete(id);
+    for (const x of earlier) x.deps.push(e);
+    resolved.forEach((r, i) => {
+      if (r) {
+        e.deps.push(r);
+        r.dependents.push(e);
+      } else this.waitFor(node.dependencies[i].certificateId, e);
+    });
+    this.entries.set(id, e);
+    this.byStatus[node.status].add(e);
     if (live) this.occupy(e);
-    for (const d of node.dependencies) this.dependentSet(d.certificateId).add(e);
     for (const leg of node.bundles) this.joinBundle(e, leg);
   }
 
   /**
-   * Dependencies are resolved by certificateId; one that is not in the graph counts as Finalized. A reference that
-   * contradicts the graph is a caller bug, and so is depending on a rejected certificate (it would never confirm).
+   * Resolves dependencies by certificateId (one that is not in the graph counts as Finalized) and, for a live node,
+   * refuses references that contradict the graph and dependencies on rejected certificates (they would never confirm).
    */
-  private checkDependencies(n: GraphNode): void {
-    for (const d of n.dependencies) {
-      const holder = this.slot(d.networkId, d.height);
-      if (holder && holder.node.certificateId !== d.certificateId) {
-        throw new GraphError("BAD_DEPENDENCY", `${where(n)} names ${d.certificateId} at ${where(d)}, which holds ${holder.node.certificateId}`);
-      }
+  private resolveDependencies(n: GraphNode, live: boolean): (Entry | undefined)[] {
+    return n.dependencies.map((d) => {
+      const r = this.entries.get(d.certificateId);
+      if (!live) return r;
       if (d.certificateId === n.certificateId) throw new GraphError("BAD_DEPENDENCY", `${where(n)} depends on itself`);
-      const named = this.entries.get(d.certificateId)?.node;
-      if (!named) continue;
-      if (named.networkId !== d.networkId || named.height !== d.height) {
-        throw new GraphError("BAD_DEPENDENCY", `${where(n)} names ${d.certificateId} at ${where(d)}, but it is at ${where(named)}`);
+      if (!r) {
+        const holder = this.slot(d.networkId, d.height);
+        if (holder) throw new GraphError("BAD_DEPENDENCY", `${where(n)} names ${d.certificateId} at ${where(d)}, which holds ${holder.node.certificateId}`);
+        return r;
       }
-      if (named.status === "Rejected" && n.status !== "Finalized") throw new GraphError("BAD_DEPENDENCY", `${where(n)} depends on rejected ${where(d)}`);
+      if (r.node.networkId !== d.networkId || r.node.height !== d.height) {
+        throw new GraphError("BAD_DEPENDENCY", `${where(n)} names ${d.certificateId} at ${where(d)}, but it is at ${where(r.node)}`);
+      }
+      if (r.node.status === "Rejected" && n.status !== "Finalized") throw new GraphError("BAD_DEPENDENCY", `${where(n)} depends on rejected ${where(d)}`);
+      return r;
+    });
+  }
+
+  /** Nodes added earlier may already name this certificate; they must have named it at its slot. */
+  private checkNamedBy(n: GraphNode, earlier: Entry[]): void {
+    for (const x of earlier) {
+      const d = x.node.dependencies.find((r) => r.certificateId === n.certificateId)!;
+      if (d.networkId !== n.networkId || d.height !== n.height) {
+        throw new GraphError("BAD_DEPENDENCY", `${where(x.node)} names ${n.certificateId} at ${where(d)}, but it is at ${where(n)}`);
+      }
     }
   }
 
@@ -168,10 +197,10 @@ export class CertificateGraph {
     }
   }
 
-  private dependentSet(id: bigint): Set<Entry> {
-    let s = this.dependentsOf.get(id);
-    if (!s) this.dependentsOf.set(id, (s = new Set()));
-    return s;
+  private waitFor(id: bigint, e: Entry): void {
+    const list = this.waiting.get(id);
+    if (list) list.push(e);
+    else this.waiting.set(id, [e]);
   }
 
   private joinBundle(e: Entry, leg: BundleLeg): void {
@@ -195,14 +224,21 @@ export class CertificateGraph {
   private occupy(e: Entry): void {
     const c = this.chain(e.node.networkId);
     c.byHeight.set(e.node.height, e);
-    c.heights.splice(lowerBound(c.heights, e.node.height), 0, e.node.height);
+    insertSorted(c.heights, e.node.height);
+    e.prev = c.byHeight.get(e.node.height - 1n) ?? null;
+    e.next = c.byHeight.get(e.node.height + 1n) ?? null;
+    if (e.prev) e.prev.next = e;
+    if (e.next) e.next.prev = e;
   }
 
   private vacate(e: Entry): void {
     const c = this.chains.get(e.node.networkId);
     if (!c || c.byHeight.get(e.node.height) !== e) return;
     c.byHeight.delete(e.node.height);
-    c.heights.splice(lowerBound(c.heights, e.node.height), 1);
+    removeSorted(c.heights, e.node.height);
+    if (e.prev) e.prev.next = null;
+    if (e.next) e.next.prev = null;
+    e.prev = e.next = null;
   }
 
   // -------------------------------------------------------------------------------------------- queries
@@ -238,7 +274,7 @@ export class CertificateGraph {
 
   /** Nodes naming this certificate as an explicit dependency, Rejected ones included, in insertion order. */
   dependents(id: bigint): GraphNode[] {
-    return [...(this.dependentsOf.get(id) ?? [])].map((e) => e.node);
+    return (this.entries.get(id)?.dependents ?? this.waiting.get(id) ?? []).map((e) => e.node);
   }
 
   /** All nodes that named the bundle (Rejected and Finalized included), by legIndex then seq. */
@@ -250,34 +286,24 @@ export class CertificateGraph {
   }
 
   counts(): Record<CertificateStatus, number> {
-    return Object.fromEntries(STATUSES.map((s) => [s, this.byStatus.get(s)!.size])) as Record<CertificateStatus, number>;
+    return Object.fromEntries(STATUSES.map((s) => [s, this.byStatus[s].size])) as Record<CertificateStatus, number>;
   }
 
   // -------------------------------------------------------------------------------------------- requirements
 
   /** Explicit dependencies present in the graph, and the predecessor if present: the non-bundle requirements. */
   private chainAndDependencies(e: Entry): Entry[] {
-    const out: Entry[] = [];
-    for (const d of e.node.dependencies) {
-      const r = this.entries.get(d.certificateId);
-      if (r) out.push(r);
-    }
-    const pred = this.slot(e.node.networkId, e.node.height - 1n);
-    if (pred) out.push(pred);
+    const out = e.deps.slice();
+    if (e.prev) out.push(e.prev);
     return out;
   }
 
-  /** The other live legs of every bundle of e. */
-  private bundlePeers(e: Entry): Entry[] {
-    const out: Entry[] = [];
+  /** The other live legs of every bundle of e, appended to `out`. */
+  private bundlePeers(e: Entry, out: Entry[] = []): Entry[] {
     for (const leg of e.node.bundles) {
       for (const m of this.bundles.get(leg.bundleId)!.members) if (m.entry !== e && isLive(m.entry)) out.push(m.entry);
     }
     return out;
-  }
-
-  private requirements(e: Entry): Entry[] {
-    return [...this.chainAndDependencies(e), ...this.bundlePeers(e)];
   }
 
   /** Every bundle of e has all its legs, live, and successful: a missing or failed leg can never be made up for here. */
@@ -297,11 +323,9 @@ export class CertificateGraph {
 
   /** The nodes that list e among their requirements (the reverse edges): dependents, successor, bundle peers. */
   private requirers(e: Entry): Entry[] {
-    const out = [...(this.dependentsOf.get(e.node.certificateId) ?? [])];
-    const next = this.slot(e.node.networkId, e.node.height + 1n);
-    if (next) out.push(next);
-    out.push(...this.bundlePeers(e));
-    return out;
+    const out = e.dependents.slice();
+    if (e.next) out.push(e.next);
+    return this.bundlePeers(e, out);
   }
 
   // -------------------------------------------------------------------------------------------- confirmation
@@ -318,7 +342,7 @@ export class CertificateGraph {
   /** After loading from the store: confirms every loaded Proven node whose requirements allow it (one pass, O(n)). */
   confirmReady(): StatusChange[] {
     const out: StatusChange[] = [];
-    this.propagate([...this.byStatus.get("Proven")!].sort(bySeq), out);
+    this.propagate([...this.byStatus.Proven].sort(bySeq), out);
     return out;
   }
 
@@ -374,14 +398,26 @@ export class CertificateGraph {
   private provenRequirements(e: Entry): Entry[] | Entry {
     if (!this.bundlesWhole(e)) return e;
     const next: Entry[] = [];
-    for (const r of this.requirements(e)) {
-      const s = r.node.status;
-      if (isConfirmedOrLater(s)) continue;
-      if (s !== "Proven") return r;
-      if (r.stamp !== this.stamp && this.memoValid(r)) return r.blocker!;
-      next.push(r);
-    }
+    for (const r of e.deps) if (this.triage(r, next)) return this.hardOf(r);
+    if (e.prev && this.triage(e.prev, next)) return this.hardOf(e.prev);
+    if (e.node.bundles.length === 0) return next;
+    for (const r of this.bundlePeers(e)) if (this.triage(r, next)) return this.hardOf(r);
     return next;
+  }
+
+  /** True if r settles the walk as a hard block; pushes r onto `next` if it is Proven and still to explore. */
+  private triage(r: Entry, next: Entry[]): boolean {
+    const s = r.node.status;
+    if (isConfirmedOrLater(s)) return false;
+    if (s !== "Proven") return true;
+    if (r.stamp !== this.stamp && this.memoValid(r)) return true;
+    next.push(r);
+    return false;
+  }
+
+  /** The hard node behind a requirement that settled the walk: itself, or the blocker it memoised. */
+  private hardOf(r: Entry): Entry {
+    return r.node.status === "Proven" ? r.blocker! : r;
   }
 
   /** A hard block: not Proven-or-better, or Proven with a bundle that is not whole. */
@@ -440,28 +476,22 @@ export class CertificateGraph {
     for (let i = 0; i < queue.length; i++) {
       const [e, why] = queue[i];
       out.push(this.move(e, "Rejected", why));
+      const next = e.next;
       this.vacate(e);
-      for (const [victim, reason] of this.victims(e, rootRef, origin)) {
-        if (queued.has(victim) || !inProgress(victim)) continue;
+      const cause = ref(e.node);
+      const at = where(cause);
+      // the detail is built only for a node not reached before: each node falls once, by the first edge BFS meets
+      const offer = (victim: Entry | null, code: Rejection["code"], detail: () => string): void => {
+        if (!victim || queued.has(victim) || !inProgress(victim)) return;
         queued.add(victim);
-        queue.push([victim, reason]);
-      }
-    }
-    return out;
-  }
-
-  /** The nodes that require e directly, each with the reason it falls with e. */
-  private victims(e: Entry, root: CertificateRef, origin: string): [Entry, Rejection][] {
-    const cause = ref(e.node);
-    const at = where(cause);
-    const because = (code: Rejection["code"], detail: string): Rejection => ({ code, detail: `${detail} (cascade from ${origin})`, cause, root });
-    const out: [Entry, Rejection][] = [];
-    const next = this.slot(e.node.networkId, e.node.height + 1n);
-    if (next) out.push([next, because("PREDECESSOR_REJECTED", `predecessor ${at} was rejected`)]);
-    for (const d of this.dependentsOf.get(e.node.certificateId) ?? []) out.push([d, because("DEPENDENCY_REJECTED", `dependency ${at} was rejected`)]);
-    for (const leg of e.node.bundles) {
-      for (const m of this.bundles.get(leg.bundleId)!.members) {
-        if (m.entry !== e) out.push([m.entry, because("BUNDLE_FAILED", `bundle ${leg.bundleId}: leg ${leg.legIndex} at ${at} was rejected`)]);
+        queue.push([victim, { code, detail: `${detail()} (cascade from ${origin})`, cause, root: rootRef }]);
+      };
+      offer(next, "PREDECESSOR_REJECTED", () => `predecessor ${at} was rejected`);
+      for (const d of e.dependents) offer(d, "DEPENDENCY_REJECTED", () => `dependency ${at} was rejected`);
+      for (const leg of e.node.bundles) {
+        for (const m of this.bundles.get(leg.bundleId)!.members) {
+          if (m.entry !== e) offer(m.entry, "BUNDLE_FAILED", () => `bundle ${leg.bundleId}: leg ${leg.legIndex} at ${at} was rejected`);
+        }
       }
     }
     return out;
@@ -494,8 +524,8 @@ export class CertificateGraph {
   private move(e: Entry, to: CertificateStatus, rejection?: Rejection): StatusChange {
     const n = e.node;
     const from = n.status;
-    this.byStatus.get(from)!.delete(e);
-    this.byStatus.get(to)!.add(e);
+    this.byStatus[from].delete(e);
+    this.byStatus[to].add(e);
     n.status = to;
     if (rejection) n.rejection = rejection;
     else if (to === "Finalized") n.rejection = null;
@@ -526,7 +556,7 @@ export class CertificateGraph {
     const bad = new Set<Entry>();
     const selected = new Set<Entry>();
     const qualifies = (e: Entry) => e.node.status === "Confirmed" && !bad.has(e) && this.bundlesWhole(e) && ok(e);
-    for (const c of [...this.byStatus.get("Confirmed")!].sort(bySeq)) {
+    for (const c of [...this.byStatus.Confirmed].sort(bySeq)) {
       if (selected.size >= capacity) break;
       if (selected.has(c) || bad.has(c)) continue;
       const closure = this.epochClosure(c, capacity - selected.size, selected, bad, qualifies);
@@ -575,7 +605,7 @@ export class CertificateGraph {
    * answering. A dropped dependency still counts as Finalized. Rejected nodes are kept (for queries).
    */
   pruneFinalized(): number {
-    const finalized = this.byStatus.get("Finalized")!;
+    const finalized = this.byStatus.Finalized;
     const highest = new Map<number, bigint>();
     for (const f of finalized) {
       const h = highest.get(f.node.networkId);
@@ -589,14 +619,18 @@ export class CertificateGraph {
   private remove(f: Entry): void {
     const id = f.node.certificateId;
     this.entries.delete(id);
-    this.byStatus.get(f.node.status)!.delete(f);
+    this.byStatus[f.node.status].delete(f);
     this.vacate(f);
+    for (const r of f.deps) r.dependents = r.dependents.filter((x) => x !== f);
     for (const d of f.node.dependencies) {
-      const s = this.dependentsOf.get(d.certificateId);
-      s?.delete(f);
-      if (s?.size === 0) this.dependentsOf.delete(d.certificateId);
+      const list = this.waiting.get(d.certificateId);
+      if (!list) continue;
+      const rest = list.filter((x) => x !== f);
+      if (rest.length > 0) this.waiting.set(d.certificateId, rest);
+      else this.waiting.delete(d.certificateId);
     }
-    this.dependentsOf.delete(id);
+    // what named f is Finalized or Rejected (else f would be kept): it forgets f, which now counts as Finalized
+    for (const x of f.dependents) x.deps = x.deps.filter((y) => y !== f);
     for (const leg of f.node.bundles) {
       const b = this.bundles.get(leg.bundleId)!;
       b.members = b.members.filter((m) => m.entry !== f);
@@ -606,6 +640,17 @@ export class CertificateGraph {
 }
 
 // ---------------------------------------------------------------------------------------------- helpers
+
+/** Heights nearly always arrive in order and leave from the top (rejection) or the bottom (pruning). */
+function insertSorted(sorted: bigint[], x: bigint): void {
+  if (sorted.length === 0 || sorted[sorted.length - 1] < x) sorted.push(x);
+  else sorted.splice(lowerBound(sorted, x), 0, x);
+}
+
+function removeSorted(sorted: bigint[], x: bigint): void {
+  if (sorted[sorted.length - 1] === x) sorted.pop();
+  else sorted.splice(lowerBound(sorted, x), 1);
+}
 
 function lowerBound(sorted: bigint[], x: bigint): number {
   let lo = 0;

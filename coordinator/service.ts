@@ -15,6 +15,7 @@ import { openSqliteStore } from "./store/sqlite";
 import { L1Client } from "./l1/client";
 import { L1View } from "./l1/view";
 import { L1Sync } from "./l1/sync";
+import { EquivocationReporter } from "./l1/reporter";
 import { ProverPool } from "./prover/pool";
 import { CoordinatorNode } from "./node";
 import { EpochManager } from "./epochs";
@@ -97,6 +98,8 @@ export async function startCoordinator(config: CoordinatorConfig, o: { log?: Log
     }, abort.signal, log),
     loop("epochs-follow", config.l1.pollMs, () => epochs.step(false), abort.signal, log),
   ];
+  const reporter = new EquivocationReporter(node, l1, config);
+  if (reporter.enabled) loops.push(loop("equivocation-reports", config.l1.pollMs, () => reporter.step(), abort.signal, log));
   if (config.epochs.enabled && config.epochs.intervalMs > 0) loops.push(loop("epochs", config.epochs.intervalMs, () => epochs.step(true), abort.signal, log));
 
   let stopping: Promise<void> | null = null;

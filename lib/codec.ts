@@ -1,7 +1,7 @@
 /**
  * JSON encoding of certificates (RPC, vectors, storage): field elements and uint64 as 0x-prefixed lower-case hex,
  * uint32 values (network ids, leaf indices, leg numbers) as JSON numbers, booleans as booleans.
- * Decoding is strict: unknown shapes throw CertificateFormatError("BAD_ENCODING").
+ * Decoding is strict: unknown shapes and unknown fields throw CertificateFormatError("BAD_ENCODING").
  */
 import { isHexString } from "ethers";
 import { Certificate, CertificateRef, ImportedExit, BundleLeg, SignedCertificate, CertificateFormatError, validateCertificate } from "./certificate";
@@ -15,8 +15,19 @@ function bad(path: string, why: string): never {
   throw new CertificateFormatError("BAD_ENCODING", `${path}: ${why}`);
 }
 
-function obj(x: unknown, path: string): Record<string, unknown> {
+const KEYS: Record<string, readonly string[]> = {
+  leaf: ["leafType", "originNetwork", "originAddress", "destinationNetwork", "destinationAddress", "amount", "metadataHash"],
+  ref: ["networkId", "height", "certificateId"],
+  import: ["leaf", "leafIndex", "source", "sourceExitRoot", "siblings"],
+  bundle: ["bundleId", "legIndex", "legCount", "success"],
+  certificate: ["networkId", "height", "prevStateCommitment", "newStateCommitment", "prevLocalExitRoot", "newLocalExitRoot", "newStateRoot", "bridgeExits", "importedExits", "dependencies", "bundles", "signature"],
+};
+
+/** An object with no keys beyond its kind's: an unknown key is an error, not silently dropped. */
+function obj(x: unknown, path: string, kind: keyof typeof KEYS): Record<string, unknown> {
   if (typeof x !== "object" || x === null || Array.isArray(x)) bad(path, "expected an object");
+  const allowed = KEYS[kind];
+  for (const k of Object.keys(x)) if (!allowed.includes(k)) bad(`${path}.${k}`, "unknown field");
   return x as Record<string, unknown>;
 }
 
@@ -57,7 +68,7 @@ export function leafToJson(l: ExitLeaf): Json {
 }
 
 export function leafFromJson(x: unknown, path = "leaf"): ExitLeaf {
-  const o = obj(x, path);
+  const o = obj(x, path, "leaf");
   const leafType = u32(o.leafType, `${path}.leafType`);
   if (leafType !== LeafType.Asset && leafType !== LeafType.Message) bad(`${path}.leafType`, "expected 0 (asset) or 1 (message)");
   return {
@@ -76,7 +87,7 @@ export function refToJson(r: CertificateRef): Json {
 }
 
 export function refFromJson(x: unknown, path: string): CertificateRef {
-  const o = obj(x, path);
+  const o = obj(x, path, "ref");
   return { networkId: u32(o.networkId, `${path}.networkId`), height: big(o.height, `${path}.height`), certificateId: big(o.certificateId, `${path}.certificateId`) };
 }
 
@@ -85,7 +96,7 @@ function importToJson(i: ImportedExit): Json {
 }
 
 function importFromJson(x: unknown, path: string): ImportedExit {
-  const o = obj(x, path);
+  const o = obj(x, path, "import");
   return {
     leaf: leafFromJson(o.leaf, `${path}.leaf`),
     leafIndex: u32(o.leafIndex, `${path}.leafIndex`),
@@ -100,7 +111,7 @@ function bundleToJson(b: BundleLeg): Json {
 }
 
 function bundleFromJson(x: unknown, path: string): BundleLeg {
-  const o = obj(x, path);
+  const o = obj(x, path, "bundle");
   return { bundleId: big(o.bundleId, `${path}.bundleId`), legIndex: u32(o.legIndex, `${path}.legIndex`), legCount: u32(o.legCount, `${path}.legCount`), success: bool(o.success, `${path}.success`) };
 }
 
@@ -124,7 +135,7 @@ export function certificateToJson(c: Certificate | SignedCertificate): Json {
 
 /** Decodes and validates (validateCertificate) a certificate; a signature, if present, must be 65 bytes of hex. */
 export function certificateFromJson(x: unknown): Certificate | SignedCertificate {
-  const o = obj(x, "certificate");
+  const o = obj(x, "certificate", "certificate");
   const L = ENCODING_LIMITS;
   if (typeof o.newStateRoot !== "string" || !isHexString(o.newStateRoot, 32)) bad("newStateRoot", "expected 32 bytes of 0x-hex");
   const c: Certificate = {

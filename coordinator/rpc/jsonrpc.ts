@@ -149,8 +149,7 @@ function readEnvelope(x: unknown): EnvelopeResult {
   const id = has(x, "id") ? (x.id as RpcId) : null;
   if (x.jsonrpc !== "2.0") return invalid(id, 'jsonrpc must be "2.0"');
   if (typeof x.method !== "string") return invalid(id, "method must be a string");
-  if (has(x, "params") && typeof x.params !== "object") return invalid(id, "params must be an object or an array");
-  if (has(x, "params") && x.params === null) return invalid(id, "params must be an object or an array");
+  if (has(x, "params") && (typeof x.params !== "object" || x.params === null)) return invalid(id, "params must be an object or an array");
   return { ok: true, call: { id, method: x.method, params: x.params, notification: !has(x, "id") } };
 }
 

@@ -455,6 +455,13 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
       ["legIndex as hex", (j) => (j.bundles[0].legIndex = "0x0")],
       ["a 64-byte signature", (j) => (j.signature = "0x" + "ab".repeat(64))],
       ["a signature as a number", (j) => (j.signature = 1)],
+      ["an unknown top-level field", (j) => (j.extra = { nested: [1, 2] })],
+      ["an unknown field in a leaf", (j) => ((j.bridgeExits[0] as Record<string, unknown>).memo = "0x1")],
+      ["an unknown field in an import", (j) => (j.importedExits[0].note = 1)],
+      ["an unknown field in an import's source", (j) => ((j.importedExits[0].source as Record<string, unknown>).extra = 0)],
+      ["an unknown field in a dependency", (j) => ((j.dependencies[0] as Record<string, unknown>).status = "Confirmed")],
+      ["an unknown field in a bundle leg", (j) => (j.bundles[0].deadline = 5)],
+      ["__proto__ as a field", (j) => Object.defineProperty(j, "__proto__", { value: { x: 1 }, enumerable: true })],
     ];
 
     for (const [what, mutate] of encodingCases) {
