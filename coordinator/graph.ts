@@ -112,7 +112,10 @@ export class CertificateGraph {
   private readonly waiting = new Map<bigint, Entry[]>();
   private readonly bundles = new Map<bigint, Bundle>();
   private readonly byStatus = Object.fromEntries(STATUSES.map((s) => [s, new Set<Entry>()])) as Record<CertificateStatus, Set<Entry>>;
-  /** Bumped whenever a path of Proven nodes may break (rejection, a jump to Finalized): every memoised blocker expires. */
+  /**
+   * Expires every memoised blocker. Bumped when a Proven node jumps to Finalized (that cuts paths of Proven nodes) and,
+   * defensively, on rejections (a survivor's path never runs through a rejected node: the cascade follows every edge).
+   */
   private version = 0;
   private stamp = 0;
 
@@ -348,7 +351,7 @@ export class CertificateGraph {
 
   /**
    * Tries each seed, and the requirers of everything that confirms, until nothing more can confirm. Invariant kept:
-   * afterwards no Proven node has all its transitive requirements Proven or Confirmed-or-later.
+   * afterwards every Proven node reaches, through Proven nodes, a hard block (see isHard), so none could confirm.
    */
   private propagate(seeds: Entry[], out: StatusChange[]): void {
     const work = [...seeds].reverse();

@@ -21,7 +21,7 @@ import type {
 } from "./api";
 import { ChainStates, TransitionInvalidError } from "./backup";
 import { certificateShapeOf, CoordinatorConfig } from "./config";
-import { CertificateGraph, GraphNode } from "./graph";
+import { CertificateGraph, GraphError, GraphNode } from "./graph";
 import type { L1Client } from "./l1/client";
 import { L1View } from "./l1/view";
 import type { Logger } from "./log";
@@ -104,6 +104,15 @@ export class CoordinatorNode implements CoordinatorApi {
       for (const b of r.certificate.bundles) if (!this.bundleFirstSeen.has(b.bundleId)) this.bundleFirstSeen.set(b.bundleId, r.receivedAt);
     }
     this.log.info("loaded certificates", { total: records.length, live: this.bodies.size, awaitingProof: this.awaitingProof.size });
+  }
+
+  /** Confirmations a crash may have left undone (between a proof's commit and the changes it implied). */
+  async confirmLoaded(): Promise<void> {
+    const changes = this.graph.confirmReady();
+    if (changes.length > 0) {
+      this.log.info("confirmed on start-up", { count: changes.length });
+      await this.persist(changes);
+    }
   }
 
   private nodeOf(r: CertificateRecord): GraphNode {
@@ -287,7 +296,11 @@ export class CoordinatorNode implements CoordinatorApi {
       certificateId: id, networkId: c.networkId, height: c.height, certificate: c, status: "PreConfirmed", rejection: null,
       seq: this.d.store.nextSeq(), receivedAt: at, updatedAt: at, epoch: null, l1Tx: null, proofSource: null,
     };
-    this.graph.add(this.nodeOf(record));
+    try {
+      this.graph.add(this.nodeOf(record));
+    } catch (e) {
+      throw graphRefusal(e);
+    }
     this.bodies.set(id, c);
     this.awaitingProof.set(id, at);
     for (const b of c.bundles) if (!this.bundleFirstSeen.has(b.bundleId)) this.bundleFirstSeen.set(b.bundleId, at);
@@ -363,7 +376,7 @@ export class CoordinatorNode implements CoordinatorApi {
       if (now - first < this.d.config.lifecycle.bundleTimeoutMs) continue;
       const b = this.graph.bundle(bundleId);
       this.bundleFirstSeen.delete(bundleId);
-      if (!b || b.legs.length >= b.legCount) continue;
+      if (!b || b.legs.filter((l) => l.status !== "Rejected").length >= b.legCount) continue;
       const live = b.legs.find((l) => l.status !== "Rejected" && l.status !== "Finalized");
       if (live) await this.rejectWith(live.certificateId, { code: "BUNDLE_DEADLINE", detail: `bundle ${hex(bundleId)}: ${b.legs.length} of ${b.legCount} legs arrived in time` });
     }
@@ -526,3 +539,12 @@ export class CoordinatorNode implements CoordinatorApi {
 }
 
 export { isConfirmedOrLater, compareRefs };
+
+/** The graph's own consistency checks, as API errors (the checks above should have caught them first). */
+function graphRefusal(e: unknown): Error {
+  if (!(e instanceof GraphError)) return e as Error;
+  if (e.code === "BAD_BUNDLE") return new CoordinatorError("BUNDLE_FAILED", e.message);
+  if (e.code === "BAD_DEPENDENCY") return new CoordinatorError("DEPENDENCY_REJECTED", e.message);
+  if (e.code === "HEIGHT_TAKEN" || e.code === "DUPLICATE") return new CoordinatorError("DUPLICATE_CERTIFICATE", e.message);
+  return e;
+}

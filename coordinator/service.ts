@@ -76,6 +76,7 @@ export async function startCoordinator(config: CoordinatorConfig, o: { log?: Log
 
   await node.load();
   await sync.replayStored();
+  await node.confirmLoaded();
   const head = await sync.poll();
   node.l1Status = { connected: true, block: head, lagBlocks: 0 };
   node.state = "running";
