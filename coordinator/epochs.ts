@@ -166,7 +166,11 @@ export class EpochManager {
 
   // ------------------------------------------------------------------------------------------------ settle
 
-  private async send(e: EpochRecord): Promise<void> {
+  private send(e: EpochRecord): Promise<void> {
+    return this.l1.exclusive(() => this.signAndSend(e));
+  }
+
+  private async signAndSend(e: EpochRecord): Promise<void> {
     if (this.view.mirror.root() !== e.oldRoot) return this.abandon(e, "the global root moved before the epoch was settled");
     const slots = e.certificateIds.map((id) => {
       const c = this.node.body(id);

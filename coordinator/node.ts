@@ -64,6 +64,8 @@ export class CoordinatorNode implements CoordinatorApi {
   private readonly awaitingProof = new Map<bigint, number>();
   private readonly backupJobs = new Map<bigint, Promise<void>>();
   private readonly bundleFirstSeen = new Map<bigint, number>();
+  /** Networks caught equivocating: refused until L1 ejects them (then the registry says so). */
+  private readonly equivocated = new Set<number>();
   private readonly listeners = new Set<(e: CoordinatorEvent) => void>();
   private readonly startedAt: number;
   private fatal: Error | null = null;
@@ -103,6 +105,7 @@ export class CoordinatorNode implements CoordinatorApi {
       if (r.status === "PreConfirmed") this.awaitingProof.set(r.certificateId, r.receivedAt);
       for (const b of r.certificate.bundles) if (!this.bundleFirstSeen.has(b.bundleId)) this.bundleFirstSeen.set(b.bundleId, r.receivedAt);
     }
+    for (const e of this.d.store.listEquivocations()) this.equivocated.add(e.networkId);
     this.log.info("loaded certificates", { total: records.length, live: this.bodies.size, awaitingProof: this.awaitingProof.size });
   }
 
@@ -199,11 +202,12 @@ export class CoordinatorNode implements CoordinatorApi {
     if (signer === null || signer.toLowerCase() !== net.sequencer.toLowerCase()) {
       throw new CoordinatorError("BAD_SIGNATURE", `the signature does not recover to network ${c.networkId}'s sequencer`, { networkId: c.networkId });
     }
+    // Evidence needs only the two signatures: check the height before anything else about the content.
+    const holder = this.graph.at(c.networkId, c.height);
+    if (holder) return this.equivocation(c, id, holder);
     this.checkShape(c);
     const failedLeg = c.bundles.find((b) => !b.success);
     if (failedLeg) throw new CoordinatorError("BUNDLE_FAILED", `bundle ${hex(failedLeg.bundleId)} leg ${failedLeg.legIndex} is marked failed`);
-    const holder = this.graph.at(c.networkId, c.height);
-    if (holder) return this.equivocation(c, id, holder);
     this.checkHeightAndState(c);
     this.checkDependencies(c, (net.policyFlags & POLICY_DIRECT_SETTLEMENT) !== 0);
     await this.checkL1Imports(c);
@@ -216,6 +220,7 @@ export class CoordinatorNode implements CoordinatorApi {
     const net = this.d.view.networks.get(networkId);
     if (!net) throw new CoordinatorError("UNKNOWN_NETWORK", `network ${networkId} is not registered on L1`, { networkId });
     if (net.ejected) throw new CoordinatorError("NETWORK_EJECTED", `network ${networkId} was ejected`, { networkId });
+    if (this.equivocated.has(networkId)) throw new CoordinatorError("NETWORK_EJECTED", `network ${networkId} equivocated; its ejection is being reported to L1`, { networkId });
     return net;
   }
 
@@ -259,7 +264,7 @@ export class CoordinatorNode implements CoordinatorApi {
       let root: bigint;
       if (n && n.certificateId === d.certificateId && n.status !== "Finalized") {
         if (finalizedOnly) throw new CoordinatorError("DEPENDENCY_NOT_ALLOWED", `network ${c.networkId} settles directly and may only depend on finalized states; ${key(d.networkId, d.height)} is ${n.status}`);
-        if (this.d.view.networks.get(d.networkId)?.ejected) throw new CoordinatorError("DEPENDENCY_REJECTED", `dependency ${key(d.networkId, d.height)}: network ${d.networkId} was ejected`);
+        if (this.d.view.networks.get(d.networkId)?.ejected) throw new CoordinatorError("DEPENDENCY_REJECTED", `dependency ${key(d.networkId, d.height)}: network ${d.networkId} was ejected`, { dependency: refView(d) });
         root = this.body(n.certificateId).newLocalExitRoot;
       } else {
         const fin = this.d.view.mirror.finalized(d.networkId, d.height);
@@ -317,6 +322,7 @@ export class CoordinatorNode implements CoordinatorApi {
       op: "putEquivocation",
       record: { networkId: c.networkId, height: c.height, idA: holder.certificateId, sigA: first.signature, idB: id, sigB: c.signature, detectedAt: this.now(), reportTx: null, reportStatus: "pending" },
     };
+    this.equivocated.add(c.networkId);
     const changes = holder.status === "Finalized" ? [] : this.graph.reject(holder.certificateId, { code: "EQUIVOCATION", detail: `network ${c.networkId} signed two certificates for height ${c.height}` });
     await this.persist(changes, [evidence]);
     this.log.warn("equivocation detected", { networkId: c.networkId, height: c.height, idA: holder.certificateId, idB: id });

@@ -46,8 +46,9 @@ function loop(name: string, ms: number, fn: () => Promise<unknown>, signal: Abor
         if (!signal.aborted) log.warn(`${name} loop error`, { error: e as Error });
       }
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, ms);
-        signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+        const onAbort = () => (clearTimeout(t), resolve());
+        const t = setTimeout(() => (signal.removeEventListener("abort", onAbort), resolve()), ms);
+        signal.addEventListener("abort", onAbort, { once: true });
       });
     }
   })();

@@ -28,6 +28,8 @@
  *      10 s) and the hardhat node, also on errors and on Ctrl-C.
  *
  * Options: --chains N, --certs N, --concurrency N, --deps P (0..1), --dep-window N (default 2 x chains),
+ * --rate R (offer R certificates/s, paced, instead of the closed loop: latency at a given load; the concurrency
+ * cap still applies),
  * --warmup P (default 0.05), --seed S (order and dependencies), --in-process, --cpu-prof DIR (child only:
  * `node --cpu-prof` into DIR), --keep-store (do not delete the store's temp directory), --json (also print one
  * JSON line with the figures).
@@ -63,6 +65,8 @@ interface Options {
   certs: number;
   concurrency: number;
   deps: number;
+  /** Offered load in certificates/s (open loop, paced); 0: as fast as the closed loop of --concurrency goes. */
+  rate: number;
   depWindow: number;
   warmup: number;
   seed: number;
@@ -73,7 +77,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { chains: 100, certs: 20000, concurrency: 64, deps: 0.5, depWindow: 0, warmup: 0.05, seed: 1, inProcess: false, cpuProf: null, keepStore: false, json: false };
+  const o: Options = { chains: 100, certs: 20000, concurrency: 64, deps: 0.5, rate: 0, depWindow: 0, warmup: 0.05, seed: 1, inProcess: false, cpuProf: null, keepStore: false, json: false };
   const num = (name: string, v: string | undefined, min: number, max: number, int = true): number => {
     const x = Number(v);
     if (v === undefined || !Number.isFinite(x) || x < min || x > max || (int && !Number.isInteger(x))) throw new Error(`--${name}: expected ${int ? "an integer" : "a number"} in [${min}, ${max}], got ${v}`);
@@ -88,6 +92,7 @@ function parseArgs(argv: string[]): Options {
       case "--certs": o.certs = num("certs", value(), 1, 10_000_000); break;
       case "--concurrency": o.concurrency = num("concurrency", value(), 1, 10_000); break;
       case "--deps": o.deps = num("deps", value(), 0, 1, false); break;
+      case "--rate": o.rate = num("rate", value(), 0, 1_000_000, false); break;
       case "--dep-window": o.depWindow = num("dep-window", value(), 1, 10_000_000); break;
       case "--warmup": o.warmup = num("warmup", value(), 0, 0.5, false); break;
       case "--seed": o.seed = num("seed", value(), 0, 2 ** 32 - 1); break;
@@ -389,6 +394,19 @@ async function generate(o: Options, networkIds: number[], sequencers: Map<number
 
 // ------------------------------------------------------------------------------------------------ the flood
 
+/** Hands out send slots at most `rate` per second, in the order they are asked for (an open-loop arrival rate). */
+class Pacer {
+  private next = 0;
+  constructor(private readonly rate: number) {}
+  wait(): Promise<void> | undefined {
+    if (!this.rate) return undefined;
+    const now = performance.now();
+    const slot = Math.max(now, this.next);
+    this.next = slot + 1000 / this.rate;
+    return slot - now >= 1 ? new Promise((r) => setTimeout(r, slot - now)) : undefined;
+  }
+}
+
 class Semaphore {
   private waiting: (() => void)[] = [];
   constructor(private free: number) {}
@@ -416,7 +434,7 @@ interface PhaseResult {
 }
 
 /** Submits `items` (a contiguous slice of the global order); `acked[i]` settles once item i was answered. */
-async function flood(items: Item[], post: (b: Buffer) => Promise<Reply>, concurrency: number, acked: Promise<void>[], markAcked: (() => void)[]): Promise<PhaseResult> {
+async function flood(items: Item[], post: (b: Buffer) => Promise<Reply>, concurrency: number, rate: number, acked: Promise<void>[], markAcked: (() => void)[]): Promise<PhaseResult> {
   const byChain = new Map<number, Item[]>();
   for (const it of items) {
     let q = byChain.get(it.chain);
@@ -424,6 +442,7 @@ async function flood(items: Item[], post: (b: Buffer) => Promise<Reply>, concurr
     q.push(it);
   }
   const sem = new Semaphore(concurrency);
+  const pacer = new Pacer(rate);
   const latencies = new Float64Array(items.length);
   const errors = new Map<string, number>();
   const fail = (reason: string) => errors.set(reason, (errors.get(reason) ?? 0) + 1);
@@ -436,6 +455,7 @@ async function flood(items: Item[], post: (b: Buffer) => Promise<Reply>, concurr
     [...byChain.values()].map(async (queue) => {
       for (const it of queue) {
         if (it.dep >= 0) await acked[it.dep];
+        await pacer.wait();
         await sem.acquire();
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
@@ -576,13 +596,13 @@ async function bench(o: Options): Promise<void> {
     const { post, agent } = makePoster(coord.url, o.concurrency);
     cleanups.push(async () => agent.destroy());
     const nWarm = Math.min(gen.items.length - 1, Math.ceil(gen.items.length * o.warmup));
-    const warm = await flood(gen.items.slice(0, nWarm), post, o.concurrency, acked, markAcked);
+    const warm = await flood(gen.items.slice(0, nWarm), post, o.concurrency, o.rate, acked, markAcked);
     step(`warm-up: ${warm.count} certificates, ${Math.round(warm.count / (warm.ms / 1000))}/s, errors ${JSON.stringify(Object.fromEntries(warm.errors))}`);
     const before = await coord.stats();
     const cpuSelf0 = process.cpuUsage();
     const loadStart = os.loadavg();
     const pressureStart = cpuPressure();
-    const run = await flood(gen.items.slice(nWarm), post, o.concurrency, acked, markAcked);
+    const run = await flood(gen.items.slice(nWarm), post, o.concurrency, o.rate, acked, markAcked);
     const cpuSelf = process.cpuUsage(cpuSelf0);
     const after = await coord.stats();
     const loadEnd = os.loadavg();
@@ -604,7 +624,7 @@ async function bench(o: Options): Promise<void> {
       "Coordinator pre-confirmation flood",
       `  chains                 ${o.chains}`,
       `  certificates           ${run.count} timed (+ ${warm.count} warm-up), ${gen.withDependency} of ${gen.items.length} with a dependency (--deps ${o.deps}, window ${o.depWindow})`,
-      `  concurrency            ${o.concurrency} (max in flight ${run.maxInFlight})`,
+      `  concurrency            ${o.concurrency} (max in flight ${run.maxInFlight}); offered rate ${o.rate ? `${o.rate}/s (open loop)` : "unpaced (closed loop)"}`,
       `  coordinator            ${o.inProcess ? "in-process (shares the load generator's event loop)" : "child process"}, params production, store WAL + synchronous=FULL`,
       `  sustained rate         ${f1(rate)} certificates/s (${run.count} in ${f2(run.ms / 1000)} s)`,
       `  latency (ms)           p50 ${f2(lat.p50)}  p90 ${f2(lat.p90)}  p99 ${f2(lat.p99)}  max ${f2(lat.max)}  mean ${f2(lat.mean)}`,
@@ -622,7 +642,7 @@ async function bench(o: Options): Promise<void> {
     if (o.json) {
       process.stdout.write(
         JSON.stringify({
-          chains: o.chains, certificates: run.count, warmup: warm.count, concurrency: o.concurrency, deps: o.deps, depWindow: o.depWindow, inProcess: o.inProcess,
+          chains: o.chains, certificates: run.count, warmup: warm.count, concurrency: o.concurrency, offeredRate: o.rate, deps: o.deps, depWindow: o.depWindow, inProcess: o.inProcess,
           rate, latencyMs: lat, ok: run.ok, errors, store: { transactions: txs, batches, failedBatches },
           coordinatorCpuMsPerCert: coordCpuMs / run.count, eventLoopBusy: eluActive / (eluActive + eluIdle), cores: os.cpus().length, loadStart, loadEnd, cpuPressure: [pressureStart, pressureEnd], node: process.version, generationMs: genMs,
         }) + "\n",

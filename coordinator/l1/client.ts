@@ -31,6 +31,7 @@ export class L1Client {
   private readonly wallet: Wallet | null;
   private readonly checkpoints = new Map<bigint, bigint>();
   private chainIdCache: bigint | null = null;
+  private lock: Promise<unknown> = Promise.resolve();
 
   constructor(readonly o: L1ClientOptions) {
     this.provider = new JsonRpcProvider(o.rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
@@ -115,6 +116,17 @@ export class L1Client {
     const raw = await this.wallet.signTransaction(tx);
     const { Transaction } = await import("ethers");
     return { raw, hash: Transaction.from(raw).hash!, nonce };
+  }
+
+  /**
+   * Runs `fn` alone among the settler's senders. Nonces come from the node's pending count, which only moves
+   * once a transaction is broadcast: sign, store and broadcast inside one exclusive section, or two senders
+   * (settlements, equivocation reports) would sign the same nonce.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
   }
 
   /** Broadcasts a signed transaction; "already known" counts as success. */

@@ -87,7 +87,11 @@ export class EquivocationReporter {
     await this.store.commit([{ op: "putEquivocation", record: { ...r, ...patch } }]);
   }
 
-  private async send(r: EquivocationRecord): Promise<EquivocationRecord["reportStatus"]> {
+  private send(r: EquivocationRecord): Promise<EquivocationRecord["reportStatus"]> {
+    return this.l1.exclusive(() => this.signAndSend(r));
+  }
+
+  private async signAndSend(r: EquivocationRecord): Promise<EquivocationRecord["reportStatus"]> {
     const data = this.l1.hubInterface.encodeFunctionData("reportEquivocation", [r.networkId, r.height, r.idA, r.sigA, r.idB, r.sigB]);
     let tx;
     try {

@@ -4,7 +4,7 @@
  * one place, so a method cannot forget one.
  */
 import type { CoordinatorApi } from "../api";
-import { METHOD_PARAMS, MethodName, MethodParams, SubscriptionFilter } from "./schemas";
+import { METHOD_PARAMS, MethodName, MethodParams, SubscriptionFilter, fastSubmitCertificateParams } from "./schemas";
 
 /**
  * read: always allowed. write: refused once intake stops (SHUTTING_DOWN). admin: only on an admin server, and
@@ -56,6 +56,7 @@ export function lookupMethod(name: string): MethodName | undefined {
 
 /** Validates params (throws ZodError / CertificateFormatError) and runs the method. */
 export function runMethod<M extends MethodName>(name: M, rawParams: unknown, env: MethodEnv): unknown {
-  const p = METHOD_PARAMS[name].parse(rawParams) as MethodParams<M>;
+  const fast = name === "submitCertificate" ? fastSubmitCertificateParams(rawParams) : undefined;
+  const p = (fast ?? METHOD_PARAMS[name].parse(rawParams)) as MethodParams<M>;
   return (METHODS[name] as MethodDef<M>).run(env, p);
 }

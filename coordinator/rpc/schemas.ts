@@ -82,6 +82,21 @@ export function decodeSignedCertificate(x: unknown): SignedCertificate {
 
 const certificate = z.custom<unknown>((v) => v !== undefined, "Required").transform(decodeSignedCertificate);
 
+/**
+ * Hot path of submitCertificate (pre-confirmation floods): by-name params holding exactly one own member,
+ * `certificate`, which is what clients send. It gives what METHOD_PARAMS.submitCertificate gives for such params
+ * (the certificate goes through the same decodeSignedCertificate, whose CertificateFormatError propagates out of
+ * the zod parse too) without zod's wrappers, which cost more than the codec itself (~55 us of ~1.5 ms per
+ * submission; docs/benchmarks.md). Any other shape returns undefined: the caller then runs the zod schema.
+ */
+export function fastSubmitCertificateParams(raw: unknown): { certificate: SignedCertificate } | undefined {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return undefined;
+  const keys = Object.keys(raw);
+  if (keys.length !== 1 || keys[0] !== "certificate") return undefined;
+  const c = (raw as { certificate: unknown }).certificate;
+  return c === undefined ? undefined : { certificate: decodeSignedCertificate(c) };
+}
+
 const g1 = z.tuple([decimal, decimal, decimal]);
 const g2 = z.tuple([z.tuple([decimal, decimal]), z.tuple([decimal, decimal]), z.tuple([decimal, decimal])]);
 

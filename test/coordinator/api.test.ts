@@ -184,6 +184,8 @@ describe("coordinator API acceptance (real coordinator, real hardhat node)", fun
     A1 = peek(chains, 1); // height 1, continues A0's state
     B0 = chains.certify(2, { imports: [chains.world.importFrom(A0, 0)] });
     B0json = await sign(B0);
+    // The coordinator reads L1 at `confirmations` depth: wait until it knows every registered chain.
+    for (const n of [1, 2, 3]) await waitFor(`network ${n} known`, async () => (await call("getNetwork", [n])).json.result?.registered === true, 30_000);
   });
 
   after(async function () {
@@ -322,6 +324,11 @@ describe("coordinator API acceptance (real coordinator, real hardhat node)", fun
     it("unsigned, and a signature of the wrong length: BAD_ENCODING", async function () {
       await bad((j) => delete j.signature, "BAD_ENCODING");
       await bad((j) => (j.signature = j.signature.slice(0, 66)), "BAD_ENCODING");
+    });
+
+    it("an unknown field (top level, inside an exit leaf) next to a valid signature: BAD_ENCODING", async function () {
+      await bad((j) => (j.priority = 1), "BAD_ENCODING");
+      await bad((j) => (j.bridgeExits[0].memo = "0x01"), "BAD_ENCODING");
     });
 
     it("a commitment that is not a field element: BAD_FIELD", async function () {
@@ -652,6 +659,14 @@ describe("coordinator API: equivocation is kept, cascades, and is reported to L1
     expect(store.getCertificate(X.certificateId)!.rejection!.code).to.equal("EQUIVOCATION");
     expect(store.getCertificate(Y.certificateId)!.rejection!.code).to.equal("DEPENDENCY_REJECTED");
     expect(store.getCertificate(Xp.certificateId)).to.equal(undefined);
+  });
+
+  it("the freed height is not taken by the equivocating certificate: chain 1 is refused until L1 ejects it", async function () {
+    const before = evidence();
+    const r = await call("submitCertificate", { certificate: Xpjson });
+    expectError(r, 200, "NETWORK_EJECTED", ID);
+    expect(coord.node.d.store.getCertificate(Xp.certificateId)).to.equal(undefined);
+    expect(evidence()).to.have.length(before.length);
   });
 
   it("the coordinator reports the evidence: hub.reportEquivocation by the settler ejects chain 1 on L1", async function () {
