@@ -27,47 +27,8 @@ import { ProverPool } from "../../coordinator/prover/pool";
 import { terminateCurves } from "../../lib/groth16";
 import { ERROR_CODES, ErrorReason, EquivocationRecord } from "../../coordinator/types";
 import { startTestL1, TestL1, TestChains, testConfig, tempStorePath, waitFor, hex, eth, account } from "./helpers/layer";
+import { request, Reply } from "./helpers/http";
 
-// ------------------------------------------------------------------------------------------------ raw HTTP client
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  json: any;
-}
-
-/** Raw node http: any bytes, any headers, chunked or not; a reply sent mid-upload (413) is still read. */
-function request(url: string, o: { body?: string | Buffer; headers?: http.OutgoingHttpHeaders; chunked?: boolean; method?: string } = {}): Promise<Reply> {
-  const u = new URL("/", url);
-  const body = o.body === undefined ? undefined : Buffer.isBuffer(o.body) ? o.body : Buffer.from(o.body, "utf8");
-  const headers: http.OutgoingHttpHeaders = { "Content-Type": "application/json", ...o.headers };
-  if (body && !o.chunked) headers["Content-Length"] = body.length;
-  return new Promise((resolve, reject) => {
-    let replied = false;
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: o.method ?? "POST", headers, agent: false }, (res) => {
-      replied = true;
-      const chunks: Buffer[] = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    req.on("error", (err) => (replied ? undefined : reject(err)));
-    if (body && o.chunked) {
-      for (let i = 0; i < body.length; i += 64 * 1024) req.write(body.subarray(i, i + 64 * 1024));
-      req.end();
-    } else req.end(body);
-  });
-}
 
 const ID = 7;
 const rpcText = (method: string, params?: unknown, id: unknown = ID) => JSON.stringify({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) });
