@@ -1,0 +1,109 @@
+/**
+ * Direct settlement for an opt-out chain (policy bit 0 on L1): each of its certificates, once the coordinator
+ * confirmed it, is proven with the one-slot aggregation instance against L1's global state and settled with
+ * `settleDirect` from the sequencer's L1 account — never waiting for an epoch, so another chain's stall cannot
+ * delay it. The global state is mirrored exactly as the coordinator does (coordinator/l1/view.ts), from the
+ * hub's events and the certificates' bodies (asked from the coordinator).
+ */
+import { applyEpoch } from "../lib/epoch";
+import { certificateFromJson } from "../lib/codec";
+import type { BuiltCertificate, Certificate } from "../lib";
+import { DEVNET_PARAMS } from "../lib/global-state";
+import { aggregationWitness } from "../lib/witness/aggregation";
+import { circuitInputToJson } from "../lib/witness/certificate";
+import { L1Client } from "../coordinator/l1/client";
+import { L1View } from "../coordinator/l1/view";
+import type { Logger } from "../coordinator/log";
+import { ProverPool } from "../coordinator/prover/pool";
+import { getInstance } from "../scripts/circuits/registry";
+import type { ChainConfig } from "./config";
+import type { CoordinatorLink } from "./coordinator-link";
+
+export class DirectSettler {
+  private readonly l1: L1Client;
+  private readonly view = new L1View(DEVNET_PARAMS);
+  private readonly pool: ProverPool;
+  private readonly bodies = new Map<bigint, Certificate>();
+  private cursor = -1;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly config: ChainConfig, private readonly link: CoordinatorLink, private readonly log: Logger) {
+    this.l1 = new L1Client({ rpcUrl: config.l1.rpcUrl, hub: config.l1.hub, bridge: config.l1.bridge, settlerKey: config.l2.sequencerKey });
+    this.pool = new ProverPool({ workers: 1, log });
+  }
+
+  async start(): Promise<void> {
+    await this.sync();
+  }
+
+  async stop(): Promise<void> {
+    await this.pool.close();
+    this.l1.destroy();
+  }
+
+  /** Reads the hub's events up to the head into the mirror. */
+  private async sync(): Promise<void> {
+    const head = await this.l1.head();
+    if (head <= this.cursor) return;
+    const events = await this.l1.hubEvents(this.cursor + 1, head);
+    for (const e of events) if (e.name === "CertificateFinalized") await this.body(BigInt(e.args.certificateId as string));
+    await this.view.apply(events, (id) => this.bodies.get(id), (n) => this.l1.checkpointRoot(n));
+    this.cursor = head;
+  }
+
+  private async body(id: bigint): Promise<void> {
+    if (this.bodies.has(id)) return;
+    const v = await this.link.call<{ certificate: unknown }>("getCertificate", { certificateId: "0x" + id.toString(16), withBody: true });
+    this.bodies.set(id, certificateFromJson(v.certificate));
+  }
+
+  /** Settles certificates one at a time, in the order they were confirmed. */
+  settle(built: BuiltCertificate): Promise<unknown> {
+    this.bodies.set(built.certificateId, built.certificate);
+    this.queue = this.queue.then(() => this.settleOne(built)).catch((e) => this.log.warn("direct settlement failed", { height: built.certificate.height, error: e as Error }));
+    return this.queue;
+  }
+
+  /**
+   * Epochs and other chains' direct settlements move the same global root: a proof made against a root that
+   * moved while it was being computed reverts with StaleGlobalRoot at estimation. Then: read L1 again, prove again.
+   */
+  private async settleOne(built: BuiltCertificate, attempts = 6): Promise<void> {
+    for (let i = 1; ; i++) {
+      try {
+        return await this.attempt(built);
+      } catch (e) {
+        const stale = /StaleGlobalRoot|0x5ac193f6/.test(String((e as Error).message ?? e));
+        if (!stale || i >= attempts) throw e;
+        this.log.info("the global root moved while proving: proving again", { height: built.certificate.height, attempt: i });
+      }
+    }
+  }
+
+  private async attempt(built: BuiltCertificate): Promise<void> {
+    await this.sync();
+    if (this.view.diverged) throw new Error(`L1 mirror diverged: ${this.view.diverged}`);
+    const c = built.certificate;
+    const l1Import = c.importedExits.find((m) => m.source.networkId === 0);
+    const cp = l1Import ? { number: l1Import.source.height, exitRoot: l1Import.sourceExitRoot } : await this.l1.latestCheckpoint();
+    const epoch = applyEpoch(this.view.mirror, [c], cp, 1);
+    const p = getInstance(this.config.circuits.direct).params as Record<string, number>;
+    const input = circuitInputToJson(aggregationWitness(epoch, DEVNET_PARAMS, { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles, slots: 1 }) as unknown as Record<string, unknown>);
+    const r = await this.pool.prove({ instance: this.config.circuits.direct, input });
+    const slot = { networkId: c.networkId, height: c.height, certificateId: built.certificateId, newLocalExitRoot: c.newLocalExitRoot, signature: await this.signature(built) };
+    const data = this.l1.hubInterface.encodeFunctionData("settleDirect", [r.solidityProof, epoch.oldRoot, epoch.newRoot, cp.number, slot]);
+    await this.l1.exclusive(async () => {
+      const tx = await this.l1.signHubCall(data);
+      await this.l1.broadcast(tx.raw);
+      const rc = await this.l1.provider.waitForTransaction(tx.hash);
+      if (rc?.status !== 1) throw new Error(`settleDirect ${tx.hash} reverted`);
+      this.log.info("settled directly on L1", { height: c.height, tx: tx.hash, gasUsed: rc.gasUsed, proveMs: Math.round(r.ms) });
+    });
+    await this.sync();
+  }
+
+  private async signature(built: BuiltCertificate): Promise<string> {
+    const v = await this.link.call<{ certificate: { signature: string } }>("getCertificate", { certificateId: "0x" + built.certificateId.toString(16), withBody: true });
+    return v.certificate.signature;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The local devnet (PROTOCOL §11): L1 and three L2s as `hardhat node` processes on loopback with distinct chain
+ * ids, the layer deployed on each, the chains registered with different policies, the coordinator (embedded
+ * SQLite) and one chain client per chain — all in this process except the nodes and the prover workers.
+ *
+ *   network 1 "A": policy confirmed      (accepts other chains' states once the layer confirmed them)
+ *   network 2 "B": policy pre-confirmed  (lowest latency; takes the risk of a source that never proves)
+ *   network 3 "C": opt-out               (finalized states only; settles its own certificates on L1)
+ *
+ * Accounts (Hardhat's default mnemonic, funded on every chain): 0 deploys everything (so every L2 bridge has
+ * one address), 1 is the coordinator's L1 settler, 11/12/13 the sequencers of networks 1/2/3, 2.. users.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { HDNodeWallet, JsonRpcProvider, Wallet, parseEther } from "ethers";
+import { startHardhatNode, HardhatNodeHandle } from "./hardhat-node";
+import { deployL1Layer, registerChains, L1Layer } from "../../deploy/l1-layer";
+import { deployBridgeStack } from "../../deploy/bridge-stack";
+import { DEVNET_PARAMS } from "../../lib/global-state";
+import { startCoordinator, Coordinator } from "../../coordinator/service";
+import { parseConfig, ConfigInput } from "../../coordinator/config";
+import { ChainClient, ChainClientEvents } from "../../chain/client";
+import { parseChainConfig, PolicyMode } from "../../chain/config";
+import type { Logger } from "../../coordinator/log";
+import type { ExitRootOracle, UnifiedBridge } from "../../typechain-types";
+
+export const MNEMONIC = "test test test test test test test test test test test junk";
+export const account = (i: number): HDNodeWallet => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
+
+export interface ChainSpec {
+  networkId: number;
+  name: string;
+  chainId: number;
+  policy: PolicyMode;
+}
+
+export const DEVNET_CHAINS: ChainSpec[] = [
+  { networkId: 1, name: "A", chainId: 1001, policy: "confirmed" },
+  { networkId: 2, name: "B", chainId: 1002, policy: "preConfirmed" },
+  { networkId: 3, name: "C", chainId: 1003, policy: "optOut" },
+];
+
+export interface DevnetChain {
+  spec: ChainSpec;
+  node: HardhatNodeHandle;
+  provider: JsonRpcProvider;
+  bridge: UnifiedBridge;
+  oracle: ExitRootOracle;
+  client: ChainClient;
+}
+
+export interface Devnet {
+  l1: { node: HardhatNodeHandle; provider: JsonRpcProvider; layer: L1Layer };
+  chains: Map<number, DevnetChain>;
+  coordinator: Coordinator;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface DevnetOptions {
+  log: Logger;
+  /** Where the coordinator's database and the deployments go (a fresh directory per run). */
+  dataDir: string;
+  /** Fixed loopback ports (L1 8545, L2s 8546-8548, coordinator 7700) or free ones (tests). */
+  fixedPorts?: boolean;
+  /** Coordinator settings on top of the devnet's. */
+  coordinator?: Record<string, unknown>;
+  /** Networks whose clients do not prove (left to the backup prover, or to nobody if it is disabled for them). */
+  lazyProvers?: number[];
+  events?: (networkId: number) => ChainClientEvents;
+  progress?: (msg: string) => void;
+}
+
+function merge(base: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(extra)) out[k] = v && typeof v === "object" && !Array.isArray(v) ? { ...(base[k] as object), ...(v as object) } : v;
+  return out;
+}
+
+export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
+  const say = o.progress ?? (() => undefined);
+  const started: HardhatNodeHandle[] = [];
+  const providers: JsonRpcProvider[] = [];
+  const clients: ChainClient[] = [];
+  let coordinator: Coordinator | null = null;
+  const stop = async () => {
+    for (const c of clients) await c.stop().catch(() => undefined);
+    await coordinator?.stop().catch(() => undefined);
+    for (const p of providers) p.destroy();
+    await Promise.all(started.map((n) => n.stop().catch(() => undefined)));
+  };
+  try {
+    fs.mkdirSync(o.dataDir, { recursive: true });
+    say("starting L1 and three L2 hardhat nodes");
+    const port = (p: number) => (o.fixedPorts ? p : 0);
+    const [l1Node, ...l2Nodes] = await Promise.all([
+      startHardhatNode({ port: port(8545), chainId: 31337 }),
+      ...DEVNET_CHAINS.map((c, i) => startHardhatNode({ port: port(8546 + i), chainId: c.chainId })),
+    ]);
+    started.push(l1Node, ...l2Nodes);
+    const provider = (url: string) => {
+      const p = new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+      p.pollingInterval = 100;
+      providers.push(p);
+      return p;
+    };
+    const l1Provider = provider(l1Node.url);
+    say("deploying the settlement hub, the L1 bridge and the aggregation verifiers on L1");
+    const layer = await deployL1Layer(new Wallet(account(0).privateKey, l1Provider), DEVNET_PARAMS);
+    await registerChains(layer.hub, DEVNET_CHAINS.map((c) => ({ networkId: c.networkId, sequencer: account(10 + c.networkId).address, policyFlags: c.policy === "optOut" ? 1 : 0 })));
+
+    const stacks = await Promise.all(
+      DEVNET_CHAINS.map(async (c, i) => {
+        const p = provider(l2Nodes[i].url);
+        const s = await deployBridgeStack(new Wallet(account(0).privateKey, p), { networkId: c.networkId, exitTreeDepth: DEVNET_PARAMS.exitDepth, admin: account(0).address, poster: account(10 + c.networkId).address });
+        return { p, s };
+      }),
+    );
+    say(`deployed: hub ${layer.addresses.hub}, bridge ${layer.addresses.bridge} (the same address on every L2)`);
+    fs.writeFileSync(path.join(o.dataDir, "devnet.json"), JSON.stringify({
+      l1: { rpcUrl: l1Node.url, chainId: 31337, ...layer.addresses, startBlock: layer.startBlock },
+      chains: DEVNET_CHAINS.map((c, i) => ({ ...c, rpcUrl: l2Nodes[i].url, bridge: stacks[i].s.bridge.target, oracle: stacks[i].s.oracle.target })),
+    }, null, 2));
+
+    say("starting the coordinator (embedded SQLite)");
+    const cfg = merge({
+      rpc: { port: port(7700), admin: true },
+      store: { path: path.join(o.dataDir, "coordinator.sqlite") },
+      l1: { rpcUrl: l1Node.url, hub: layer.addresses.hub, bridge: layer.addresses.bridge, settlerKey: account(1).privateKey, confirmations: 1, pollMs: 200, startBlock: layer.startBlock },
+      epochs: { intervalMs: 20_000 },
+      lifecycle: { proofTimeoutMs: 90_000, tickMs: 200 },
+      proving: { workers: 1, backup: { enabled: true, share: 0.3 } },
+      log: { level: "warn" },
+    }, o.coordinator);
+    coordinator = await startCoordinator(parseConfig(cfg as ConfigInput), { log: o.log.child("coordinator") });
+
+    const chains = new Map<number, DevnetChain>();
+    for (const [i, c] of DEVNET_CHAINS.entries()) {
+      const config = parseChainConfig({
+        networkId: c.networkId,
+        l2: { rpcUrl: l2Nodes[i].url, bridge: stacks[i].s.bridge.target, oracle: stacks[i].s.oracle.target, sequencerKey: account(10 + c.networkId).privateKey },
+        l1: { rpcUrl: l1Node.url, hub: layer.addresses.hub, bridge: layer.addresses.bridge },
+        coordinator: { url: coordinator.rpc.url, wsUrl: coordinator.rpc.wsUrl },
+        policy: { mode: c.policy },
+        batch: { intervalMs: 150 },
+        proving: { self: !(o.lazyProvers ?? []).includes(c.networkId) },
+        log: { level: "warn" },
+      });
+      const client = new ChainClient(config, o.log.child(`chain-${c.name}`), o.events?.(c.networkId));
+      clients.push(client);
+      await client.start();
+      chains.set(c.networkId, { spec: c, node: l2Nodes[i], provider: stacks[i].p, bridge: stacks[i].s.bridge, oracle: stacks[i].s.oracle, client });
+    }
+    say("chain clients running: A (confirmed), B (pre-confirmed), C (opt-out)");
+    return { l1: { node: l1Node, provider: l1Provider, layer }, chains, coordinator, dataDir: o.dataDir, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+export const eth = (x: string): bigint => parseEther(x);

@@ -1,0 +1,148 @@
+/**
+ * The devnet's narrated scenario (PROTOCOL §11): real transactions on the real chains, waiting on the real
+ * components, with measured times. Every step returns what it measured; `checkBalances` compares every balance
+ * with what the steps imply. Used by `npm start` (scripts/devnet/start.ts) and the end-to-end test.
+ */
+import { Wallet, ZeroAddress, Contract, JsonRpcProvider } from "ethers";
+import { WrappedToken__factory } from "../../typechain-types";
+import type { UnifiedBridge } from "../../typechain-types";
+import { claimFromNetwork, NoRootYetError } from "../../chain/claims";
+import { DEVNET_PARAMS } from "../../lib/global-state";
+import { account, Devnet, eth } from "./devnet";
+
+export interface Timing {
+  step: string;
+  ms: number;
+  detail?: string;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitUntil<T>(what: string, f: () => Promise<T | null | undefined | false>, timeoutMs = 180_000, everyMs = 50): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await f();
+    if (v) return v as T;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+interface Side {
+  provider: JsonRpcProvider;
+  bridge: UnifiedBridge;
+}
+
+export class Scenario {
+  readonly timeline: Timing[] = [];
+  readonly alice = account(2);
+  readonly bob = account(3);
+  readonly carol = account(4);
+  private readonly t0 = Date.now();
+
+  constructor(readonly net: Devnet, private readonly say: (line: string) => void = () => undefined) {}
+
+  private side(networkId: number): Side {
+    if (networkId === 0) return { provider: this.net.l1.provider, bridge: this.net.l1.layer.bridge };
+    const c = this.net.chains.get(networkId)!;
+    return { provider: c.provider, bridge: c.bridge };
+  }
+
+  private wallet(w: { privateKey: string }, networkId: number): Wallet {
+    return new Wallet(w.privateKey, this.side(networkId).provider);
+  }
+
+  record(step: string, ms: number, detail?: string): void {
+    this.timeline.push({ step, ms, detail });
+    this.say(`  [${((Date.now() - this.t0) / 1000).toFixed(1).padStart(6)} s] ${step}: ${(ms / 1000).toFixed(2)} s${detail ? ` — ${detail}` : ""}`);
+  }
+
+  /** L1's native coin, wrapped on an L2 (the same address on every L2). */
+  async wrappedEth(networkId: number): Promise<Contract> {
+    const s = this.side(networkId);
+    const addr = await s.bridge.wrappedTokenAddress(0, ZeroAddress);
+    return WrappedToken__factory.connect(addr, s.provider) as unknown as Contract;
+  }
+
+  async wethBalance(networkId: number, who: string): Promise<bigint> {
+    const s = this.side(networkId);
+    const addr = await s.bridge.wrappedTokenAddress(0, ZeroAddress);
+    if ((await s.provider.getCode(addr)) === "0x") return 0n;
+    return (await (await this.wrappedEth(networkId)).balanceOf(who)) as bigint;
+  }
+
+  /** Sends an exit from `from` and returns its leaf index and the time it was mined. */
+  async bridgeOut(from: number, who: { privateKey: string }, to: number, recipient: string, amount: bigint): Promise<{ leafIndex: number; at: number }> {
+    const s = this.side(from);
+    const w = this.wallet(who, from);
+    const token = from === 0 ? ZeroAddress : await s.bridge.wrappedTokenAddress(0, ZeroAddress);
+    const tx = await s.bridge.connect(w).bridgeAsset(to, recipient, amount, token, { value: from === 0 ? amount : 0n });
+    const rc = await tx.wait();
+    const ev = rc!.logs.map((l) => s.bridge.interface.parseLog(l)).find((x) => x?.name === "BridgeExit")!;
+    if (from === 0) await (await this.net.l1.layer.bridge.connect(w).checkpointExitRoot()).wait();
+    return { leafIndex: Number(ev.args.leafIndex), at: Date.now() };
+  }
+
+  /** Claims on `to` as soon as its oracle holds a root covering the exit (the chain's policy decides when). */
+  async claimWhenAvailable(from: number, to: number, leafIndex: number, claimer: { privateKey: string }, timeoutMs = 300_000): Promise<number> {
+    const src = this.side(from);
+    const dst = to === 0 ? { bridge: this.net.l1.layer.bridge, oracle: null } : { bridge: this.net.chains.get(to)!.bridge, oracle: this.net.chains.get(to)!.oracle };
+    const signer = this.wallet(claimer, to);
+    await waitUntil(`a root of network ${from} covering leaf ${leafIndex} on network ${to}`, async () => {
+      try {
+        await claimFromNetwork({ source: src, dest: { bridge: dst.bridge.connect(signer), oracle: dst.oracle, hub: to === 0 ? this.net.l1.layer.hub : undefined }, sourceNetwork: from, leafIndex, depth: DEVNET_PARAMS.exitDepth });
+        return true;
+      } catch (e) {
+        if (e instanceof NoRootYetError) return false;
+        throw e;
+      }
+    }, timeoutMs, 100);
+    return Date.now();
+  }
+}
+
+/** The whole scenario; returns the timeline. Balances are checked along the way (throws on a mismatch). */
+export async function runScenario(net: Devnet, say: (line: string) => void): Promise<Scenario> {
+  const s = new Scenario(net, say);
+  const { alice, bob, carol } = s;
+  const expectEq = (what: string, got: bigint, want: bigint) => {
+    if (got !== want) throw new Error(`${what}: expected ${want}, got ${got}`);
+  };
+
+  say("1. Deposit: alice moves 5 ETH from L1 to chain A");
+  let t = Date.now();
+  const d = await s.bridgeOut(0, alice, 1, alice.address, eth("5"));
+  await s.claimWhenAvailable(0, 1, d.leafIndex, alice);
+  s.record("L1 -> A deposit spendable on A", Date.now() - t);
+  expectEq("alice's ETH on A", await s.wethBalance(1, alice.address), eth("5"));
+
+  say("2. Fast transfer A -> B: chain B accepts pre-confirmed states");
+  t = Date.now();
+  const ab = await s.bridgeOut(1, alice, 2, bob.address, eth("1"));
+  await s.claimWhenAvailable(1, 2, ab.leafIndex, bob);
+  s.record("A -> B (pre-confirmed policy): bridgeAsset to spendable on B", Date.now() - ab.at);
+  expectEq("bob's ETH on B", await s.wethBalance(2, bob.address), eth("1"));
+
+  say("3. Transfer B -> A: chain A accepts confirmed states only (B's certificate must be proven first)");
+  const ba = await s.bridgeOut(2, bob, 1, alice.address, eth("0.25"));
+  await s.claimWhenAvailable(2, 1, ba.leafIndex, alice);
+  s.record("B -> A (confirmed policy): bridgeAsset to spendable on A", Date.now() - ba.at);
+  expectEq("alice's ETH on A", await s.wethBalance(1, alice.address), eth("4.25"));
+
+  say("4. Opt-out chain C: carol deposits from L1; C accepts finalized states only and settles directly on L1");
+  t = Date.now();
+  const dc = await s.bridgeOut(0, carol, 3, carol.address, eth("2"));
+  await s.claimWhenAvailable(0, 3, dc.leafIndex, carol);
+  s.record("L1 -> C deposit spendable on C", Date.now() - t);
+  await waitUntil("C's certificate finalized by its own settleDirect", async () => (await net.coordinator.node.getLatestCertificate(3, "Finalized")) !== null, 300_000, 200);
+  s.record("C's certificate finalized on L1 (settleDirect, no epoch)", Date.now() - t);
+
+  say("5. Withdrawal B -> L1: bob sends 0.2 ETH to his L1 account; it is claimable once an epoch finalizes B's certificate");
+  const before = await net.l1.provider.getBalance(bob.address);
+  const bl = await s.bridgeOut(2, bob, 0, bob.address, eth("0.2"));
+  await s.claimWhenAvailable(2, 0, bl.leafIndex, carol, 600_000);
+  s.record("B -> L1 withdrawal: bridgeAsset to claimed on L1 (epoch proof + settlement)", Date.now() - bl.at);
+  expectEq("bob's ETH on L1", (await net.l1.provider.getBalance(bob.address)) - before, eth("0.2"));
+  expectEq("bob's ETH on B", await s.wethBalance(2, bob.address), eth("0.55"));
+  return s;
+}
