@@ -14,25 +14,33 @@
  *      each chain is built with buildCertificate and the others reuse its commitments; spot checks compare them
  *      with buildCertificate); with probability --deps a certificate names one earlier certificate of another
  *      chain (chosen among the previous --dep-window certificates of the global submission order) as an extra
- *      dependency; each one is signed by its sequencer (signCertificate) and encoded as the request body;
- *   3. starts the coordinator in a CHILD process (this file with --serve: the same startCoordinator as
- *      coordinator/main.ts, plus an IPC channel that reports the store's group-commit counters, CPU time and
- *      event-loop utilisation) so that the load generator does not share the coordinator's event loop;
- *      --in-process runs it in this process instead, to see what that costs;
+ *      dependency; each one is signed by its sequencer's key over the EIP-712 header (libsecp256k1 on
+ *      HeaderVerifier's digest, which gives signCertificate's very signatures ~30x faster; spot checks compare;
+ *      signCertificate itself when the addon is missing) and encoded as the request body;
+ *   3. starts the coordinator in a CHILD process (this file with --serve: the same loadConfig + startCoordinator
+ *      as coordinator/main.ts, plus an IPC channel that reports the store's group-commit counters and timings,
+ *      CPU time, event-loop utilisation and the main thread's scheduler statistics) so that the load generator
+ *      does not share the coordinator's event loop; --in-process runs it in this process instead, to see what
+ *      that costs;
  *   4. submits over keep-alive HTTP JSON-RPC (node:http, one Agent with maxSockets = --concurrency): each chain
  *      submits its heights in order, the next only once the previous was acknowledged, and a certificate with a
  *      dependency only once the dependency's submission was acknowledged; at most --concurrency requests are in
  *      flight. The first --warmup share (default 5%) of the global order is a warm-up and is not counted;
  *   5. prints the sustained rate, the latency distribution (send to acknowledgement), the errors by reason, the
- *      store's group-commit counters and the coordinator's CPU use; stops the coordinator (SIGTERM, SIGKILL after
- *      10 s) and the hardhat node, also on errors and on Ctrl-C.
+ *      store's group commits (count, time they blocked the event loop), the coordinator's CPU per certificate,
+ *      how much of the wall time its main thread was on a CPU or runnable but waiting for one (/proc schedstat:
+ *      on a shared machine this is the contention), and the machine's load; stops the coordinator (SIGTERM,
+ *      SIGKILL after 10 s) and the hardhat node, also on errors and on Ctrl-C.
+ *
+ * Reading the latency: with the closed loop (no --rate) the generator keeps --concurrency requests in flight, so
+ * by Little's law the mean latency is concurrency / rate (64 in flight at 500/s = 128 ms) whatever the server
+ * does; latency targets are measured with --rate below the saturation rate.
  *
  * Options: --chains N, --certs N, --concurrency N, --deps P (0..1), --dep-window N (default 2 x chains),
  * --rate R (offer R certificates/s, paced, instead of the closed loop: latency at a given load; the concurrency
- * cap still applies),
- * --warmup P (default 0.05), --seed S (order and dependencies), --in-process, --cpu-prof DIR (child only:
- * `node --cpu-prof` into DIR), --keep-store (do not delete the store's temp directory), --json (also print one
- * JSON line with the figures).
+ * cap still applies), --warmup P (default 0.05), --seed S (order and dependencies), --in-process,
+ * --cpu-prof DIR (child only: `node --cpu-prof` into DIR), --keep-store (do not delete the store's temp
+ * directory), --json (also print one JSON line with the figures).
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
@@ -53,7 +61,7 @@ import { enableFastPoseidon } from "../lib/poseidon";
 import { ConfigInput, loadConfig } from "../coordinator/config";
 import { createLogger } from "../coordinator/log";
 import { startCoordinator, Coordinator } from "../coordinator/service";
-import type { SqliteStore, SqliteStoreStats } from "../coordinator/store/sqlite";
+import type { SqliteCommitTimings, SqliteStore, SqliteStoreStats } from "../coordinator/store/sqlite";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const hardhatAccount = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
@@ -128,6 +136,10 @@ function prng(seed: number): () => number {
 
 interface ChildStats {
   store: SqliteStoreStats | null;
+  /** Time the store's group transactions blocked the event loop. */
+  commits: SqliteCommitTimings | null;
+  /** /proc/self/schedstat of the main (event-loop) thread: ns on a CPU, ns runnable but waiting for one. */
+  sched: { runNs: number; waitNs: number } | null;
   /** process.cpuUsage() in microseconds. */
   cpu: { user: number; system: number };
   /** performance.eventLoopUtilization(): cumulative idle/active ms. */
@@ -135,11 +147,22 @@ interface ChildStats {
   rssMb: number;
 }
 
+function schedstat(): { runNs: number; waitNs: number } | null {
+  try {
+    const [run, wait] = fs.readFileSync("/proc/self/schedstat", "utf8").trim().split(/\s+/).map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? { runNs: run, waitNs: wait } : null;
+  } catch {
+    return null;
+  }
+}
+
 function statsOf(c: Coordinator): ChildStats {
   const store = c.node.d.store as Partial<SqliteStore>;
   const elu = performance.eventLoopUtilization();
   return {
     store: typeof store.stats === "function" ? store.stats() : null,
+    commits: typeof store.commitTimings === "function" ? store.commitTimings() : null,
+    sched: schedstat(),
     cpu: process.cpuUsage(),
     elu: { idle: elu.idle, active: elu.active },
     rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
@@ -151,9 +174,11 @@ async function serve(file: string): Promise<void> {
   const config = loadConfig({ file, env: {} });
   const log = createLogger({ level: config.log.level });
   const c = await startCoordinator(config, { log });
+  // Idempotent: a Ctrl-C reaches this process and the parent, whose clean-up then sends SIGTERM too; the parent
+  // SIGKILLs it if the graceful stop takes more than STOP_GRACE_MS.
   let stopping = false;
   const stop = (code: number) => {
-    if (stopping) process.exit(130);
+    if (stopping) return;
     stopping = true;
     c.stop().then(() => process.exit(code), () => process.exit(1));
   };
@@ -223,8 +248,11 @@ async function spawnCoordinator(configFile: string, o: Options): Promise<Coordin
     return {
       url, pid, stop,
       stats: () => new Promise((resolve, reject) => {
+        if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`the coordinator exited; stderr:\n${stderrTail}`));
         const id = ++nextId;
-        pending.set(id, resolve);
+        const onExit = () => reject(new Error(`the coordinator exited; stderr:\n${stderrTail}`));
+        child.once("exit", onExit);
+        pending.set(id, (st) => (child.off("exit", onExit), resolve(st)));
         child.send({ type: "stats", id }, (e) => e && reject(e));
       }),
     };
@@ -428,6 +456,8 @@ interface PhaseResult {
   count: number;
   ms: number;
   latencies: Float64Array;
+  /** Send time of each latency, ms from the phase's start. */
+  sentAt: Float64Array;
   ok: number;
   errors: Map<string, number>;
   maxInFlight: number;
@@ -444,6 +474,7 @@ async function flood(items: Item[], post: (b: Buffer) => Promise<Reply>, concurr
   const sem = new Semaphore(concurrency);
   const pacer = new Pacer(rate);
   const latencies = new Float64Array(items.length);
+  const sentAt = new Float64Array(items.length);
   const errors = new Map<string, number>();
   const fail = (reason: string) => errors.set(reason, (errors.get(reason) ?? 0) + 1);
   let n = 0;
@@ -462,6 +493,7 @@ async function flood(items: Item[], post: (b: Buffer) => Promise<Reply>, concurr
         const s = performance.now();
         try {
           const r = await post(it.body);
+          sentAt[n] = s - t0;
           latencies[n++] = performance.now() - s;
           if (r.status !== 200) fail(`HTTP_${r.status}`);
           else {
@@ -470,6 +502,7 @@ async function flood(items: Item[], post: (b: Buffer) => Promise<Reply>, concurr
             else fail(body.error?.data?.reason ?? `UNEXPECTED_${body.result?.status ?? "RESULT"}`);
           }
         } catch (e) {
+          sentAt[n] = s - t0;
           latencies[n++] = performance.now() - s;
           fail(`TRANSPORT_${(e as NodeJS.ErrnoException).code ?? "ERROR"}`);
         } finally {
@@ -480,7 +513,7 @@ async function flood(items: Item[], post: (b: Buffer) => Promise<Reply>, concurr
       }
     }),
   );
-  return { count: items.length, ms: performance.now() - t0, latencies: latencies.subarray(0, n), ok, errors, maxInFlight };
+  return { count: items.length, ms: performance.now() - t0, latencies: latencies.subarray(0, n), sentAt: sentAt.subarray(0, n), ok, errors, maxInFlight };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -491,6 +524,12 @@ function percentile(sorted: Float64Array, p: number): number {
 // ------------------------------------------------------------------------------------------------ main
 
 const f1 = (x: number) => x.toFixed(1);
+
+/** The five slowest requests: [latency ms, sent at ms from the phase's start] (stalls show as clusters). */
+function slowest(r: PhaseResult): [number, number][] {
+  const idx = Array.from(r.latencies.keys()).sort((a, b) => r.latencies[b] - r.latencies[a]).slice(0, 5);
+  return idx.map((i) => [r.latencies[i], r.sentAt[i]]);
+}
 
 /** /proc/pressure/cpu "some avg10" (% of time some runnable task waited for a CPU), or "n/a". */
 function cpuPressure(): string {
@@ -578,6 +617,9 @@ async function bench(o: Options): Promise<void> {
     };
     const configFile = path.join(dir, "config.json");
     fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+    // Node 20's global agent keeps sockets alive: those of the deployment idled through the generation and the
+    // hardhat node (5 s keep-alive timeout) may be closing them now; an in-process coordinator would pick one up.
+    http.globalAgent.destroy();
     t = performance.now();
     const coord = o.inProcess ? await inProcessCoordinator(configFile) : await spawnCoordinator(configFile, o);
     cleanups.push(() => coord.stop());
@@ -617,6 +659,10 @@ async function bench(o: Options): Promise<void> {
     const txs = after.store && before.store ? after.store.transactions - before.store.transactions : NaN;
     const batches = after.store && before.store ? after.store.batches - before.store.batches : NaN;
     const failedBatches = after.store && before.store ? after.store.failedBatches - before.store.failedBatches : NaN;
+    const commitMs = after.commits && before.commits ? after.commits.totalMs - before.commits.totalMs : NaN;
+    const schedRunMs = after.sched && before.sched ? (after.sched.runNs - before.sched.runNs) / 1e6 : NaN;
+    const schedWaitMs = after.sched && before.sched ? (after.sched.waitNs - before.sched.waitNs) / 1e6 : NaN;
+    const pct = (ms: number) => `${f1((100 * ms) / run.ms)}%`;
     const lat = { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
     const errors = Object.fromEntries([...run.errors].sort((a, b) => b[1] - a[1]));
     const lines = [
@@ -628,11 +674,14 @@ async function bench(o: Options): Promise<void> {
       `  coordinator            ${o.inProcess ? "in-process (shares the load generator's event loop)" : "child process"}, params production, store WAL + synchronous=FULL`,
       `  sustained rate         ${f1(rate)} certificates/s (${run.count} in ${f2(run.ms / 1000)} s)`,
       `  latency (ms)           p50 ${f2(lat.p50)}  p90 ${f2(lat.p90)}  p99 ${f2(lat.p99)}  max ${f2(lat.max)}  mean ${f2(lat.mean)}`,
+      `  slowest requests       ${slowest(run).map(([ms, at]) => `${f1(ms)} ms sent at ${f2(at / 1000)} s`).join(", ")}`,
       `  PreConfirmed           ${run.ok} of ${run.count}`,
       `  errors                 ${run.errors.size ? JSON.stringify(errors) : "none"}`,
       `  store group commit     ${Number.isFinite(txs) ? `${txs} transactions, ${batches} batches (${f1(batches / txs)} per transaction), ${failedBatches} failed` : "n/a"}`,
-      `  coordinator CPU        ${f1(coordCpuMs / run.count)} ms/certificate, ${f1((100 * coordCpuMs) / run.ms)}% of one core; event loop busy ${f1((100 * eluActive) / (eluActive + eluIdle))}%; rss ${after.rssMb} MB`,
-      `  load generator CPU     ${f1((cpuSelf.user + cpuSelf.system) / 1000 / run.count)} ms/certificate, ${f1((cpuSelf.user + cpuSelf.system) / 10 / run.ms)}% of one core`,
+      `  store commits          ${Number.isFinite(commitMs) ? `${f1(commitMs / (txs || 1))} ms per group transaction (mean), ${f2(after.commits!.maxMs)} max over the whole run; ${pct(commitMs)} of the wall time blocked in them` : "n/a"}`,
+      `  coordinator CPU        ${f2(coordCpuMs / run.count)} ms/certificate (all threads), ${f1((100 * coordCpuMs) / run.ms)}% of one core; rss ${after.rssMb} MB`,
+      `  coordinator event loop busy ${f1((100 * eluActive) / (eluActive + eluIdle))}% of the wall time${o.inProcess ? " (shared with the load generator)" : ""}; main thread on a CPU ${Number.isFinite(schedRunMs) ? pct(schedRunMs) : "n/a"}, runnable but waiting for a CPU ${Number.isFinite(schedWaitMs) ? pct(schedWaitMs) : "n/a"}`,
+      `  load generator CPU     ${o.inProcess ? "(the same process as the coordinator: both lines are its total) " : ""}${f1((cpuSelf.user + cpuSelf.system) / 1000 / run.count)} ms/certificate, ${f1((cpuSelf.user + cpuSelf.system) / 10 / run.ms)}% of one core`,
       `  machine                ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load average ${loadStart.map(f2).join(" ")} at start, ${loadEnd.map(f2).join(" ")} at end; CPU pressure (some, avg10) ${pressureStart} -> ${pressureEnd}`,
       `  node                   ${process.version}`,
       `  generation             ${(genMs / 1000).toFixed(1)} s for ${gen.items.length} certificates (not timed)`,
@@ -643,7 +692,7 @@ async function bench(o: Options): Promise<void> {
       process.stdout.write(
         JSON.stringify({
           chains: o.chains, certificates: run.count, warmup: warm.count, concurrency: o.concurrency, offeredRate: o.rate, deps: o.deps, depWindow: o.depWindow, inProcess: o.inProcess,
-          rate, latencyMs: lat, ok: run.ok, errors, store: { transactions: txs, batches, failedBatches },
+          rate, latencyMs: lat, ok: run.ok, errors, store: { transactions: txs, batches, failedBatches, commitMs }, mainThread: { onCpuMs: schedRunMs, waitingForCpuMs: schedWaitMs, wallMs: run.ms },
           coordinatorCpuMsPerCert: coordCpuMs / run.count, eventLoopBusy: eluActive / (eluActive + eluIdle), cores: os.cpus().length, loadStart, loadEnd, cpuPressure: [pressureStart, pressureEnd], node: process.version, generationMs: genMs,
         }) + "\n",
       );

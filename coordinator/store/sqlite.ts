@@ -13,6 +13,7 @@
  * Encoding: bigints as decimal TEXT (heights zero-padded to 20 digits so that text order is numeric order),
  * bigint arrays as JSON arrays of decimal strings, certificates with lib/codec.ts (signature in its own column).
  */
+import { performance } from "node:perf_hooks";
 import Database from "better-sqlite3";
 import { isHexString } from "ethers";
 import { validateCertificate } from "../../lib/certificate";
@@ -49,6 +50,14 @@ export interface SqliteStoreStats {
   batches: number;
   /** Caller batches rejected. */
   failedBatches: number;
+}
+
+/** Time the group transactions held the event loop (better-sqlite3 is synchronous; COMMIT includes the fsync). */
+export interface SqliteCommitTimings {
+  /** Group transactions run (committed or not). */
+  groups: number;
+  totalMs: number;
+  maxMs: number;
 }
 
 export class StoreError extends Error {
@@ -529,6 +538,7 @@ export class SqliteStore implements Store {
   private seqCounter: number;
   private readonly idCounters: Record<IdTable, number>;
   private readonly counts: SqliteStoreStats = { transactions: 0, batches: 0, failedBatches: 0 };
+  private readonly timings: SqliteCommitTimings = { groups: 0, totalMs: 0, maxMs: 0 };
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
     this.groupWindowMs = opts.groupWindowMs ?? 2;
@@ -595,6 +605,11 @@ export class SqliteStore implements Store {
     return { ...this.counts };
   }
 
+  /** How long the group transactions blocked the event loop (for benchmarks: scripts/bench-coordinator.ts). */
+  commitTimings(): SqliteCommitTimings {
+    return { ...this.timings };
+  }
+
   /** Reads one pragma's value, e.g. pragma("journal_mode") (for diagnostics and tests). */
   pragma(name: string): unknown {
     return this.open().pragma(name, { simple: true });
@@ -618,7 +633,12 @@ export class SqliteStore implements Store {
     this.queue = [];
     this.queuedOps = 0;
     if (group.length === 0) return;
+    const t0 = performance.now();
     const outcomes = this.applyGroup(group);
+    const ms = performance.now() - t0;
+    this.timings.groups++;
+    this.timings.totalMs += ms;
+    if (ms > this.timings.maxMs) this.timings.maxMs = ms;
     group.forEach((b, i) => {
       const e = outcomes[i];
       if (e) {
