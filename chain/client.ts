@@ -68,25 +68,32 @@ export class ChainClient {
   private readonly oracle: ExitRootOracle;
   private readonly follower: L2Follower;
   readonly link: CoordinatorLink;
-  private readonly pool: ProverPool | null;
+  private pool: ProverPool | null;
+  private provingOn: boolean;
+  private readonly proving = new Set<bigint>();
   private readonly shape: CertificateShape;
   private readonly direct: DirectSettler | null;
   private state: NetworkState;
   private height = 0n;
   private cursor = -1;
   private pending: BridgeEvent[] = [];
+  /** After a rebuild from an earlier snapshot: events already in accepted certificates, to skip once re-read. */
+  private skipEvents = 0;
   readonly certificates = new Map<bigint, OwnCertificate>();
   private readonly snapshots: Snapshot[] = [];
   /** Roots posted to the oracle (dedupe), and roots that must never be posted again (rejected sources). */
   private readonly posted = new Set<string>();
   private readonly banned = new Set<string>();
   private readonly postTxs = new Map<string, string>();
+  private readonly postKeyByTx = new Map<string, string>();
   private sendLock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private cycle: Promise<void> | null = null;
   private rebuilding: Promise<void> | null = null;
   private stopped = false;
   private l1Cursor = -1;
+  /** Finished rebuilds, oldest first (what the operator's log also says). */
+  readonly rebuilds: { height: bigint; badSources: string[]; failedClaims: string[]; at: number }[] = [];
   private domain: { chainId: bigint; verifyingContract: string } | null = null;
 
   constructor(readonly config: ChainConfig, readonly log: Logger = createLogger({ level: config.log.level }, `chain-${config.networkId}`), private readonly events: ChainClientEvents = {}) {
@@ -97,7 +104,8 @@ export class ChainClient {
     this.oracle = ExitRootOracle__factory.connect(config.l2.oracle, this.signer);
     this.follower = new L2Follower(this.l2, config.l2.bridge, config.l2.oracle, config.networkId);
     this.link = new CoordinatorLink(config.coordinator.url, config.coordinator.wsUrl, log);
-    this.pool = config.proving.self ? new ProverPool({ workers: config.proving.workers, log: log.child("prover") }) : null;
+    this.provingOn = config.proving.self;
+    this.pool = null;
     const p = getInstance(config.circuits.certificate).params as Record<string, number>;
     this.shape = { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles };
     this.state = new NetworkState(config.networkId, DEVNET_PARAMS);
@@ -177,6 +185,8 @@ export class ChainClient {
     const head = await this.follower.head();
     if (head > this.cursor) {
       const events = await this.follower.events(this.cursor + 1, head);
+      const skipped = events.splice(0, Math.min(this.skipEvents, events.length));
+      this.skipEvents -= skipped.length;
       this.pending.push(...events);
       this.cursor = head;
     }
@@ -248,18 +258,33 @@ export class ChainClient {
     if (this.pending.length === chunk.length) await this.takeSnapshot(built.certificate.height, this.cursor);
     this.log.info("certificate submitted", { height: built.certificate.height, certificateId: hex(built.certificateId), exits: exits.length, imports: imports.length });
     this.events.onSubmitted?.(built);
-    if (this.pool) void this.prove(built, prev);
+    if (this.provingOn) void this.prove(built, prev);
     return true;
   }
 
+  /**
+   * Turns proving of this chain's own certificates off (a lazy or failing prover: the devnet's cascade) or back
+   * on, in which case every certificate still waiting for a proof is proven now.
+   */
+  setProving(on: boolean): void {
+    this.provingOn = on;
+    if (!on) return;
+    for (const c of this.certificates.values()) if (c.status === "PreConfirmed") void this.prove(c.built, c.prev);
+  }
+
   private async prove(built: BuiltCertificate, prev: NetworkState): Promise<void> {
+    if (this.proving.has(built.certificateId) || this.stopped) return;
+    this.proving.add(built.certificateId);
+    this.pool ??= new ProverPool({ workers: this.config.proving.workers, log: this.log.child("prover") });
     try {
       const input = circuitInputToJson(certificateWitness(prev, built, this.shape) as unknown as Record<string, unknown>);
-      const r = await this.pool!.prove({ instance: this.config.circuits.certificate, input });
+      const r = await this.pool.prove({ instance: this.config.circuits.certificate, input });
       await this.link.call("submitProof", { certificateId: hex(built.certificateId), proof: r.proof, publicSignals: r.publicSignals });
       this.log.info("proof submitted", { height: built.certificate.height, ms: Math.round(r.ms) });
     } catch (e) {
       if (!this.stopped) this.log.warn("proving failed", { height: built.certificate.height, error: e as Error });
+    } finally {
+      this.proving.delete(built.certificateId);
     }
   }
 
@@ -280,9 +305,11 @@ export class ChainClient {
     if (!own) return;
     own.status = e.to;
     if (e.to === "Confirmed") void this.direct?.settle(own.built);
-    if (e.to === "Rejected" && e.rejection && (e.rejection.code === "DEPENDENCY_REJECTED" || e.rejection.code === "BUNDLE_FAILED")) {
-      const cause = e.rejection.cause ? [refKey(e.rejection.cause)] : [];
-      this.startRebuild(BigInt(e.height), cause);
+    if (e.to === "Rejected" && e.rejection) {
+      // A dependency's fault: rebuild without it. Its own missing proof: rebuild as it was (new blocks, new
+      // certificate ids) and submit again. Later heights are rejected with it and rebuilt by the same pass.
+      if (e.rejection.code === "DEPENDENCY_REJECTED" || e.rejection.code === "BUNDLE_FAILED") this.startRebuild(BigInt(e.height), e.rejection.cause ? [refKey(e.rejection.cause)] : []);
+      else if (e.rejection.code === "PROOF_TIMEOUT") this.startRebuild(BigInt(e.height), []);
     }
   }
 
@@ -311,6 +338,7 @@ export class ChainClient {
       await this.exclusive(async () => {
         const tx: TransactionResponse = await this.oracle.postExitRoot(r.networkId, r.height, r.certificateId, r.exitRoot);
         this.postTxs.set(k, tx.hash);
+        this.postKeyByTx.set(tx.hash, k);
         const rc = await tx.wait();
         const entryId = rc!.logs.map((l) => this.oracle.interface.parseLog(l)).find((x) => x?.name === "ExitRootPosted")!.args.entryId as bigint;
         this.log.info("root relayed", { source: r.networkId, height: r.height, status, entryId });
@@ -354,20 +382,42 @@ export class ChainClient {
     await this.cycle?.catch(() => undefined);
     await this.exclusive(async () => {
       for (const b of badSources) this.banned.add(b);
-      const snap = [...this.snapshots].reverse().find((s) => s.afterHeight === height - 1n);
-      if (!snap) throw new Error(`no L2 snapshot at the end of height ${height - 1n}`);
+      // The latest snapshot at or before the end of height - 1; certificates between it and `height` were
+      // accepted, so their events come back in the replay and are skipped (they are already certified).
+      const snap = [...this.snapshots].reverse().find((s) => s.afterHeight <= height - 1n);
+      if (!snap) throw new Error(`no L2 snapshot at or before the end of height ${height - 1n}`);
       const head = await this.follower.head();
       const txs = await this.blockTransactions(snap.block + 1, head);
       await this.l2.send("evm_revert", [snap.id]);
       this.snapshots.splice(this.snapshots.indexOf(snap));
+      // A snapshot can be reverted to once: take it again at once, before the replay adds blocks.
+      await this.takeSnapshot(snap.afterHeight, snap.block);
       this.signer.reset();
       const voidTx = new Set(badSources.map((b) => this.postTxs.get(b)).filter((x): x is string => !!x));
       const failedClaims: string[] = [];
+      // A marker transaction first: the rebuilt blocks then never reproduce a rejected certificate byte for byte
+      // (an identical certificate has the rejected one's id). The sequencer's own transactions are re-signed
+      // with the nonces that follow it; everyone else's are replayed as they were signed.
+      const me = this.sequencer.address.toLowerCase();
+      let nonce = await this.l2.getTransactionCount(this.sequencer.address, "latest");
+      await (await this.sequencer.sendTransaction({ to: this.sequencer.address, value: 0n, nonce: nonce++ })).wait();
       for (const tx of txs) {
-        const raw = voidTx.has(tx.hash!) ? await this.voidPost(tx) : tx.serialized;
-        const sent = await this.l2.broadcastTransaction(raw);
-        const rc = await this.l2.waitForTransaction(sent.hash).catch(() => null);
-        if (rc?.status === 0 && tx.to?.toLowerCase() === this.config.l2.bridge.toLowerCase()) failedClaims.push(tx.hash!);
+        const mine = tx.from!.toLowerCase() === me;
+        // Another sender's nonce already taken: that transaction (or a newer one of its sender) is in the chain.
+        if (!mine && (await this.l2.getTransactionCount(tx.from!, "latest")) > tx.nonce) continue;
+        const raw = mine ? await this.resign(tx, nonce++, voidTx.has(tx.hash!)) : tx.serialized;
+        try {
+          const sent = await this.l2.broadcastTransaction(raw);
+          const postKey = this.postKeyByTx.get(tx.hash!);
+          if (postKey) {
+            this.postTxs.set(postKey, sent.hash);
+            this.postKeyByTx.set(sent.hash, postKey);
+          }
+          const rc = await this.l2.waitForTransaction(sent.hash);
+          if (rc?.status === 0 && tx.to?.toLowerCase() === this.config.l2.bridge.toLowerCase()) failedClaims.push(tx.hash!);
+        } catch (e) {
+          this.log.warn("replay: transaction not re-included", { tx: tx.hash, error: e as Error });
+        }
       }
       this.signer.reset();
       // Back to the state after height - 1.
@@ -375,11 +425,13 @@ export class ChainClient {
       const first = mine.sort((a, b) => Number(a.built.certificate.height - b.built.certificate.height))[0];
       if (first) this.state = first.prev;
       for (const c of mine) this.certificates.delete(c.built.certificateId);
+      const kept = [...this.certificates.values()].filter((c) => c.built.certificate.height > snap.afterHeight);
+      this.skipEvents = kept.reduce((n, c) => n + c.built.certificate.bridgeExits.length + c.built.certificate.importedExits.length, 0);
       this.height = height;
       this.cursor = snap.block;
       this.pending = [];
-      await this.takeSnapshot(height - 1n, snap.block);
       this.log.warn("rebuilt: claims against rejected roots no longer succeed", { height, badSources, failedClaims, replayed: txs.length });
+      this.rebuilds.push({ height, badSources, failedClaims, at: Date.now() });
       this.events.onRebuilt?.({ height, badSources, failedClaims });
     });
   }
@@ -393,11 +445,17 @@ export class ChainClient {
     return out;
   }
 
-  /** The same oracle post (same nonce) with root 0: entry ids stay where they were, the bad root is gone. */
-  private async voidPost(tx: Transaction): Promise<string> {
-    const call = this.oracle.interface.parseTransaction({ data: tx.data })!;
-    const data = this.oracle.interface.encodeFunctionData("postExitRoot", [call.args[0], call.args[1], call.args[2], 0n]);
-    const replacement = Transaction.from({ type: tx.type, chainId: tx.chainId, nonce: tx.nonce, to: tx.to, data, value: tx.value, gasLimit: tx.gasLimit, maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas, gasPrice: tx.type === 2 ? null : tx.gasPrice });
+  /**
+   * One of the sequencer's own transactions, signed again with `nonce`. `voided`: an oracle post of a rejected
+   * root becomes a post of root 0 — entry ids stay where they were, the bad root is gone, claims against it fail.
+   */
+  private async resign(tx: Transaction, nonce: number, voided: boolean): Promise<string> {
+    let data = tx.data;
+    if (voided) {
+      const call = this.oracle.interface.parseTransaction({ data: tx.data })!;
+      data = this.oracle.interface.encodeFunctionData("postExitRoot", [call.args[0], call.args[1], call.args[2], 0n]);
+    }
+    const replacement = Transaction.from({ type: tx.type, chainId: tx.chainId, nonce, to: tx.to, data, value: tx.value, gasLimit: tx.gasLimit, maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas, gasPrice: tx.type === 2 ? null : tx.gasPrice });
     return this.sequencer.signTransaction(replacement);
   }
 

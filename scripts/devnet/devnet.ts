@@ -14,8 +14,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { HDNodeWallet, JsonRpcProvider, Wallet, parseEther } from "ethers";
 import { startHardhatNode, HardhatNodeHandle } from "./hardhat-node";
-import { deployL1Layer, registerChains, L1Layer } from "../../deploy/l1-layer";
-import { deployBridgeStack } from "../../deploy/bridge-stack";
+import { deployL1Devnet, deployL2Devnet, registerChainIfNeeded } from "../../deploy/devnet";
+import type { L1Layer } from "../../deploy/l1-layer";
 import { DEVNET_PARAMS } from "../../lib/global-state";
 import { startCoordinator, Coordinator } from "../../coordinator/service";
 import { parseConfig, ConfigInput } from "../../coordinator/config";
@@ -23,6 +23,7 @@ import { ChainClient, ChainClientEvents } from "../../chain/client";
 import { parseChainConfig, PolicyMode } from "../../chain/config";
 import type { Logger } from "../../coordinator/log";
 import type { ExitRootOracle, UnifiedBridge } from "../../typechain-types";
+import { deployExamples, linkExamplePeers, Examples } from "../../deploy/examples";
 
 export const MNEMONIC = "test test test test test test test test test test test junk";
 export const account = (i: number): HDNodeWallet => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
@@ -47,6 +48,8 @@ export interface DevnetChain {
   bridge: UnifiedBridge;
   oracle: ExitRootOracle;
   client: ChainClient;
+  /** Example dApps (cross-chain counter, bridge-and-call) deployed on A and B. */
+  examples?: Examples;
 }
 
 export interface Devnet {
@@ -105,14 +108,17 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       return p;
     };
     const l1Provider = provider(l1Node.url);
-    say("deploying the settlement hub, the L1 bridge and the aggregation verifiers on L1");
-    const layer = await deployL1Layer(new Wallet(account(0).privateKey, l1Provider), DEVNET_PARAMS);
-    await registerChains(layer.hub, DEVNET_CHAINS.map((c) => ({ networkId: c.networkId, sequencer: account(10 + c.networkId).address, policyFlags: c.policy === "optOut" ? 1 : 0 })));
+    say("deploying the settlement hub, the L1 bridge and the aggregation verifiers on L1 (deployments in the data directory)");
+    const deployDir = path.join(o.dataDir, "deployments");
+    const l1 = await deployL1Devnet(new Wallet(account(0).privateKey, l1Provider), { rpcUrl: l1Node.url, dir: deployDir, params: DEVNET_PARAMS });
+    const k = l1.deployments.contracts;
+    const layer: L1Layer = { hub: l1.hub, bridge: l1.bridge, startBlock: l1.deployments.startBlock, addresses: { hub: k.hub, bridge: k.bridge, verifierS1: k.verifierS1, verifierS2: k.verifierS2 } };
+    for (const c of DEVNET_CHAINS) await registerChainIfNeeded(layer.hub, { networkId: c.networkId, sequencer: account(10 + c.networkId).address, policyFlags: c.policy === "optOut" ? 1 : 0, stakeEth: "1" });
 
     const stacks = await Promise.all(
       DEVNET_CHAINS.map(async (c, i) => {
         const p = provider(l2Nodes[i].url);
-        const s = await deployBridgeStack(new Wallet(account(0).privateKey, p), { networkId: c.networkId, exitTreeDepth: DEVNET_PARAMS.exitDepth, admin: account(0).address, poster: account(10 + c.networkId).address });
+        const s = await deployL2Devnet(new Wallet(account(0).privateKey, p), { networkId: c.networkId, poster: account(10 + c.networkId).address, rpcUrl: l2Nodes[i].url, dir: deployDir });
         return { p, s };
       }),
     );
@@ -122,14 +128,19 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       chains: DEVNET_CHAINS.map((c, i) => ({ ...c, rpcUrl: l2Nodes[i].url, bridge: stacks[i].s.bridge.target, oracle: stacks[i].s.oracle.target })),
     }, null, 2));
 
+    say("deploying the example dApps on A and B (cross-chain counter, bridge-and-call)");
+    const examples = await Promise.all([0, 1].map((i) => deployExamples(new Wallet(account(0).privateKey, stacks[i].p), String(stacks[i].s.bridge.target))));
+    await linkExamplePeers(examples);
+
     say("starting the coordinator (embedded SQLite)");
     const cfg = merge({
       rpc: { port: port(7700), admin: true },
       store: { path: path.join(o.dataDir, "coordinator.sqlite") },
       l1: { rpcUrl: l1Node.url, hub: layer.addresses.hub, bridge: layer.addresses.bridge, settlerKey: account(1).privateKey, confirmations: 1, pollMs: 200, startBlock: layer.startBlock },
       epochs: { intervalMs: 20_000 },
-      lifecycle: { proofTimeoutMs: 90_000, tickMs: 200 },
-      proving: { workers: 1, backup: { enabled: true, share: 0.3 } },
+      lifecycle: { proofTimeoutMs: 120_000, tickMs: 200 },
+      // Chain A's prover fails in the scenario's cascade step: the backup prover must not rescue it.
+      proving: { workers: 1, backup: { enabled: true, share: 0.3, disabledNetworks: [1] } },
       log: { level: "warn" },
     }, o.coordinator);
     coordinator = await startCoordinator(parseConfig(cfg as ConfigInput), { log: o.log.child("coordinator") });
@@ -149,7 +160,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       const client = new ChainClient(config, o.log.child(`chain-${c.name}`), o.events?.(c.networkId));
       clients.push(client);
       await client.start();
-      chains.set(c.networkId, { spec: c, node: l2Nodes[i], provider: stacks[i].p, bridge: stacks[i].s.bridge, oracle: stacks[i].s.oracle, client });
+      chains.set(c.networkId, { spec: c, node: l2Nodes[i], provider: stacks[i].p, bridge: stacks[i].s.bridge, oracle: stacks[i].s.oracle, client, examples: examples[i] });
     }
     say("chain clients running: A (confirmed), B (pre-confirmed), C (opt-out)");
     return { l1: { node: l1Node, provider: l1Provider, layer }, chains, coordinator, dataDir: o.dataDir, stop };

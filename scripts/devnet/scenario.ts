@@ -48,6 +48,10 @@ export class Scenario {
     return { provider: c.provider, bridge: c.bridge };
   }
 
+  walletOn(w: { privateKey: string }, networkId: number): Wallet {
+    return this.wallet(w, networkId);
+  }
+
   private wallet(w: { privateKey: string }, networkId: number): Wallet {
     return new Wallet(w.privateKey, this.side(networkId).provider);
   }
@@ -129,20 +133,70 @@ export async function runScenario(net: Devnet, say: (line: string) => void): Pro
   s.record("B -> A (confirmed policy): bridgeAsset to spendable on A", Date.now() - ba.at);
   expectEq("alice's ETH on A", await s.wethBalance(1, alice.address), eth("4.25"));
 
-  say("4. Opt-out chain C: carol deposits from L1; C accepts finalized states only and settles directly on L1");
-  t = Date.now();
+  say("4. Cross-chain call: a contract on A calls a counter on B through bridgeMessage (B accepts pre-confirmed states)");
+  const A = net.chains.get(1)!;
+  const B = net.chains.get(2)!;
+  const counterB = B.examples!.counter;
+  const pingTx = await (await A.examples!.counter.connect(s.walletOn(alice, 1)).ping(2, await counterB.getAddress(), 42n)).wait();
+  const pingLeaf = Number(pingTx!.logs.map((l) => A.bridge.interface.parseLog(l)).find((x) => x?.name === "BridgeExit")!.args.leafIndex);
+  const pingAt = Date.now();
+  await s.claimWhenAvailable(1, 2, pingLeaf, bob);
+  s.record("A -> B cross-chain call executed on B", Date.now() - pingAt);
+  expectEq("the counter on B", (await counterB.counts(1, alice.address)) as bigint, 1n);
+
+  say("   Bridge-and-call: alice moves 1 ETH to B and deposits it into a vault on B for bob, in one transaction on A");
+  const { deployVault } = await import("../../deploy/examples");
+  const wethB = await B.bridge.wrappedTokenAddress(0, ZeroAddress);
+  const vault = await deployVault(s.walletOn(account(0), 2), wethB);
+  const wethA = await s.wrappedEth(1);
+  await (await (wethA.connect(s.walletOn(alice, 1)) as Contract).approve(await A.examples!.bridgeAndCall.getAddress(), eth("1"))).wait();
+  const bc = await (await A.examples!.bridgeAndCall.connect(s.walletOn(alice, 1)).bridgeAndDeposit(await wethA.getAddress(), eth("1"), 2, await vault.getAddress(), bob.address)).wait();
+  const legs = bc!.logs.map((l) => A.bridge.interface.parseLog(l)).filter((x) => x?.name === "BridgeExit").map((x) => Number(x!.args.leafIndex));
+  const bcAt = Date.now();
+  await s.claimWhenAvailable(1, 2, legs[0], bob);
+  await s.claimWhenAvailable(1, 2, legs[1], bob);
+  s.record("A -> B bridge-and-call: bob's vault shares on B", Date.now() - bcAt);
+  expectEq("bob's vault shares on B", (await vault.balanceOf(bob.address)) as bigint, eth("1"));
+  expectEq("alice's ETH on A", await s.wethBalance(1, alice.address), eth("3.25"));
+
+  say("5. Cascade, part 1: chain A pre-confirms a certificate and never proves it (its prover is off; the backup prover is disabled for A)");
+  A.client.setProving(false);
+  const rebuildsBefore = B.client.rebuilds.length;
+  const bobOnB = await s.wethBalance(2, bob.address);
+  const stalled = await s.bridgeOut(1, alice, 2, bob.address, eth("0.5"));
+  await s.claimWhenAvailable(1, 2, stalled.leafIndex, bob);
+  s.record("A -> B on an unproven A certificate: spendable on B (B accepts pre-confirmed states)", Date.now() - stalled.at);
+  expectEq("bob's ETH on B after the early claim", await s.wethBalance(2, bob.address), bobOnB + eth("0.5"));
+  const stalledCert = (await net.coordinator.node.getLatestCertificate(1, "PreConfirmed"))!;
+
+  say("6. Opt-out chain C while A is stalled: carol deposits from L1; C accepts finalized states only and settles directly on L1");
+  let t6 = Date.now();
   const dc = await s.bridgeOut(0, carol, 3, carol.address, eth("2"));
   await s.claimWhenAvailable(0, 3, dc.leafIndex, carol);
-  s.record("L1 -> C deposit spendable on C", Date.now() - t);
-  await waitUntil("C's certificate finalized by its own settleDirect", async () => (await net.coordinator.node.getLatestCertificate(3, "Finalized")) !== null, 300_000, 200);
-  s.record("C's certificate finalized on L1 (settleDirect, no epoch)", Date.now() - t);
+  s.record("L1 -> C deposit spendable on C", Date.now() - t6);
+  await waitUntil("C's certificate finalized by its own settleDirect", async () => (await net.coordinator.node.getLatestCertificate(3, "Finalized")) !== null, 400_000, 200);
+  const aStill = net.coordinator.node.getCertificate(BigInt(stalledCert.certificateId)).status;
+  s.record("C's certificate finalized on L1 by settleDirect", Date.now() - t6, `A's stalled certificate meanwhile: ${aStill}`);
+  expectEq("carol's ETH on C", await s.wethBalance(3, carol.address), eth("2"));
 
-  say("5. Withdrawal B -> L1: bob sends 0.2 ETH to his L1 account; it is claimable once an epoch finalizes B's certificate");
+  say("7. Cascade, part 2: A's proof deadline passes; A's certificate and B's dependent one are rejected; B rebuilds without A's root");
+  const rebuilt = await waitUntil("B rebuilt without A's rejected root", async () => B.client.rebuilds[rebuildsBefore], 400_000, 200);
+  const rejected = net.coordinator.node.getCertificate(BigInt(stalledCert.certificateId));
+  s.record("A's proof timeout -> cascade -> B rebuilt", Date.now() - stalled.at, `A's certificate ${rejected.status} (${rejected.rejection?.code}); claims undone on B: ${rebuilt.failedClaims.length}`);
+  expectEq("bob's ETH on B after B's rebuild (the claim against A's rejected root is undone)", await s.wethBalance(2, bob.address), bobOnB);
+  say("   A's prover comes back: A rebuilds its blocks, submits and proves again; bob claims against A's new root");
+  A.client.setProving(true);
+  await s.claimWhenAvailable(1, 2, stalled.leafIndex, bob, 400_000);
+  s.record("bob's 0.5 ETH back on B after A's recovery", Date.now() - stalled.at);
+  expectEq("bob's ETH on B", await s.wethBalance(2, bob.address), bobOnB + eth("0.5"));
+
+  say("8. Withdrawal B -> L1: bob sends 0.2 ETH to his L1 account; claimable once an epoch finalizes B's certificate");
   const before = await net.l1.provider.getBalance(bob.address);
   const bl = await s.bridgeOut(2, bob, 0, bob.address, eth("0.2"));
-  await s.claimWhenAvailable(2, 0, bl.leafIndex, carol, 600_000);
+  await s.claimWhenAvailable(2, 0, bl.leafIndex, carol, 900_000);
   s.record("B -> L1 withdrawal: bridgeAsset to claimed on L1 (epoch proof + settlement)", Date.now() - bl.at);
   expectEq("bob's ETH on L1", (await net.l1.provider.getBalance(bob.address)) - before, eth("0.2"));
-  expectEq("bob's ETH on B", await s.wethBalance(2, bob.address), eth("0.55"));
+  expectEq("bob's ETH on B", await s.wethBalance(2, bob.address), bobOnB + eth("0.3"));
+  expectEq("alice's ETH on A", await s.wethBalance(1, alice.address), eth("2.75"));
   return s;
 }

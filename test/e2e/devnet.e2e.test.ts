@@ -1,0 +1,72 @@
+/**
+ * The devnet as `npm start` runs it (scripts/devnet/devnet.ts), on free loopback ports, and its whole scenario
+ * (scripts/devnet/scenario.ts): deposit, fast and confirmed-policy transfers, a cross-chain call and a
+ * bridge-and-call, a chain that never proves and the cascade it causes (B rebuilds, funds come back after A
+ * recovers), the opt-out chain finalizing directly while A is stalled, and a withdrawal to L1. The scenario checks
+ * every balance as it goes; this test then checks the certificates' final statuses and that the L1 global root is
+ * the model's, recomputed from the certificates L1 finalized.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { startDevnet, Devnet } from "../../scripts/devnet/devnet";
+import { runScenario, waitUntil, Scenario } from "../../scripts/devnet/scenario";
+import { createLogger } from "../../coordinator/log";
+import { applyEpoch, GlobalState, DEVNET_PARAMS } from "../../lib";
+import { terminateCurves } from "../../lib/groth16";
+
+describe("devnet end to end (L1 + three L2 hardhat nodes, coordinator, chain clients, the scenario)", function () {
+  this.timeout(40 * 60_000);
+  let net: Devnet;
+  let scenario: Scenario;
+  const lines: string[] = [];
+
+  before(async function () {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "devnet-e2e-"));
+    net = await startDevnet({ log: createLogger({ level: "error" }), dataDir, fixedPorts: false, coordinator: { epochs: { intervalMs: 5_000 } } });
+  });
+
+  after(async function () {
+    await net?.stop();
+    await terminateCurves();
+  });
+
+  it("runs the scenario; every balance on every chain and on L1 is what the transfers imply", async function () {
+    scenario = await runScenario(net, (l) => lines.push(l));
+    for (const t of scenario.timeline) console.log(`      ${t.step}: ${(t.ms / 1000).toFixed(2)} s${t.detail ? ` (${t.detail})` : ""}`);
+  });
+
+  it("the stalled certificate was rejected for its missing proof, and B's dependent one names it", function () {
+    const node = net.coordinator.node;
+    const rejected = node.d.store.listCertificates({ status: "Rejected" });
+    const timeout = rejected.filter((r) => r.rejection?.code === "PROOF_TIMEOUT");
+    expect(timeout.map((r) => r.networkId)).to.include(1);
+    const dependents = rejected.filter((r) => r.networkId === 2 && r.rejection?.code === "DEPENDENCY_REJECTED");
+    expect(dependents.length).to.be.greaterThan(0);
+    const aIds = timeout.filter((r) => r.networkId === 1).map((r) => r.certificateId);
+    expect(dependents.some((d) => aIds.includes(d.rejection!.cause!.certificateId)), "B's rejection names A's certificate").to.equal(true);
+  });
+
+  it("after the last epochs every certificate is Finalized or Rejected, and L1's global root is the model's", async function () {
+    const node = net.coordinator.node;
+    await waitUntil("every live certificate finalized", async () => node.d.store.listCertificates({ live: true }).length === 0, 900_000, 500);
+    const hub = net.l1.layer.hub;
+    const bridge = net.l1.layer.bridge;
+    let state = new GlobalState(DEVNET_PARAMS);
+    const settled = await hub.queryFilter(hub.filters.EpochSettled());
+    const finalized = await hub.queryFilter(hub.filters.CertificateFinalized());
+    for (const e of settled) {
+      const slots = finalized.filter((f) => f.transactionHash === e.transactionHash).sort((a, b) => a.index - b.index);
+      const certs = slots.map((f) => node.d.store.getCertificate(f.args.certificateId)!.certificate);
+      const [root] = await bridge.checkpoint(e.args.l1CheckpointNumber);
+      const r = applyEpoch(state, certs, { number: e.args.l1CheckpointNumber, exitRoot: root });
+      expect(r.newRoot).to.equal(e.args.newGlobalRoot);
+      state = r.state;
+    }
+    expect(await hub.globalRoot()).to.equal(state.root());
+    const all = node.d.store.listCertificates();
+    expect(all.every((c) => c.status === "Finalized" || c.status === "Rejected")).to.equal(true);
+    expect(finalized.length).to.equal(all.filter((c) => c.status === "Finalized").length, "each finalized once");
+  });
+});
