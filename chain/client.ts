@@ -135,7 +135,7 @@ export class ChainClient {
     this.log.info("chain client running", { networkId: this.networkId, policy: this.config.policy.mode, proving: this.config.proving.self, nextHeight: this.height });
   }
 
-  /** Picks up where the coordinator says this chain is (a restart): replays its own certificates' transitions. */
+  /** A fresh start only: a chain that already has certificates at the coordinator is refused (restart is not supported yet). */
   private async resume(): Promise<void> {
     const latest = await this.link.call<{ height: string } | null>("getLatestCertificate", { networkId: this.networkId, minStatus: "PreConfirmed" }).catch(() => null);
     if (!latest) {
@@ -381,6 +381,14 @@ export class ChainClient {
   private async rebuild(height: bigint, badSources: string[]): Promise<void> {
     await this.cycle?.catch(() => undefined);
     await this.exclusive(async () => {
+      // Every relayed root whose certificate is now rejected goes, not only the one this rejection names: a
+      // cascade rejects several at once, and one rebuild replaces all of this chain's certificates from `height`.
+      for (const k of this.posted) {
+        const [networkId, , certificateId] = k.split("/");
+        if (networkId === "0" || badSources.includes(k)) continue;
+        const v = await this.link.call<{ status: string }>("getCertificate", { certificateId: hex(BigInt(certificateId)) }).catch(() => null);
+        if (v?.status === "Rejected") badSources.push(k);
+      }
       for (const b of badSources) this.banned.add(b);
       // The latest snapshot at or before the end of height - 1; certificates between it and `height` were
       // accepted, so their events come back in the replay and are skipped (they are already certified).

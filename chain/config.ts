@@ -39,7 +39,6 @@ export const ChainConfigSchema = z
       .default({}),
     /** Circuit instances (devnet defaults). */
     circuits: z.object({ certificate: z.string().default("certificate_test"), direct: z.string().default("aggregation_test_s1") }).strict().default({}),
-    statePath: z.string().optional(),
     log: z.object({ level: z.enum(["debug", "info", "warn", "error"]).default("info") }).strict().default({}),
   })
   .strict();

@@ -9,6 +9,8 @@
  * Shutdown (stop(), SIGINT/SIGTERM in main.ts) is the reverse: stop intake, stop the loops, park the proof in
  * flight (the pool is closed; the epoch stays "proving" and is proven again after a restart), close the store.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { createLogger, Logger } from "./log";
 import { CoordinatorConfig, globalParamsOf, redactedConfig } from "./config";
 import { openSqliteStore } from "./store/sqlite";
@@ -58,6 +60,7 @@ export async function startCoordinator(config: CoordinatorConfig, o: { log?: Log
   const log = o.log ?? createLogger({ level: config.log.level });
   log.info("starting", { config: redactedConfig(config) });
   await enableFastPoseidon();
+  if (config.store.path !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(config.store.path)), { recursive: true });
   const store = openSqliteStore(config.store.path);
   const l1 = new L1Client({ rpcUrl: config.l1.rpcUrl, hub: config.l1.hub, bridge: config.l1.bridge, settlerKey: config.l1.settlerKey });
   const view = new L1View(globalParamsOf(config));
