@@ -138,7 +138,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       store: { path: path.join(o.dataDir, "coordinator.sqlite") },
       l1: { rpcUrl: l1Node.url, hub: layer.addresses.hub, bridge: layer.addresses.bridge, settlerKey: account(1).privateKey, confirmations: 1, pollMs: 200, startBlock: layer.startBlock },
       epochs: { intervalMs: 20_000 },
-      lifecycle: { proofTimeoutMs: 120_000, tickMs: 200 },
+      lifecycle: { proofTimeoutMs: 150_000, tickMs: 200 },
       // Chain A's prover fails in the scenario's cascade step: the backup prover must not rescue it.
       proving: { workers: 1, backup: { enabled: true, share: 0.3, disabledNetworks: [1] } },
       log: { level: "warn" },
