@@ -100,7 +100,7 @@ describe("coordinator/prover: ProverPool", function () {
     console.log(`      cold proof through the pool: ${total.toFixed(0)} ms (worker: ${r.ms.toFixed(0)} ms)`);
   });
 
-  it("reuses the worker, and the parent's event loop stays responsive while it proves (max lag < 200 ms)", async function () {
+  it("reuses the worker, and the parent's event loop stays responsive while it proves (lag far below the proving time)", async function () {
     const [pid] = pool.pids;
     const t0 = performance.now();
     const { value: r, lagMs } = await maxLagDuring(pool.prove({ instance: INSTANCE, input }));
@@ -108,7 +108,9 @@ describe("coordinator/prover: ProverPool", function () {
     expect(pool.pids).to.deep.equal([pid]);
     expect(os.getPriority(pid), "worker niceness").to.equal(10);
     expect(r.publicSignals).to.deep.equal([certificateId.toString()]);
-    expect(lagMs).to.be.lessThan(200);
+    // Relative, not absolute: on a loaded 2-core machine a fixed bound fails for load, not for blocking. Proving on
+    // this thread would block the loop for a large part of the worker's time; a child process leaves it free.
+    expect(lagMs).to.be.lessThan(r.ms / 4);
     console.log(`      warm proof through the pool: ${total.toFixed(0)} ms (worker: ${r.ms.toFixed(0)} ms); max event-loop lag ${lagMs.toFixed(1)} ms`);
   });
 
