@@ -39,7 +39,7 @@
  *
  * Options: --n N transfers per path (default 20), --paths list (pre,confirmed,finalized; default all),
  * --interval S seconds between rounds (default 60), --timeout S per transfer, from bridgeAsset to claimed
- * (default 3600), --proof-timeout S (the coordinator's proof timeout; default: the devnet's 120 s), --keep (keep
+ * (default 3600), --proof-timeout S (the coordinator's proof timeout; default: the devnet's, 150 s), --keep (keep
  * the data directory), --json (also print one JSON line with every measurement). Ctrl-C prints the figures
  * measured so far, then stops everything.
  *
@@ -48,7 +48,7 @@
  * worker (8-9 s on a quiet core), and two certificates per epoch (aggregation_test_s2, ~17 s). A round of the
  * three paths is ~6 certificate proofs and ~2.5 epoch proofs, ~100 s of CPU: on 2 cores, rounds much closer
  * together than ~60 s build a proof backlog that the confirmed and finalized latencies then measure, and past
- * the coordinator's 120 s proof timeout (no backup prover for A on the devnet) A's certificates are rejected
+ * the coordinator's proof timeout (150 s on the devnet, which disables the backup prover for A) A's certificates are rejected
  * and A and B rebuild. --interval 1.5 is fine for the pre-confirmed path alone (its claims wait for no proof).
  *
  * Limits of the devnet (DEVNET_PARAMS): a network's exit tree holds 128 exits and its history tree 63 finalized
@@ -99,7 +99,7 @@ interface Options {
   timeoutS: number;
   keep: boolean;
   json: boolean;
-  /** The coordinator's proof timeout (s); null: the devnet's (120 s). */
+  /** The coordinator's proof timeout (s); null: the devnet's. */
   proofTimeoutS: number | null;
 }
 
@@ -293,7 +293,7 @@ async function main(): Promise<void> {
   const samples: MachineSample[] = [];
   const sampler = setInterval(() => samples.push({ at: Date.now(), load1: os.loadavg()[0] }), 5_000);
   sampler.unref();
-  say(`bench-latency: n = ${o.n} per path, paths ${paths.map((p) => `${p.key} (${p.route})`).join(", ")}, a round every ${o.intervalS} s, proof timeout ${o.proofTimeoutS === null ? "the devnet's (120 s)" : `${o.proofTimeoutS} s`}`);
+  say(`bench-latency: n = ${o.n} per path, paths ${paths.map((p) => `${p.key} (${p.route})`).join(", ")}, a round every ${o.intervalS} s, proof timeout ${o.proofTimeoutS === null ? "the devnet's" : `${o.proofTimeoutS} s`}`);
   say(`machine: ${machine.cores} cores (${machine.model}), Node ${machine.node}, load average ${machine.loadStart} (1/5/15 min), CPU pressure ${machine.pressureStart} (some, 10 s/60 s/300 s)`);
   say(`data directory: ${dataDir}`);
 
@@ -323,7 +323,7 @@ async function main(): Promise<void> {
     if (o.proofTimeoutS !== null) coordinator.lifecycle = { proofTimeoutMs: o.proofTimeoutS * 1000 };
     const dn = (net = await startDevnet({ log, dataDir, fixedPorts: false, coordinator, progress: (m) => say(`  [devnet] ${m}`) }));
     if (stopping) return;
-    say(`devnet up in ${sec(Date.now() - t0)} s`);
+    say(`devnet up in ${sec(Date.now() - t0)} s (the coordinator's proof timeout: ${dn.coordinator.config.lifecycle.proofTimeoutMs / 1000} s)`);
     const s = new Scenario(net);
 
     // -------------------------------------------------------------------------------------------- funding
@@ -501,7 +501,13 @@ function layerReport(net: Devnet, since: number): { lines: string[]; data: unkno
         const k = `Rejected ${r.rejection?.code ?? "?"}`;
         rejections.set(k, (rejections.get(k) ?? 0) + 1);
       }
-      for (const h of store.statusHistory(r.certificateId)) if (h.to in to) to[h.to].push(h.at - r.receivedAt);
+      // First time each status was reached (an abandoned epoch sends its certificates back to Confirmed).
+      const seen = new Set<string>();
+      for (const h of store.statusHistory(r.certificateId)) {
+        if (!(h.to in to) || seen.has(h.to)) continue;
+        seen.add(h.to);
+        to[h.to].push(h.at - r.receivedAt);
+      }
     }
     const col = (xs: number[]) => {
       const sm = summary(xs);
