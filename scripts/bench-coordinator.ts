@@ -62,6 +62,8 @@ import { ConfigInput, loadConfig } from "../coordinator/config";
 import { createLogger } from "../coordinator/log";
 import { startCoordinator, Coordinator } from "../coordinator/service";
 import type { SqliteCommitTimings, SqliteStore, SqliteStoreStats } from "../coordinator/store/sqlite";
+import { mulberry32 } from "./lib/prng";
+import { numberArg, splitFlag } from "./lib/cli";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const hardhatAccount = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
@@ -86,14 +88,10 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { chains: 100, certs: 20000, concurrency: 64, deps: 0.5, rate: 0, depWindow: 0, warmup: 0.05, seed: 1, inProcess: false, cpuProf: null, keepStore: false, json: false };
-  const num = (name: string, v: string | undefined, min: number, max: number, int = true): number => {
-    const x = Number(v);
-    if (v === undefined || !Number.isFinite(x) || x < min || x > max || (int && !Number.isInteger(x))) throw new Error(`--${name}: expected ${int ? "an integer" : "a number"} in [${min}, ${max}], got ${v}`);
-    return x;
-  };
+  const num = numberArg;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const [flag, inline] = splitFlag(a);
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case "--chains": o.chains = num("chains", value(), 2, 100_000); break;
@@ -120,17 +118,6 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** mulberry32: a small seeded PRNG for the submission order and the dependencies (reproducible structure). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ------------------------------------------------------------------------------------------------ the coordinator child (--serve)
 
@@ -339,7 +326,7 @@ function nativeSigner(): NativeSign | null {
  * chain's heights and every dependency (an earlier item) come before the certificates that need them.
  */
 async function generate(o: Options, networkIds: number[], sequencers: Map<number, HDNodeWallet>, domain: SigningDomain): Promise<Generated> {
-  const rand = prng(o.seed);
+  const rand = mulberry32(o.seed);
   const order: { chain: number; height: number }[] = [];
   for (let h = 0; order.length < o.certs; h++) {
     const level = [...networkIds];

@@ -65,6 +65,7 @@ import { createLogger } from "../coordinator/log";
 import { terminateCurves } from "../lib/groth16";
 import { ExitTree } from "../lib/exit-tree";
 import { DEVNET_PARAMS } from "../lib/global-state";
+import { numberArg, splitFlag } from "./lib/cli";
 
 // ------------------------------------------------------------------------------------------------ options
 
@@ -105,14 +106,10 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { n: 20, paths: ["pre", "confirmed", "finalized"], intervalS: 60, timeoutS: 3600, keep: false, json: false, proofTimeoutS: null };
-  const num = (name: string, v: string | undefined, min: number, max: number, int = true): number => {
-    const x = Number(v);
-    if (v === undefined || !Number.isFinite(x) || x < min || x > max || (int && !Number.isInteger(x))) throw new Error(`--${name}: expected ${int ? "an integer" : "a number"} in [${min}, ${max}], got ${v}`);
-    return x;
-  };
+  const num = numberArg;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const [flag, inline] = splitFlag(a);
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case "--n": o.n = num("n", value(), 1, 60); break;

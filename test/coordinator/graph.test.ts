@@ -8,20 +8,10 @@ import { expect } from "chai";
 import { CertificateGraph, GraphError, GraphNode } from "../../coordinator/graph";
 import { STATUSES, CertificateStatus, Rejection, StatusChange, isConfirmedOrLater } from "../../coordinator/types";
 import type { BundleLeg, CertificateRef } from "../../lib/certificate";
+import { mulberry32 } from "../../scripts/lib/prng";
 
 // ------------------------------------------------------------------------------------------------ helpers
 
-/** mulberry32: small, deterministic, good enough to shuffle. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(xs: T[], rnd: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
@@ -496,7 +486,7 @@ describe("coordinator graph (coordinator/graph.ts)", function () {
       this.timeout(120_000);
       const CHAINS = 1000;
       const HEIGHTS = 100;
-      const rnd = prng(20261124);
+      const rnd = mulberry32(20261124);
       const g = new CertificateGraph();
       const t0 = Date.now();
       const all: GraphNode[] = [];
@@ -565,7 +555,7 @@ describe("coordinator graph (coordinator/graph.ts)", function () {
  * compared with a from-scratch greatest fixpoint of "Proven and every requirement Confirmed-or-later or confirmable".
  */
 function randomRun(seed: number): void {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
   const g = new CertificateGraph();
   // shapes vary with the seed: long chains make long memoised paths, wide ones more cross-chain cycles

@@ -9,17 +9,8 @@ import * as net from "net";
 import * as path from "path";
 import { JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { HardhatNodeHandle, freePort, startHardhatNode } from "../../scripts/devnet/hardhat-node";
+import { alive, sleep } from "./helpers/process";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitGone(pid: number, ms = 10_000): Promise<void> {
   const t0 = Date.now();

@@ -21,20 +21,11 @@ import {
   ProverPool,
   ProverTimeoutError,
 } from "../../coordinator/prover/pool";
+import { alive, sleep } from "./helpers/process";
 
 const SHAPE = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1 };
 const INSTANCE = "certificate_test";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitGone(pids: number[], ms = 10_000): Promise<void> {
   const t0 = Date.now();
