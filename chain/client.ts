@@ -18,31 +18,47 @@
  */
 import { JsonRpcProvider, NonceManager, Transaction, Wallet } from "ethers";
 import type { TransactionResponse } from "ethers";
-import { ExitRootOracle__factory } from "../typechain-types";
+import { ExitRootOracle__factory, SettlementHub__factory } from "../typechain-types";
 import type { ExitRootOracle } from "../typechain-types";
-import { buildCertificate, BuiltCertificate, certificateToJson, signCertificate, NetworkState, CertificateRef, ImportedExit, ExitLeaf } from "../lib";
+import { buildCertificate, BuiltCertificate, certificateId, certificateToJson, certificateFromJson, signCertificate, NetworkState, CertificateRef, ImportedExit, ExitLeaf } from "../lib";
+import type { SignedCertificate } from "../lib";
+import type { Json } from "../lib/codec";
 import type { CertificateShape } from "../lib/witness/certificate";
 import { certificateWitness, circuitInputToJson } from "../lib/witness/certificate";
 import { enableFastPoseidon } from "../lib/poseidon";
 import { DEVNET_PARAMS } from "../lib/global-state";
-import type { CoordinatorEvent } from "../coordinator/api";
+import type { CertificateView, CoordinatorEvent, RejectionView } from "../coordinator/api";
 import { createLogger, Logger } from "../coordinator/log";
 import { ProverPool } from "../coordinator/prover/pool";
 import { getInstance } from "../scripts/circuits/registry";
-import { accepts, ChainConfig } from "./config";
+import { accepts, ChainConfig, PEER_SIGNED } from "./config";
+import { PeerLink, PeerServer, sequencerVerifier } from "./peer";
 import { CoordinatorLink, RpcError } from "./coordinator-link";
 import { BridgeEvent, L2Follower } from "./l2-follower";
 import { DirectSettler } from "./direct-settlement";
+import { ChainStateError, ChainStateFile, ChainStateStore, STATE_FILE_VERSION, StoredCertificate } from "./state-file";
 
 const refKey = (r: { networkId: number; height: bigint | string; certificateId: bigint | string }) => `${r.networkId}/${BigInt(r.height)}/${BigInt(r.certificateId)}`;
 const hex = (x: bigint) => "0x" + x.toString(16);
+/** Refusals caused by a dependency of the certificate, not by the certificate itself: rebuild without it. */
+const DEPENDENCY_REFUSALS = ["DEPENDENCY_REJECTED", "UNKNOWN_DEPENDENCY", "IMPORT_ROOT_MISMATCH"];
+const eventCount = (c: { bridgeExits: unknown[]; importedExits: unknown[] }) => c.bridgeExits.length + c.importedExits.length;
 
 interface OwnCertificate {
   built: BuiltCertificate;
+  signed: SignedCertificate;
+  /** certificateToJson(signed), kept for the state file. */
+  json: Json;
   prev: NetworkState;
-  /** Last L2 block its events came from. */
+  /** Last L2 block its events came from, and its hash. */
   toBlock: number;
+  toBlockHash: string;
   status: string;
+}
+
+interface RejectedOwn {
+  height: bigint;
+  rejection: RejectionView | null;
 }
 
 interface Snapshot {
@@ -70,7 +86,8 @@ export class ChainClient {
   readonly link: CoordinatorLink;
   private pool: ProverPool | null;
   private provingOn: boolean;
-  private readonly proving = new Set<bigint>();
+  /** Proof jobs in progress, by certificate id: aborted when their certificate is rejected or rebuilt away. */
+  private readonly proving = new Map<bigint, AbortController>();
   private readonly shape: CertificateShape;
   private readonly direct: DirectSettler | null;
   private state: NetworkState;
@@ -95,6 +112,15 @@ export class ChainClient {
   /** Finished rebuilds, oldest first (what the operator's log also says). */
   readonly rebuilds: { height: bigint; badSources: string[]; failedClaims: string[]; at: number }[] = [];
   private domain: { chainId: bigint; verifyingContract: string } | null = null;
+  private readonly store: ChainStateStore;
+  private startBlock = -1;
+  /** Written before a submission goes out, cleared once the coordinator answered (chain/state-file.ts). */
+  private submitting: StoredCertificate | null = null;
+  /** peerToPeer: when the written-ahead certificate was first refused for a dependency the layer does not know yet. */
+  private unknownSince: number | null = null;
+  private peerServer: PeerServer | null = null;
+  private peerLink: PeerLink | null = null;
+  private peerPort: number | null = null;
 
   constructor(readonly config: ChainConfig, readonly log: Logger = createLogger({ level: config.log.level }, `chain-${config.networkId}`), private readonly events: ChainClientEvents = {}) {
     this.l2 = new JsonRpcProvider(config.l2.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
@@ -110,6 +136,7 @@ export class ChainClient {
     this.shape = { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles };
     this.state = new NetworkState(config.networkId, DEVNET_PARAMS);
     this.direct = config.policy.mode === "optOut" ? new DirectSettler(config, this.link, log.child("direct")) : null;
+    this.store = new ChainStateStore(config.stateFile ?? `data/chain-${config.networkId}.json`);
   }
 
   get networkId(): number {
@@ -127,23 +154,167 @@ export class ChainClient {
     const hub = this.config.l1.hub;
     const l1 = new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
     this.domain = { chainId: (await l1.getNetwork()).chainId, verifyingContract: hub };
-    l1.destroy();
-    await this.resume();
+    const sequencers = await this.peerSequencers(l1).finally(() => l1.destroy());
+    const rejected = await this.resume();
+    await this.startPeering(sequencers);
     this.link.subscribe((e) => this.onCoordinatorEvent(e), () => void this.catchUp());
     await this.direct?.start();
+    this.resumeWork(rejected);
     this.schedule();
-    this.log.info("chain client running", { networkId: this.networkId, policy: this.config.policy.mode, proving: this.config.proving.self, nextHeight: this.height });
+    this.log.info("chain client running", { networkId: this.networkId, policy: this.config.policy.mode, proving: this.config.proving.self, nextHeight: this.height, stateFile: this.store.file });
   }
 
-  /** A fresh start only: a chain that already has certificates at the coordinator is refused (restart is not supported yet). */
-  private async resume(): Promise<void> {
-    const latest = await this.link.call<{ height: string } | null>("getLatestCertificate", { networkId: this.networkId, minStatus: "PreConfirmed" }).catch(() => null);
-    if (!latest) {
-      this.cursor = (await this.follower.head());
-      await this.takeSnapshot(-1n, this.cursor);
-      return;
+  /** The L1-registered sequencers of this chain's peers (peerToPeer): a peer's feed is believed only with their signature. */
+  private async peerSequencers(l1: JsonRpcProvider): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    if (this.config.policy.mode !== "peerToPeer") return out;
+    const hub = SettlementHub__factory.connect(this.config.l1.hub, l1);
+    for (const p of this.config.policy.peers) {
+      const info = await hub.networks(p.networkId);
+      if (!info.active) throw new Error(`peer network ${p.networkId} is not an active network on L1`);
+      out.set(p.networkId, info.sequencer);
     }
-    throw new Error(`network ${this.networkId} already has certificates up to height ${BigInt(latest.height)}: resuming a chain client from a previous run is not supported yet`);
+    return out;
+  }
+
+  private async startPeering(sequencers: Map<number, string>): Promise<void> {
+    if (this.config.peerFeed) {
+      this.peerServer = new PeerServer({ host: this.config.peerFeed.host, port: this.config.peerFeed.port, log: this.log.child("peer-feed") });
+      this.peerPort = await this.peerServer.start();
+      // A certificate written ahead before a stop goes out again to peers too (they drop repeats).
+      if (this.submitting) this.peerServer.publish(certificateFromJson(this.submitting.certificate) as SignedCertificate);
+    }
+    if (this.config.policy.mode === "peerToPeer") {
+      this.peerLink = new PeerLink({
+        peers: this.config.policy.peers,
+        verify: sequencerVerifier(this.domain!, sequencers),
+        onCertificate: (c, id) => void this.relay({ networkId: c.networkId, height: c.height, certificateId: id, exitRoot: c.newLocalExitRoot }, PEER_SIGNED),
+        log: this.log.child("peers"),
+      });
+      this.peerLink.start();
+    }
+  }
+
+  /** Whether a certificate is written ahead and not yet acknowledged by the coordinator (one at a time). */
+  get awaitingAcknowledgement(): boolean {
+    return this.submitting !== null;
+  }
+
+  /** The port of this chain's peer feed, once started (null without one). */
+  get peerFeedPort(): number | null {
+    return this.peerPort;
+  }
+
+  /**
+   * A fresh start (no state file, and the coordinator has no certificate of this network), or a restart from the
+   * state file, reconciled with the L2 (the blocks it certified are still there), the oracle (which roots this
+   * client relayed) and the coordinator (every live certificate known to it; statuses are read from it).
+   * Returns the lowest certificate the coordinator rejected while the client was away.
+   */
+  private async resume(): Promise<RejectedOwn | null> {
+    const saved = this.store.load(this.networkId);
+    if (saved) return this.restore(saved);
+    const latest = await this.link.call<{ height: string } | null>("getLatestCertificate", { networkId: this.networkId, minStatus: "PreConfirmed" });
+    if (latest)
+      throw new ChainStateError(this.store.file, `not found, but network ${this.networkId} already has certificates up to height ${BigInt(latest.height)}: start the client with the state file of the run that signed them`);
+    // Events before the start are not this client's to certify; a snapshot spoiled by a new event moves the start.
+    do this.startBlock = this.cursor = await this.follower.head();
+    while (!(await this.takeSnapshot(-1n)));
+    this.persist();
+    return null;
+  }
+
+  private async restore(saved: ChainStateFile): Promise<RejectedOwn | null> {
+    this.startBlock = saved.startBlock;
+    this.snapshots.push(...saved.snapshots.map((x) => ({ afterHeight: BigInt(x.afterHeight), block: x.block, id: x.id })));
+    for (const b of saved.banned) this.banned.add(b);
+    this.rebuilds.push(...saved.rebuilds.map((r) => ({ ...r, height: BigInt(r.height) })));
+    for (const sc of saved.certificates) this.adopt(sc);
+    this.submitting = saved.submitting;
+    // The L2's bridge events from the start block on are the live certificates' events, in height order, then
+    // the ones not certified yet: re-read them all and skip the certified ones.
+    this.cursor = this.startBlock;
+    this.skipEvents = [...this.certificates.values()].reduce((n, c) => n + eventCount(c.built.certificate), 0);
+    const last = saved.certificates[saved.certificates.length - 1];
+    if (last) {
+      const b = await this.follower.block(last.toBlock).catch(() => null);
+      if (b?.hash !== last.toBlockHash)
+        throw new ChainStateError(this.store.file, `the L2 no longer has block ${last.toBlock} (${last.toBlockHash}) that height ${this.height - 1n} certified: was the L2 node reset?`);
+    }
+    await this.recoverPosts();
+    const rejected = await this.reconcileStatuses();
+    this.persist();
+    this.log.info("resumed from the state file", { nextHeight: this.height, live: this.certificates.size, submitting: this.submitting !== null, rejected: rejected?.height });
+    return rejected;
+  }
+
+  /** Rebuilds a stored certificate with the model on top of the current state: it must reproduce its own id. */
+  private adopt(sc: StoredCertificate): OwnCertificate {
+    const signed = certificateFromJson(sc.certificate) as SignedCertificate;
+    if (signed.networkId !== this.networkId || signed.height !== this.height)
+      throw new ChainStateError(this.store.file, `certificate of network ${signed.networkId} at height ${signed.height} where network ${this.networkId} height ${this.height} was expected`);
+    const prev = this.state;
+    const built = buildCertificate(prev, { height: signed.height, newStateRoot: signed.newStateRoot, imports: signed.importedExits, exits: signed.bridgeExits });
+    if (built.certificateId !== certificateId(signed))
+      throw new ChainStateError(this.store.file, `the certificate at height ${signed.height} does not follow from the ones before it`);
+    const own: OwnCertificate = { built, signed, json: sc.certificate, prev, toBlock: sc.toBlock, toBlockHash: sc.toBlockHash, status: sc.status };
+    this.certificates.set(built.certificateId, own);
+    this.state = built.transition.state;
+    this.height = signed.height + 1n;
+    return own;
+  }
+
+  /** Which roots this client posted: the oracle's events since the start block (voided posts carry root 0). */
+  private async recoverPosts(): Promise<void> {
+    const logs = await this.oracle.queryFilter(this.oracle.filters.ExitRootPosted(), this.startBlock + 1, "latest");
+    for (const l of logs) {
+      if (l.args.exitRoot === 0n) continue;
+      const k = refKey({ networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId });
+      this.posted.add(k);
+      this.postTxs.set(k, l.transactionHash);
+      this.postKeyByTx.set(l.transactionHash, k);
+    }
+  }
+
+  private async reconcileStatuses(): Promise<RejectedOwn | null> {
+    let rejected: RejectedOwn | null = null;
+    const mine = [...this.certificates.values()].sort((a, b) => Number(a.built.certificate.height - b.built.certificate.height));
+    for (const c of mine) {
+      let v: CertificateView;
+      try {
+        v = await this.link.call<CertificateView>("getCertificate", { certificateId: hex(c.built.certificateId) });
+      } catch (e) {
+        if (e instanceof RpcError && e.reason === "UNKNOWN_CERTIFICATE")
+          throw new ChainStateError(this.store.file, `the coordinator does not know certificate ${hex(c.built.certificateId)} (height ${c.built.certificate.height}): the file belongs to another deployment`);
+        throw e;
+      }
+      c.status = v.status;
+      if (v.status === "Rejected" && !rejected) rejected = { height: c.built.certificate.height, rejection: v.rejection };
+    }
+    return rejected;
+  }
+
+  /** What a restart picks up: proofs still owed, direct settlements, a rebuild for a rejection missed while away. */
+  private resumeWork(rejected: RejectedOwn | null): void {
+    for (const c of this.certificates.values()) {
+      if (c.status === "PreConfirmed" && this.provingOn) void this.prove(c.built, c.prev);
+      if (c.status === "Confirmed") void this.direct?.settle(c.built);
+    }
+    if (rejected) this.onOwnRejected(rejected.height, rejected.rejection);
+  }
+
+  private persist(): void {
+    const live = [...this.certificates.values()].sort((a, b) => Number(a.built.certificate.height - b.built.certificate.height));
+    this.store.save({
+      version: STATE_FILE_VERSION,
+      networkId: this.networkId,
+      startBlock: this.startBlock,
+      certificates: live.map((c) => ({ certificate: c.json, toBlock: c.toBlock, toBlockHash: c.toBlockHash, status: c.status })),
+      submitting: this.submitting,
+      snapshots: this.snapshots.map((x) => ({ afterHeight: x.afterHeight.toString(), block: x.block, id: x.id })),
+      banned: [...this.banned],
+      rebuilds: this.rebuilds.map((r) => ({ ...r, height: r.height.toString() })),
+    });
   }
 
   private schedule(): void {
@@ -157,13 +328,17 @@ export class ChainClient {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.link.close();
+    this.peerLink?.close();
     await this.cycle?.catch(() => undefined);
     await this.rebuilding?.catch(() => undefined);
     await this.pool?.close();
     await this.direct?.stop();
+    await this.peerServer?.close();
+    if (this.startBlock >= 0) this.persist();
     this.l2.destroy();
     this.log.info("chain client stopped");
   }
@@ -190,11 +365,12 @@ export class ChainClient {
       this.pending.push(...events);
       this.cursor = head;
     }
-    while (this.pending.length > 0 && !this.stopped && !this.rebuilding) {
-      const chunk = this.cut();
-      const ok = await this.submit(chunk);
-      if (!ok) return;
-      this.pending.splice(0, chunk.length);
+    while ((this.submitting || this.pending.length > 0) && !this.stopped && !this.rebuilding) {
+      if (!this.submitting) await this.prepare(this.cut());
+      const n = eventCount(certificateFromJson(this.submitting!.certificate));
+      if (!(await this.send())) return;
+      this.pending.splice(0, n);
+      if (this.pending.length === 0 && (await this.takeSnapshot(this.height - 1n))) this.persist();
     }
   }
 
@@ -233,33 +409,83 @@ export class ChainClient {
     return out;
   }
 
-  private async submit(chunk: BridgeEvent[]): Promise<boolean> {
-    const prev = this.state;
+  /** Builds and signs the next certificate and writes it ahead (state file) before anything is sent. */
+  private async prepare(chunk: BridgeEvent[]): Promise<void> {
     const lastBlock = chunk[chunk.length - 1].block;
     const imports: ImportedExit[] = chunk.flatMap((e) => (e.kind === "import" ? [e.import] : []));
     const exits: ExitLeaf[] = chunk.flatMap((e) => (e.kind === "exit" ? [e.exit.leaf] : []));
-    const built = buildCertificate(prev, { height: this.height, newStateRoot: await this.follower.stateRoot(lastBlock), imports, exits });
+    const block = await this.follower.block(lastBlock);
+    const built = buildCertificate(this.state, { height: this.height, newStateRoot: block.stateRoot, imports, exits });
     const signed = await signCertificate(this.sequencer, this.domain!, built.certificate);
+    this.submitting = { certificate: certificateToJson(signed), toBlock: lastBlock, toBlockHash: block.hash, status: "PreConfirmed" };
+    this.persist();
+    this.peerServer?.publish(signed);
+  }
+
+  /**
+   * Sends the written-ahead certificate. True once the coordinator holds it (accepted now, or already: a
+   * DUPLICATE answer to the same bytes). When the coordinator cannot be reached it stays written ahead and the
+   * same bytes go out again next cycle — never a different certificate for a height that may already be taken.
+   */
+  private async send(): Promise<boolean> {
+    const sc = this.submitting!;
+    const height = this.height;
     try {
-      await this.link.call("submitCertificate", { certificate: certificateToJson(signed) });
+      await this.link.call("submitCertificate", { certificate: sc.certificate });
     } catch (e) {
-      if (e instanceof RpcError && ["DEPENDENCY_REJECTED", "UNKNOWN_DEPENDENCY", "IMPORT_ROOT_MISMATCH"].includes(e.reason)) {
-        const bad = imports.filter((m) => m.source.networkId !== 0).map((m) => refKey(m.source));
-        this.log.warn("certificate refused because of a dependency: rebuilding", { height: this.height, reason: e.reason, sources: bad });
-        this.startRebuild(this.height, bad);
+      if (!(e instanceof RpcError)) {
+        this.log.warn("coordinator unreachable; the same certificate goes out again next cycle", { height, error: e as Error });
         return false;
       }
-      this.log.warn("submission failed; will retry", { height: this.height, error: e as Error });
-      return false;
+      if (e.reason === "UNKNOWN_DEPENDENCY" && this.awaitingPeer()) return false;
+      if (e.reason !== "DUPLICATE_CERTIFICATE") {
+        this.unknownSince = null;
+        this.submitting = null;
+        this.persist();
+        const c = certificateFromJson(sc.certificate);
+        if (DEPENDENCY_REFUSALS.includes(e.reason)) {
+          const bad = await this.badSources(c.importedExits.filter((m) => m.source.networkId !== 0).map((m) => m.source), e.reason);
+          this.log.warn("certificate refused because of a dependency: rebuilding", { height, reason: e.reason, sources: bad });
+          this.startRebuild(height, bad);
+        } else this.log.warn("certificate refused; its events are certified again next cycle", { height, reason: e.reason, error: e as Error });
+        return false;
+      }
     }
-    this.certificates.set(built.certificateId, { built, prev, toBlock: lastBlock, status: "PreConfirmed" });
-    this.state = built.transition.state;
-    this.height++;
-    if (this.pending.length === chunk.length) await this.takeSnapshot(built.certificate.height, this.cursor);
-    this.log.info("certificate submitted", { height: built.certificate.height, certificateId: hex(built.certificateId), exits: exits.length, imports: imports.length });
-    this.events.onSubmitted?.(built);
-    if (this.provingOn) void this.prove(built, prev);
+    const own = this.adopt(sc);
+    this.submitting = null;
+    this.unknownSince = null;
+    this.persist();
+    const c = own.built.certificate;
+    this.log.info("certificate submitted", { height: c.height, certificateId: hex(own.built.certificateId), exits: c.bridgeExits.length, imports: c.importedExits.length });
+    this.events.onSubmitted?.(own.built);
+    if (this.provingOn) void this.prove(own.built, own.prev);
     return true;
+  }
+
+  /**
+   * peerToPeer: a certificate importing from a peer's certificate that has not reached the layer yet is held (and
+   * sent again each cycle) for up to policy.peerWaitMs — the source normally submits within moments.
+   */
+  private awaitingPeer(): boolean {
+    if (this.config.policy.mode !== "peerToPeer") return false;
+    this.unknownSince ??= Date.now();
+    if (Date.now() - this.unknownSince < this.config.policy.peerWaitMs) {
+      this.log.debug("a peer's certificate has not reached the layer yet; holding this one", { height: this.height });
+      return true;
+    }
+    this.log.warn("a peer's certificate never reached the layer: giving up on its root", { height: this.height, waitedMs: Date.now() - this.unknownSince });
+    return false;
+  }
+
+  /** The sources to rebuild without: for an unknown dependency, those the coordinator does not know; else all. */
+  private async badSources(sources: CertificateRef[], reason: string): Promise<string[]> {
+    if (reason !== "UNKNOWN_DEPENDENCY") return sources.map(refKey);
+    const unknown: string[] = [];
+    for (const src of sources) {
+      const known = await this.link.call("getCertificate", { certificateId: hex(src.certificateId) }).then(() => true, (e) => !(e instanceof RpcError && e.reason === "UNKNOWN_CERTIFICATE"));
+      if (!known) unknown.push(refKey(src));
+    }
+    return unknown.length ? unknown : sources.map(refKey);
   }
 
   /**
@@ -274,23 +500,35 @@ export class ChainClient {
 
   private async prove(built: BuiltCertificate, prev: NetworkState): Promise<void> {
     if (this.proving.has(built.certificateId) || this.stopped) return;
-    this.proving.add(built.certificateId);
+    const abort = new AbortController();
+    this.proving.set(built.certificateId, abort);
     this.pool ??= new ProverPool({ workers: this.config.proving.workers, log: this.log.child("prover") });
     try {
       const input = circuitInputToJson(certificateWitness(prev, built, this.shape) as unknown as Record<string, unknown>);
-      const r = await this.pool.prove({ instance: this.config.circuits.certificate, input });
+      const r = await this.pool.prove({ instance: this.config.circuits.certificate, input }, { signal: abort.signal });
       await this.link.call("submitProof", { certificateId: hex(built.certificateId), proof: r.proof, publicSignals: r.publicSignals });
       this.log.info("proof submitted", { height: built.certificate.height, ms: Math.round(r.ms) });
     } catch (e) {
-      if (!this.stopped) this.log.warn("proving failed", { height: built.certificate.height, error: e as Error });
+      if (abort.signal.aborted) this.log.info("proof abandoned: the certificate is no longer live", { height: built.certificate.height });
+      else if (!this.stopped) this.log.warn("proving failed", { height: built.certificate.height, error: e as Error });
     } finally {
       this.proving.delete(built.certificateId);
     }
   }
 
-  private async takeSnapshot(afterHeight: bigint, block: number): Promise<void> {
+  /**
+   * Snapshots the L2 as the end of certificate `afterHeight`. Blocks may have arrived since the last read: the
+   * snapshot is kept only if they hold no bridge event (a replay from it must not skip an uncertified one).
+   */
+  private async takeSnapshot(afterHeight: bigint): Promise<boolean> {
     const id = (await this.l2.send("evm_snapshot", [])) as string;
+    const block = await this.follower.head();
+    if (block > this.cursor) {
+      if ((await this.follower.events(this.cursor + 1, block)).length > 0) return false;
+      this.cursor = block;
+    }
     this.snapshots.push({ afterHeight, block, id });
+    return true;
   }
 
   // ------------------------------------------------------------------------------------------------ relay
@@ -305,12 +543,19 @@ export class ChainClient {
     if (!own) return;
     own.status = e.to;
     if (e.to === "Confirmed") void this.direct?.settle(own.built);
-    if (e.to === "Rejected" && e.rejection) {
-      // A dependency's fault: rebuild without it. Its own missing proof: rebuild as it was (new blocks, new
-      // certificate ids) and submit again. Later heights are rejected with it and rebuilt by the same pass.
-      if (e.rejection.code === "DEPENDENCY_REJECTED" || e.rejection.code === "BUNDLE_FAILED") this.startRebuild(BigInt(e.height), e.rejection.cause ? [refKey(e.rejection.cause)] : []);
-      else if (e.rejection.code === "PROOF_TIMEOUT") this.startRebuild(BigInt(e.height), []);
+    if (e.to === "Rejected") {
+      // A queued or running proof of a rejected certificate only delays the ones still wanted.
+      this.proving.get(own.built.certificateId)?.abort();
+      this.onOwnRejected(BigInt(e.height), e.rejection);
     }
+  }
+
+  private onOwnRejected(height: bigint, rejection: RejectionView | null): void {
+    if (!rejection) return;
+    // A dependency's fault: rebuild without it. Its own missing proof: rebuild as it was (new blocks, new
+    // certificate ids) and submit again. Later heights are rejected with it and rebuilt by the same pass.
+    if (rejection.code === "DEPENDENCY_REJECTED" || rejection.code === "BUNDLE_FAILED") this.startRebuild(height, rejection.cause ? [refKey(rejection.cause)] : []);
+    else if (rejection.code === "PROOF_TIMEOUT") this.startRebuild(height, []);
   }
 
   /** After a (re)connection: relay what the policy accepts from every network's latest certificate. */
@@ -399,7 +644,7 @@ export class ChainClient {
       await this.l2.send("evm_revert", [snap.id]);
       this.snapshots.splice(this.snapshots.indexOf(snap));
       // A snapshot can be reverted to once: take it again at once, before the replay adds blocks.
-      await this.takeSnapshot(snap.afterHeight, snap.block);
+      this.snapshots.push({ afterHeight: snap.afterHeight, block: snap.block, id: (await this.l2.send("evm_snapshot", [])) as string });
       this.signer.reset();
       const voidTx = new Set(badSources.map((b) => this.postTxs.get(b)).filter((x): x is string => !!x));
       const failedClaims: string[] = [];
@@ -435,14 +680,19 @@ export class ChainClient {
       const mine = [...this.certificates.values()].filter((c) => c.built.certificate.height >= height);
       const first = mine.sort((a, b) => Number(a.built.certificate.height - b.built.certificate.height))[0];
       if (first) this.state = first.prev;
-      for (const c of mine) this.certificates.delete(c.built.certificateId);
+      for (const c of mine) {
+        this.proving.get(c.built.certificateId)?.abort();
+        this.certificates.delete(c.built.certificateId);
+      }
       const kept = [...this.certificates.values()].filter((c) => c.built.certificate.height > snap.afterHeight);
-      this.skipEvents = kept.reduce((n, c) => n + c.built.certificate.bridgeExits.length + c.built.certificate.importedExits.length, 0);
+      this.skipEvents = kept.reduce((n, c) => n + eventCount(c.built.certificate), 0);
       this.height = height;
       this.cursor = snap.block;
       this.pending = [];
+      this.submitting = null;
       this.log.warn("rebuilt: claims against rejected roots no longer succeed", { height, badSources, failedClaims, replayed: txs.length });
       this.rebuilds.push({ height, badSources, failedClaims, at: Date.now() });
+      this.persist();
       this.events.onRebuilt?.({ height, badSources, failedClaims });
     });
   }

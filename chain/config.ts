@@ -8,12 +8,16 @@ import { z } from "zod";
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 20-byte 0x-hex address");
 const key = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte 0x-hex private key");
 
-export const POLICIES = ["optOut", "confirmed", "preConfirmed"] as const;
+export const POLICIES = ["optOut", "confirmed", "preConfirmed", "peerToPeer"] as const;
+/** The status a root taken from a peer's feed is relayed at: signed by the source, not yet seen by the layer. */
+export const PEER_SIGNED = "PeerSigned";
 export type PolicyMode = (typeof POLICIES)[number];
 
 export const ChainConfigSchema = z
   .object({
     networkId: z.number().int().min(1),
+    /** The client's durable state (chain/state-file.ts); default data/chain-<networkId>.json. */
+    stateFile: z.string().min(1).optional(),
     l2: z.object({ rpcUrl: z.string().url(), bridge: address, oracle: address, sequencerKey: key }).strict(),
     l1: z.object({ rpcUrl: z.string().url(), hub: address, bridge: address }).strict(),
     coordinator: z.object({ url: z.string().url(), wsUrl: z.string().url() }).strict(),
@@ -25,9 +29,19 @@ export const ChainConfigSchema = z
         deny: z.array(z.number().int().min(0)).default([]),
         /** Most distinct chains one certificate may depend on. */
         maxChainsPerCertificate: z.number().int().min(1).default(4),
+        /** peerToPeer: the source chains' peer feeds (chain/peer.ts), each checked against its L1-registered sequencer. */
+        peers: z.array(z.object({ networkId: z.number().int().min(1), url: z.string().url() }).strict()).default([]),
+        /**
+         * peerToPeer: how long a certificate that imports from a peer's certificate the layer has not received yet
+         * is held back before the chain gives up on that root and rebuilds without it.
+         */
+        peerWaitMs: z.number().int().min(0).default(60_000),
       })
       .strict()
+      .refine((p) => p.mode !== "peerToPeer" || p.peers.length > 0, { message: "the peerToPeer policy needs at least one peer", path: ["peers"] })
       .default({}),
+    /** This chain's own peer feed: its certificates pushed, as they are signed, to chains that take them peer-to-peer. */
+    peerFeed: z.object({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535) }).strict().optional(),
     batch: z.object({ intervalMs: z.number().int().min(10).default(250) }).strict().default({}),
     proving: z
       .object({
@@ -78,6 +92,7 @@ export function accepts(policy: ChainConfig["policy"], source: number, status: s
   if (policy.deny.includes(source)) return false;
   if (policy.allow && !policy.allow.includes(source)) return false;
   if (policy.mode === "optOut") return status === "Finalized";
+  if (status === PEER_SIGNED) return policy.mode === "peerToPeer" && policy.peers.some((p) => p.networkId === source);
   if (policy.mode === "confirmed") return ["Confirmed", "InEpoch", "Settling", "Finalized"].includes(status);
   return ["PreConfirmed", "Proven", "Confirmed", "InEpoch", "Settling", "Finalized"].includes(status);
 }

@@ -39,9 +39,11 @@ export class L2Follower {
     return this.provider.getBlockNumber();
   }
 
-  async stateRoot(block: number): Promise<string> {
-    const b = (await this.provider.send("eth_getBlockByNumber", ["0x" + block.toString(16), false])) as { stateRoot: string };
-    return b.stateRoot;
+  /** A block's hash and state root (raw RPC: the state root is what a certificate commits to). */
+  async block(n: number): Promise<{ hash: string; stateRoot: string }> {
+    const b = (await this.provider.send("eth_getBlockByNumber", ["0x" + n.toString(16), false])) as { hash: string; stateRoot: string } | null;
+    if (!b) throw new Error(`L2 block ${n} not found`);
+    return { hash: b.hash, stateRoot: b.stateRoot };
   }
 
   /** The bridge events of blocks [from, to], in chain order. */

@@ -149,6 +149,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     for (const [i, c] of DEVNET_CHAINS.entries()) {
       const config = parseChainConfig({
         networkId: c.networkId,
+        stateFile: path.join(o.dataDir, `chain-${c.name}.json`),
         l2: { rpcUrl: l2Nodes[i].url, bridge: stacks[i].s.bridge.target, oracle: stacks[i].s.oracle.target, sequencerKey: account(10 + c.networkId).privateKey },
         l1: { rpcUrl: l1Node.url, hub: layer.addresses.hub, bridge: layer.addresses.bridge },
         coordinator: { url: coordinator.rpc.url, wsUrl: coordinator.rpc.wsUrl },

@@ -6,7 +6,7 @@
 import { Wallet, ZeroAddress, Contract, JsonRpcProvider } from "ethers";
 import { WrappedToken__factory } from "../../typechain-types";
 import type { UnifiedBridge } from "../../typechain-types";
-import { claimFromNetwork, NoRootYetError } from "../../chain/claims";
+import { claimFromNetwork, NoRootYetError, ExitNotFoundError } from "../../chain/claims";
 import { DEVNET_PARAMS } from "../../lib/global-state";
 import { account, Devnet, eth } from "./devnet";
 
@@ -97,7 +97,8 @@ export class Scenario {
         await claimFromNetwork({ source: src, dest: { bridge: dst.bridge.connect(signer), oracle: dst.oracle, hub: to === 0 ? this.net.l1.layer.hub : undefined }, sourceNetwork: from, leafIndex, depth: DEVNET_PARAMS.exitDepth });
         return true;
       } catch (e) {
-        if (e instanceof NoRootYetError) return false;
+        // An exit not found: the source chain is rebuilding (its L2 taken back, the replay not yet at the exit).
+        if (e instanceof NoRootYetError || e instanceof ExitNotFoundError) return false;
         throw e;
       }
     }, timeoutMs, 100);
