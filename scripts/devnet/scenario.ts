@@ -169,6 +169,11 @@ export async function runScenario(net: Devnet, say: (line: string) => void): Pro
   s.record("A -> B on an unproven A certificate: spendable on B (B accepts pre-confirmed states)", Date.now() - stalled.at);
   expectEq("bob's ETH on B after the early claim", await s.wethBalance(2, bob.address), bobOnB + eth("0.5"));
   const stalledCert = (await net.coordinator.node.getLatestCertificate(1, "PreConfirmed"))!;
+  // A's operator turns the prover back on once the stalled certificate is rejected — not before (it must time out),
+  // and not later: A's rebuilt certificates have the same proof deadline, whatever step 6 is waiting for.
+  const stalledRejected = (id: string) => net.coordinator.node.getCertificate(BigInt(id)).status === "Rejected";
+  const aRecovered = waitUntil("A's stalled certificate rejected", async () => stalledRejected(stalledCert.certificateId), 900_000, 100).then(() => A.client.setProving(true));
+  aRecovered.catch(() => undefined); // awaited in step 7; handled here so a timeout before then is not "unhandled"
 
   say("6. Opt-out chain C while A is stalled: carol deposits from L1; C accepts finalized states only and settles directly on L1");
   let t6 = Date.now();
@@ -185,8 +190,8 @@ export async function runScenario(net: Devnet, say: (line: string) => void): Pro
   const rejected = net.coordinator.node.getCertificate(BigInt(stalledCert.certificateId));
   s.record("A's proof timeout -> cascade -> B rebuilt", Date.now() - stalled.at, `A's certificate ${rejected.status} (${rejected.rejection?.code}); claims undone on B: ${rebuilt.failedClaims.length}`);
   expectEq("bob's ETH on B after B's rebuild (the claim against A's rejected root is undone)", await s.wethBalance(2, bob.address), bobOnB);
-  say("   A's prover comes back: A rebuilds its blocks, submits and proves again; bob claims against A's new root");
-  A.client.setProving(true);
+  say("   A's prover came back when its certificate was rejected: A rebuilt its blocks, submits and proves again; bob claims against A's new root");
+  await aRecovered;
   await s.claimWhenAvailable(1, 2, stalled.leafIndex, bob, 400_000);
   s.record("bob's 0.5 ETH back on B after A's recovery", Date.now() - stalled.at);
   expectEq("bob's ETH on B", await s.wethBalance(2, bob.address), bobOnB + eth("0.5"));
