@@ -80,6 +80,9 @@ function main(): void {
   process.on("message", (m: WorkerRequest) => void handle(m));
   process.on("disconnect", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
+  // Ctrl-C in a terminal signals the whole process group: the parent decides when its workers stop (SIGTERM from
+  // pool.close(), or the disconnect above if it dies), so a clean shutdown does not look like a crash.
+  process.on("SIGINT", () => undefined);
 }
 
 main();
