@@ -1,9 +1,11 @@
 /**
  * The chain client's entry point: `npm run chain -- --config chain.json` (CHAIN_CONFIG, CHAIN_SEQUENCER_KEY).
- * SIGINT/SIGTERM stop it gracefully; a second signal exits at once.
+ * SIGINT/SIGTERM stop it gracefully; a second signal exits at once. It resumes from its state file (stateFile);
+ * an invalid configuration or a state file that does not fit exits with code 2.
  */
 import { loadChainConfig, ChainConfigError } from "./config";
 import { ChainClient } from "./client";
+import { ChainStateError } from "./state-file";
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const i = argv.indexOf("--config");
@@ -18,7 +20,17 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     throw e;
   }
   const client = new ChainClient(config);
-  await client.start();
+  try {
+    await client.start();
+  } catch (e) {
+    await client.stop();
+    // A state file that does not match the chain, the coordinator or this network: the operator must look.
+    if (e instanceof ChainStateError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
   let signals = 0;
   const onSignal = () => {
     if (++signals > 1) process.exit(130);
