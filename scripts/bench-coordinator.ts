@@ -63,7 +63,7 @@ import { createLogger } from "../coordinator/log";
 import { startCoordinator, Coordinator } from "../coordinator/service";
 import type { SqliteCommitTimings, SqliteStore, SqliteStoreStats } from "../coordinator/store/sqlite";
 import { mulberry32 } from "./lib/prng";
-import { numberArg, splitFlag } from "./lib/cli";
+import { eachFlag, numberArg } from "./lib/cli";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const hardhatAccount = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
@@ -89,10 +89,7 @@ interface Options {
 function parseArgs(argv: string[]): Options {
   const o: Options = { chains: 100, certs: 20000, concurrency: 64, deps: 0.5, rate: 0, depWindow: 0, warmup: 0.05, seed: 1, inProcess: false, cpuProf: null, keepStore: false, json: false };
   const num = numberArg;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = splitFlag(a);
-    const value = () => inline ?? argv[++i];
+  eachFlag(argv, __filename, (flag, value) => {
     switch (flag) {
       case "--chains": o.chains = num("chains", value(), 2, 100_000); break;
       case "--certs": o.certs = num("certs", value(), 1, 10_000_000); break;
@@ -106,13 +103,10 @@ function parseArgs(argv: string[]): Options {
       case "--cpu-prof": o.cpuProf = path.resolve(value() ?? ""); break;
       case "--keep-store": o.keepStore = true; break;
       case "--json": o.json = true; break;
-      case "--help": case "-h":
-        process.stdout.write(fs.readFileSync(__filename, "utf8").split("*/")[0] + "*/\n");
-        process.exit(0);
-      // eslint-disable-next-line no-fallthrough
-      default: throw new Error(`unknown option ${a} (see --help)`);
+      default: return false;
     }
-  }
+    return true;
+  });
   if (o.depWindow === 0) o.depWindow = 2 * o.chains;
   if (o.cpuProf && o.inProcess) throw new Error("--cpu-prof profiles the coordinator child: it cannot be combined with --in-process");
   return o;

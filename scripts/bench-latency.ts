@@ -65,7 +65,7 @@ import { createLogger } from "../coordinator/log";
 import { terminateCurves } from "../lib/groth16";
 import { ExitTree } from "../lib/exit-tree";
 import { DEVNET_PARAMS } from "../lib/global-state";
-import { numberArg, splitFlag } from "./lib/cli";
+import { eachFlag, numberArg } from "./lib/cli";
 
 // ------------------------------------------------------------------------------------------------ options
 
@@ -107,10 +107,7 @@ interface Options {
 function parseArgs(argv: string[]): Options {
   const o: Options = { n: 20, paths: ["pre", "confirmed", "finalized"], intervalS: 60, timeoutS: 3600, keep: false, json: false, proofTimeoutS: null };
   const num = numberArg;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = splitFlag(a);
-    const value = () => inline ?? argv[++i];
+  eachFlag(argv, __filename, (flag, value) => {
     switch (flag) {
       case "--n": o.n = num("n", value(), 1, 60); break;
       case "--paths": {
@@ -125,13 +122,10 @@ function parseArgs(argv: string[]): Options {
       case "--proof-timeout": o.proofTimeoutS = num("proof-timeout", value(), 10, 86_400, false); break;
       case "--keep": o.keep = true; break;
       case "--json": o.json = true; break;
-      case "--help": case "-h":
-        process.stdout.write(fs.readFileSync(__filename, "utf8").split("*/")[0] + "*/\n");
-        process.exit(0);
-      // eslint-disable-next-line no-fallthrough
-      default: throw new Error(`unknown option ${a} (see --help)`);
+      default: return false;
     }
-  }
+    return true;
+  });
   // Certificates of each network (one per exit and one per claim, the deposit claims included): the history
   // tree of a network holds 2^historyDepth - 1 finalized ones; exits: 2^exitDepth per network.
   const perNetwork = new Map<number, number>();
