@@ -14,8 +14,8 @@ import { circuitInputToJson } from "../lib/witness/certificate";
 import { L1Client } from "../coordinator/l1/client";
 import { L1View } from "../coordinator/l1/view";
 import type { Logger } from "../coordinator/log";
-import { ProverPool } from "../coordinator/prover/pool";
-import { getInstance } from "../scripts/circuits/registry";
+import { ProverPool } from "../zk/prover/pool";
+import { getInstance } from "../zk/registry";
 import type { ChainConfig } from "./config";
 import type { CoordinatorLink } from "./coordinator-link";
 

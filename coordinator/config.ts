@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import { z } from "zod";
 import { DEVNET_PARAMS, GlobalParams, PRODUCTION_GLOBAL_PARAMS } from "../lib/global-state";
-import { getInstance } from "../scripts/circuits/registry";
+import { getInstance } from "../zk/registry";
 import type { CertificateShape } from "../lib/witness/certificate";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 20-byte 0x-hex address");

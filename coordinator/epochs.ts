@@ -21,7 +21,7 @@ import type { GraphNode } from "./graph";
 import type { L1Client } from "./l1/client";
 import type { L1View } from "./l1/view";
 import type { CoordinatorNode } from "./node";
-import type { ProverPool } from "./prover/pool";
+import type { ProverPool } from "../zk/prover/pool";
 import type { WriteOp } from "./store/store";
 import type { EpochRecord, JobRecord, SettlementRecord, StatusChange } from "./types";
 

@@ -14,7 +14,7 @@ import { certificateId as computeCertificateId, compareRefs } from "../lib/certi
 import type { Certificate, CertificateRef, SignedCertificate } from "../lib/certificate";
 import { certificateToJson } from "../lib/codec";
 import { HeaderVerifier } from "../lib/header-verifier";
-import { verify as verifyGroth16 } from "../lib/groth16";
+import { verify as verifyGroth16 } from "../zk/groth16";
 import type { CertificateShape } from "../lib/witness/certificate";
 import type {
   CertificateView, CoordinatorApi, CoordinatorEvent, EpochView, HealthView, NetworkView, RefView, RejectionView, SubmitProofInput, SubmitResult,
@@ -25,7 +25,7 @@ import { CertificateGraph, GraphError, GraphNode } from "./graph";
 import type { L1Client } from "./l1/client";
 import { L1View } from "./l1/view";
 import type { Logger } from "./log";
-import type { ProverPool } from "./prover/pool";
+import type { ProverPool } from "../zk/prover/pool";
 import type { Store, WriteOp } from "./store/store";
 import {
   CertificateRecord, CertificateStatus, CoordinatorError, EpochRecord, ProofSource, Rejection, STATUS_RANK, StatusChange, isConfirmedOrLater, POLICY_DIRECT_SETTLEMENT,

@@ -18,7 +18,7 @@ import { L1Client } from "./l1/client";
 import { L1View } from "./l1/view";
 import { L1Sync } from "./l1/sync";
 import { EquivocationReporter } from "./l1/reporter";
-import { ProverPool } from "./prover/pool";
+import { ProverPool } from "../zk/prover/pool";
 import { CoordinatorNode } from "./node";
 import { EpochManager } from "./epochs";
 import { startRpcServer, RpcServer } from "./rpc/server";

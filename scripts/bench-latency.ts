@@ -62,7 +62,7 @@ import { HDNodeWallet, NonceManager, Wallet, parseEther } from "ethers";
 import { startDevnet, Devnet, account, MNEMONIC } from "./devnet/devnet";
 import { Scenario, sleep } from "./devnet/scenario";
 import { createLogger } from "../coordinator/log";
-import { terminateCurves } from "../lib/groth16";
+import { terminateCurves } from "../zk/groth16";
 import { ExitTree } from "../lib/exit-tree";
 import { DEVNET_PARAMS } from "../lib/global-state";
 import { eachFlag, numberArg } from "./lib/cli";

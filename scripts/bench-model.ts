@@ -27,6 +27,7 @@ import {
   signHeader,
 } from "../lib";
 import { Prng } from "./gen-vectors";
+import { certificateWorkload } from "./lib/workloads";
 
 type CircomPoseidon = ((inputs: bigint[]) => Uint8Array) & { F: { toObject(x: Uint8Array): bigint } };
 // circomlibjs ships no type declarations.
@@ -68,43 +69,6 @@ function fmtRate(x: number): string {
 const rng = new Prng("bench");
 const ETHER = 10n ** 18n;
 
-/** A network-1 batch with 4 imports (L1 deposits of 4 tokens) and 4 exits (debits of those tokens) under `params`. */
-function certificateWorkload(params: TreeParams): { state: NetworkState; batch: BatchInput } {
-  const me = 1;
-  const tokens = [gasCoin(0), ...Array.from({ length: 3 }, () => ({ originNetwork: 0, originAddress: rng.address() }))];
-  const l1 = new ExitTree(params.exitDepth);
-  const deposits: ExitLeaf[] = tokens.map((t) => ({
-    leafType: LeafType.Asset,
-    originNetwork: t.originNetwork,
-    originAddress: t.originAddress,
-    destinationNetwork: me,
-    destinationAddress: rng.address(),
-    amount: 100n * ETHER,
-    metadataHash: fieldKeccak(rng.bytes(96)),
-  }));
-  // some unrelated L1 exits first, so that the proofs are not all at the left edge
-  for (let i = 0; i < 20; i++) l1.append(rng.field());
-  const indices = deposits.map((d) => l1.append(hashExitLeaf(d)));
-  const root = l1.root();
-  const imports: ImportedExit[] = deposits.map((leaf, k) => ({
-    leaf,
-    leafIndex: indices[k],
-    source: { networkId: 0, height: 1n, certificateId: 0n },
-    sourceExitRoot: root,
-    siblings: l1.proof(indices[k]).siblings,
-  }));
-  const exits: ExitLeaf[] = tokens.map((t) => ({
-    leafType: LeafType.Asset,
-    originNetwork: t.originNetwork,
-    originAddress: t.originAddress,
-    destinationNetwork: 2,
-    destinationAddress: rng.address(),
-    amount: 40n * ETHER,
-    metadataHash: 0n,
-  }));
-  return { state: new NetworkState(me, params), batch: { height: 0n, newStateRoot: rng.bytes32(), imports, exits } };
-}
-
 async function main(): Promise<void> {
   process.stderr.write(`benchmarking (at least ${BENCH_MS} ms per row)\n`);
   const inputs = Array.from({ length: 1024 }, () => rng.field());
@@ -138,7 +102,7 @@ async function main(): Promise<void> {
   await bench("SMT set, depth 64 (random index)", () => smt.set(rng.bits(64), rng.field()), "64 hashes + proof");
 
   for (const [name, params] of [["TEST_PARAMS", TEST_PARAMS], ["PRODUCTION_PARAMS", PRODUCTION_PARAMS]] as const) {
-    const { state, batch } = certificateWorkload(params);
+    const { state, batch } = certificateWorkload(params, 4, rng);
     await bench(
       `buildCertificate, 4 imports + 4 exits, ${name}`,
       () => buildCertificate(state, batch),

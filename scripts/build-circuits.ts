@@ -4,34 +4,39 @@
  *   npm run build:circuits                         build everything (cached), write exports and docs/circuits.md
  *   npm run build:circuits -- --check              compare checked-in exports with the cached zkeys; no building
  *   npm run build:circuits -- --only a,b           only these instances (docs are not rewritten)
- *   npm run build:circuits -- --production         also compile the production instances ("setup": false; also
+ *   npm run build:circuits -- --production         also build the production instances ("production": true; also
  *                                                  ZK_PRODUCTION=1). Off by default: certificate_prod alone takes
- *                                                  ~15 min in circom2 (WASM), and npm test runs this build
+ *                                                  ~3 min in circom2 (WASM), and npm test runs this build
  *   npm run build:circuits -- --docs               rewrite docs/circuits.md even if its structure is unchanged
  *   npm run build:circuits -- --frozen             fail instead of changing a checked-in export (default when CI is set)
  *   npm run build:circuits -- --prune              delete all cache directories of older instance versions
  *                                                  (by default the 2 most recent old versions are kept)
  *
- * Per instance (see scripts/circuits/registry.ts for the cache layout):
+ * Per instance (see zk/registry.ts for the cache layout):
  *   1. skip (with a message) when circuits/<file> or its template does not exist yet;
  *   2. compile the generated main with circom2 --O2 into <cache>/circuits/<instance>-<hash>/ (skipped when cached);
- *      production instances ("setup": false, only with --production): --r1cs only, counted, nothing else;
- *   3. DEVELOPMENT ceremony (scripts/circuits/ceremony.ts) + groth16 setup + zkey beacon (cached);
- *   4. export contracts/verifiers/<Pascal>Verifier.sol (+ <Pascal>Adapter.sol) and circuits/keys/<instance>.vkey.json.
- * Environment: ZK_CACHE_DIR (default ~/.cache/zk-agglayer), ZK_PTAU_FILE (phase-1 file instead of the dev ceremony).
+ *      instances with "setup": false: --r1cs only, counted, nothing else;
+ *   3. Groth16 keys (scripts/circuits/setup.ts, cached): the native prover's DEVELOPMENT setup from the R1CS
+ *      (the crate in prover/ is built first if needed), or snarkjs over ZK_PTAU_FILE;
+ *   4. export contracts/verifiers/<Pascal>Verifier.sol (+ <Pascal>Adapter.sol) and circuits/keys/<instance>.vkey.json
+ *      (not for production instances).
+ * Environment: ZK_CACHE_DIR (default ~/.cache/zk-agglayer), ZK_PTAU_FILE (phase-1 file: snarkjs makes the keys).
  */
 import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { readR1csHeader, requiredPower } from "./circuits/binfile";
-import { DEV_WARNING, ensureSetup, readDevPtauRecord, DevPtauRecord } from "./circuits/ceremony";
+import { readR1csHeader, requiredPower } from "../zk/binfile";
+import { fileSize, removeStaleTemps, tmpName, withLock, writeFileAtomic } from "../zk/files";
+import { ensureNativeProver } from "../zk/native";
+import { terminateCurves } from "../zk/snarkjs";
+import { DEV_WARNING, ensureSetup } from "./circuits/setup";
 import { docsStructureOnDisk, DocRow, renderDocs } from "./circuits/docs";
 import { checkExports, compareFiles, exportContext, renderExports, staleGeneratedFiles } from "./circuits/exports";
 import {
   cacheRoot,
   checkParams,
-  choosePtau,
+  chooseSetup,
   compileFlags,
   CompileRecord,
   DOCS_FILE,
@@ -39,6 +44,7 @@ import {
   instanceHash,
   instancePaths,
   InstancePaths,
+  isExported,
   LINK_DIRS,
   loadRegistry,
   mainSource,
@@ -48,8 +54,8 @@ import {
   setupPaths,
   templateStatus,
   toolVersions,
-} from "./circuits/registry";
-import { fileSize, fmtSeconds, rel, removeStaleTemps, seconds, terminateCurves, tmpName, withLock, writeFileAtomic } from "./circuits/util";
+} from "../zk/registry";
+import { fmtSeconds, rel, seconds } from "./circuits/util";
 
 interface Options {
   check: boolean;
@@ -232,8 +238,8 @@ function cachedRow(inst: Instance): DocRow {
     if (!compile) return { inst, failed: readFailure(p) };
     const row: DocRow = { inst, compile };
     if (inst.setup) {
-      row.ptau = choosePtau(inst, compile.r1cs);
-      const rec = setupPaths(p, row.ptau).record;
+      row.choice = chooseSetup(inst, compile.r1cs);
+      const rec = setupPaths(p, row.choice).record;
       if (fs.existsSync(rec)) row.setup = JSON.parse(fs.readFileSync(rec, "utf8")) as SetupRecord;
     }
     return row;
@@ -246,7 +252,7 @@ function describeCounts(c: CompileRecord): string {
   const h = c.r1cs;
   return (
     `${h.nConstraints.toLocaleString("en-US")} constraints (${c.nonLinearConstraints} non-linear + ${c.linearConstraints} linear), ` +
-    `${h.nPubOut + h.nPubIn} public, ${h.nPrvIn} private inputs, ${h.nWires} wires, min ptau 2^${c.requiredPower}`
+    `${h.nPubOut + h.nPubIn} public, ${h.nPrvIn} private inputs, ${h.nWires} wires, domain 2^${c.requiredPower}`
   );
 }
 
@@ -276,10 +282,13 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   const registry = loadRegistry();
   if (opts.only) for (const n of opts.only) if (!registry.instances.some((i) => i.name === n)) throw new Error(`--only: unknown instance ${n}`);
-  const selected = registry.instances.filter((i) => (opts.only ? opts.only.includes(i.name) : i.setup || opts.production));
+  const selected = registry.instances.filter((i) => (opts.only ? opts.only.includes(i.name) : !i.production || opts.production));
   console.log(`circuits: ${selected.length} of ${registry.instances.length} instances; cache ${cacheRoot()}`);
-  if (selected.some((i) => i.setup)) console.log(`circuits: ${DEV_WARNING}`);
-  if (process.env.ZK_PTAU_FILE) console.log(`circuits: phase 1 from ZK_PTAU_FILE=${process.env.ZK_PTAU_FILE}`);
+  if (process.env.ZK_PTAU_FILE) console.log(`circuits: phase 1 from ZK_PTAU_FILE=${process.env.ZK_PTAU_FILE} (snarkjs makes the keys)`);
+  else if (selected.some((i) => i.setup)) {
+    console.log(`circuits: ${DEV_WARNING}`);
+    await ensureNativeProver(); // before the compiles, so its progress shows up front
+  }
 
   const rows: DocRow[] = [];
   const problems: string[] = [];
@@ -299,7 +308,7 @@ async function main(): Promise<number> {
       } catch {
         /* no hash: no carry-over */
       }
-      const why = !inst.setup && !opts.production ? "production instance, compiled with --production" : "not selected";
+      const why = inst.production && !opts.production ? "production instance, built with --production" : "not selected";
       if (row.compile) console.log(`  ${inst.name}: not built in this run (${why}); the cache has this version: ${describeCounts(row.compile)}`);
       else if (row.failed) console.log(`  ${inst.name}: not built in this run (${why}); its last compile failed: ${row.failed}`);
       else console.log(`  ${inst.name}: SKIP (${why})`);
@@ -319,11 +328,12 @@ async function main(): Promise<number> {
       rows.push(row);
       if (!inst.setup) continue;
       if (c.record.publicSignalNames) console.log(`  ${inst.name}: public signals: ${c.record.publicSignalNames.join(", ")}`);
-      const ptau = choosePtau(inst, c.record.r1cs);
-      row.ptau = ptau;
-      const s = await ensureSetup(inst.name, hash, p, c.record, ptau);
+      const choice = chooseSetup(inst, c.record.r1cs);
+      row.choice = choice;
+      const s = await ensureSetup(inst.name, hash, p, c.record, choice);
       row.setup = s.record;
-      if (s.cached) console.log(`  ${inst.name}: setup (cached, ptau ${ptau.tag})`);
+      if (s.cached) console.log(`  ${inst.name}: setup (cached, ${choice.tag})`);
+      if (!isExported(inst)) continue;
       const expected = await renderExports(exportContext(inst));
       for (const d of compareFiles(expected)) {
         const abs = path.join(REPO_ROOT, d.file);
@@ -338,7 +348,7 @@ async function main(): Promise<number> {
       const summary = (e as { summary?: string }).summary;
       problems.push(`${inst.name}: ${summary ?? (e as Error).message}`);
       console.log(`  ${inst.name}: FAILED: ${(e as Error).message}`);
-      if (!inst.setup && summary) rows.push({ inst, failed: summary, hash: instanceHash(inst) });
+      if (inst.production && summary) rows.push({ inst, failed: summary, hash: instanceHash(inst) });
       else setupFailed = true;
     }
   }
@@ -357,9 +367,7 @@ async function main(): Promise<number> {
 
   // docs/circuits.md: only from a full run, only when its structure changed (or --docs)
   if (!opts.only && !setupFailed && !(opts.frozen && problems.length)) {
-    const powers = [...new Set(rows.filter((r) => r.ptau?.kind === "dev").map((r) => r.ptau!.power))].sort((a, b) => a - b);
-    const ceremonies = powers.map((pw) => readDevPtauRecord(pw)).filter((x): x is DevPtauRecord => !!x);
-    const docs = renderDocs(rows, ceremonies);
+    const docs = renderDocs(rows);
     if (opts.docs || docsStructureOnDisk() !== docs.structureHash) {
       writeFileAtomic(DOCS_FILE, docs.text);
       changed.push(rel(REPO_ROOT, DOCS_FILE));

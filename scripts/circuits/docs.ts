@@ -7,20 +7,21 @@
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
-import { DevPtauRecord } from "./ceremony";
 import {
+  adapterContractName,
   CompileRecord,
   DEV_BEACON_ITERATIONS_EXP,
-  DEV_PTAU_BEACON_TEXT,
+  DEV_SETUP_SEED,
+  DEV_SETUP_VERSION,
   DEV_ZKEY_BEACON_TEXT,
   devBeaconHex,
   DOCS_FILE,
   Instance,
-  PtauChoice,
+  isExported,
+  SetupChoice,
   SetupRecord,
   verifierContractName,
-  adapterContractName,
-} from "./registry";
+} from "../../zk/registry";
 import { fmtSeconds } from "./util";
 
 export interface DocRow {
@@ -31,7 +32,7 @@ export interface DocRow {
   compile?: CompileRecord;
   /** Hash of the current version (when the template exists), to carry rows over from the previous docs. */
   hash?: string;
-  ptau?: PtauChoice;
+  choice?: SetupChoice;
   setup?: SetupRecord;
 }
 
@@ -64,7 +65,7 @@ function previousLines(previous: string | null): Map<string, Carried & { hash: s
   return out;
 }
 
-function render(rows: DocRow[], ceremonies: DevPtauRecord[], structural: boolean, previous: string | null): string {
+function render(rows: DocRow[], structural: boolean, previous: string | null): string {
   const prev = previousLines(previous);
   const carried = new Map<string, Carried>();
   for (const r of rows) {
@@ -82,17 +83,18 @@ function render(rows: DocRow[], ceremonies: DevPtauRecord[], structural: boolean
   L.push("");
   L.push("## Instances");
   L.push("");
-  L.push("| instance | template (params) | setup | constraints (non-linear + linear) | public | private | wires | ptau power (min / used) | compile | setup time | zkey |");
+  L.push("| instance | template (params) | keys | constraints (non-linear + linear) | public | private | wires | domain (2^P) | compile | setup time | zkey |");
   L.push("|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|");
   for (const r of rows) {
     const i = r.inst;
     const params = Object.entries(i.params).map(([k, v]) => `${k}=${v}`).join(", ");
     const tpl = `\`${i.template}\`(${params})`;
-    const kind = i.setup ? "yes" : "no (production: compile + count)";
+    const kind = !i.setup ? "none (compile + count)" : i.production ? "on request (production)" : "yes";
     const c0 = carried.get(i.name);
     if (c0) {
       // in the structural rendering, blank the timing cells (compile, setup time, zkey) as for computed rows
       const cells = c0.row.split("|");
+      if (cells.length === 13) cells[3] = ` ${kind} `; // the registry's current wording, not the carried one
       if (structural && cells.length === 13)
         for (const k of [9, 10, 11]) if (cells[k].trim() && cells[k].trim() !== "-") cells[k] = " ~ ";
       L.push(cells.join("|"));
@@ -110,17 +112,18 @@ function render(rows: DocRow[], ceremonies: DevPtauRecord[], structural: boolean
     const h = c.r1cs;
     const cons = `${n(h.nConstraints)} (${n(c.nonLinearConstraints)} + ${n(c.linearConstraints)})`;
     const pub = `${h.nPubOut + h.nPubIn}`;
-    const used = r.ptau ? (r.ptau.kind === "dev" ? `${r.ptau.power}` : `${r.ptau.power} (ZK_PTAU_FILE)`) : "-";
+    const used = r.choice?.kind === "file" ? ` (ZK_PTAU_FILE 2^${r.choice.power})` : "";
     L.push(
-      `| \`${i.name}\` | ${tpl} | ${kind} | ${cons} | ${pub} | ${n(h.nPrvIn)} | ${n(h.nWires)} | ${c.requiredPower} / ${used} | ` +
+      `| \`${i.name}\` | ${tpl} | ${kind} | ${cons} | ${pub} | ${n(h.nPrvIn)} | ${n(h.nWires)} | ${c.requiredPower}${used} | ` +
         `${t(c.compileSeconds)} | ${i.setup ? t(r.setup?.setupSeconds) : "-"} | ${i.setup ? sz(r.setup?.zkeyBytes) : "-"} |`,
     );
   }
   L.push("");
-  L.push("Public = public signals (outputs + public inputs), the number of field elements a verifier takes. Min power: the");
+  L.push("Public = public signals (outputs + public inputs), the number of field elements a verifier takes. Domain: the");
   L.push("smallest `P` with `2^P >= constraints + public + 1` (snarkjs's Groth16 domain). Compile: circom2 (WASM) `--O2`.");
-  L.push("Setup time: `groth16 setup` + `zkey beacon`, excluding the ceremony. The circuit hash (cache directory name)");
-  L.push("covers the generated main, every included `.circom` file and the tool versions.");
+  L.push("Setup time: the native development setup (`zk-prover setup`), or snarkjs's `groth16 setup` + `zkey beacon` with");
+  L.push("`ZK_PTAU_FILE`. The circuit hash (cache directory name) covers the generated main, every included `.circom` file");
+  L.push("and the tool versions.");
   L.push("");
   const listed = rows.filter((r) => (r.compile && !r.skipped) || (r.failed && r.hash) || carried.has(r.inst.name));
   if (listed.length) {
@@ -139,7 +142,7 @@ function render(rows: DocRow[], ceremonies: DevPtauRecord[], structural: boolean
       const c = r.compile;
       const names = c.publicSignalNames ? c.publicSignalNames.map((s) => `\`${s}\``).join(", ") : "(no .sym for production instances)";
       L.push(`- \`${r.inst.name}\` (hash \`${c.hash}\`, r1cs sha256 \`${c.r1csSha256.slice(0, 16)}\`): ${names}`);
-      if (r.inst.setup) {
+      if (isExported(r.inst)) {
         const files = [`contracts/verifiers/${verifierContractName(r.inst)}.sol`, `circuits/keys/${r.inst.name}.vkey.json`];
         if (r.inst.adapter) files.splice(1, 0, `contracts/verifiers/${adapterContractName(r.inst)}.sol`);
         L.push(`  exports: ${files.map((f) => `\`${f}\``).join(", ")}`);
@@ -147,61 +150,44 @@ function render(rows: DocRow[], ceremonies: DevPtauRecord[], structural: boolean
     }
     L.push("");
   }
-  L.push("## Development ceremony (DEVELOPMENT ONLY: the toxic waste is public)");
+  L.push("## Development keys (DEVELOPMENT ONLY: the trapdoor is public)");
   L.push("");
-  L.push("Every key in this repository comes from a deterministic ceremony, so that every machine derives byte-identical");
-  L.push("keys and the checked-in verifiers and verification keys are reproducible (`npm run build:circuits -- --check`,");
-  L.push("test/build/exports.test.ts):");
+  L.push("Every key in this repository comes from the native prover's development setup (prover/src/setup.rs), straight");
+  L.push("from the R1CS with no powers of tau, so that every machine derives byte-identical keys and the checked-in");
+  L.push("verifiers and verification keys are reproducible (`npm run build:circuits -- --check`, test/build/exports.test.ts).");
+  L.push(`Setup \`dev-native-v${DEV_SETUP_VERSION}\` derives each trapdoor element x in {tau, alpha, beta, gamma, delta} as`);
   L.push("");
-  L.push("1. phase 1: `snarkjs powersoftau new bn128 <P>`, then `powersoftau beacon` with the fixed beacon");
-  L.push(`   sha256("${DEV_PTAU_BEACON_TEXT}") =`);
-  L.push(`   \`${devBeaconHex(DEV_PTAU_BEACON_TEXT)}\`, 2^${DEV_BEACON_ITERATIONS_EXP} iterations (not \`contribute\`, which mixes in`);
-  L.push("   local randomness), then `powersoftau prepare phase2`; cached as `<cache>/ptau/pot<P>_dev.ptau`;");
-  L.push("2. phase 2 per instance: `groth16 setup`, then `zkey beacon` with the fixed beacon");
-  L.push(`   sha256("${DEV_ZKEY_BEACON_TEXT}") =`);
-  L.push(`   \`${devBeaconHex(DEV_ZKEY_BEACON_TEXT)}\`, 2^${DEV_BEACON_ITERATIONS_EXP} iterations.`);
+  L.push("    x = SHA-512(\"zk-prover dev setup v1\" 0x00 seed 0x00 sha256(r1cs file) \"x\") as a little-endian integer mod r");
   L.push("");
-  L.push("**Anyone can recompute tau, alpha, beta and delta from these public beacons and forge proofs that these keys");
+  L.push(`with the public seed "${DEV_SETUP_SEED}", and writes a snarkjs \`.zkey\``);
+  L.push("(the same sections snarkjs's `groth16 setup` writes, with the Lagrange-basis H points snarkjs's prover expects),");
+  L.push("so snarkjs proves, verifies and exports verifiers with it unchanged.");
+  L.push("");
+  L.push("**Anyone can recompute the trapdoor from the public seed and the circuit, and forge proofs that these keys");
   L.push("accept.** The generated verifiers say so in their header. They are for tests and devnets only.");
   L.push("");
   L.push("Production keys need (a) a public phase-1 ceremony file, used with `ZK_PTAU_FILE=<path>` (prepared for phase 2,");
-  L.push("power at least the instance's minimum; the build checks both), and (b) a real phase-2 ceremony per instance");
-  L.push("(several `snarkjs zkey contribute` rounds by independent parties, then a beacon), which this pipeline does not do:");
-  L.push("with `ZK_PTAU_FILE` alone phase 2 still uses the public beacon and the keys remain forgeable.");
+  L.push("power at least the instance's minimum; the build checks both; snarkjs then makes the keys), and (b) a real");
+  L.push("phase-2 ceremony per instance (several `snarkjs zkey contribute` rounds by independent parties, then a beacon),");
+  L.push("which this pipeline does not do: with `ZK_PTAU_FILE` alone phase 2 uses the fixed public beacon");
+  L.push(`sha256("${DEV_ZKEY_BEACON_TEXT}") =`);
+  L.push(`\`${devBeaconHex(DEV_ZKEY_BEACON_TEXT)}\` (2^${DEV_BEACON_ITERATIONS_EXP} iterations) and the keys remain`);
+  L.push("forgeable. The native prover reads such snarkjs keys as they are.");
   L.push("");
-  if (ceremonies.length) {
-    L.push("Measured development ceremonies (phase 1; the slow step is `prepare phase2`):");
-    L.push("");
-    L.push("| power | new | beacon | prepare phase2 | total | file |");
-    L.push("|---:|---:|---:|---:|---:|---:|");
-    for (const c of ceremonies) {
-      L.push(`| ${c.power} | ${t(c.newSeconds)} | ${t(c.beaconSeconds)} | ${t(c.prepareSeconds)} | ${t(c.totalSeconds)} | ${sz(c.bytes)} |`);
-    }
-    L.push("");
-    if (!structural) {
-      const when = ceremonies.map((c) => {
-        const load = c.loadAverage !== undefined ? `, ${c.cores} cores, load average ${c.loadAverage} at start` : "";
-        return `2^${c.power}: ${c.createdAt.slice(0, 10)}, Node ${c.node}, snarkjs ${c.snarkjs}${load}`;
-      });
-      L.push(`Measured ${when.join("; ")}. Cost grows a little faster than 2^P (prepare phase2 is FFTs over`);
-      L.push("every power up to P); timings taken while other builds shared the CPU are correspondingly longer.");
-      L.push("");
-    }
-  }
   L.push("## Running the pipeline");
   L.push("");
   L.push("```bash");
   L.push("npm run build:circuits                        # compile, set up, export (cached; npm test runs it first)");
   L.push("npm run build:circuits -- --check             # fail if checked-in verifiers/vkeys differ from the cached zkeys");
-  L.push("npm run build:circuits -- --production        # also compile + count the production instances (slow)");
+  L.push("npm run build:circuits -- --production        # also build the production instances (minutes)");
   L.push("npm run build:circuits -- --only pipeline_probe   # just these instances (docs are not rewritten)");
   L.push("ZK_CACHE_DIR=/tmp/zk npm run build:circuits   # another cache (default ~/.cache/zk-agglayer)");
   L.push("ZK_PTAU_FILE=/path/pot20.ptau npm run build:circuits   # phase 1 from a public ceremony (phase 2: see above)");
-  L.push("ZK_REPRO=1 npx hardhat test test/build/reproducible.test.ts   # cold probe build must reproduce the exports");
+  L.push("npx hardhat test test/build/reproducible.test.ts   # cold probe build must reproduce the exports");
   L.push("```");
   L.push("");
-  L.push("Production instances (`\"setup\": false`) are compiled only with `--production` (npm test leaves them out: the");
-  L.push("WASM circom2 needs minutes to hours for them); their rows above come from the cache when it holds the current version.");
+  L.push("Production instances (`\"production\": true`) are built only with `--production` or `--only` (npm test leaves them");
+  L.push("out: the WASM circom2 needs minutes for them); their rows above come from the cache when it holds the current version.");
   L.push("Instances whose template file (or template) does not exist yet are skipped with a message. The generated main");
   L.push("file (`component main ... = T(params)`) is written into the instance's cache directory, not the repo; circom2 runs");
   L.push("from the repo root with `-l node_modules -l .`, so templates include `circomlib/circuits/...` and");
@@ -210,10 +196,10 @@ function render(rows: DocRow[], ceremonies: DevPtauRecord[], structural: boolean
   return L.join("\n");
 }
 
-export function renderDocs(rows: DocRow[], ceremonies: DevPtauRecord[]): { text: string; structureHash: string } {
+export function renderDocs(rows: DocRow[]): { text: string; structureHash: string } {
   const previous = fs.existsSync(DOCS_FILE) ? fs.readFileSync(DOCS_FILE, "utf8") : null;
-  const structureHash = crypto.createHash("sha256").update(render(rows, ceremonies, true, previous)).digest("hex").slice(0, 16);
-  const text = render(rows, ceremonies, false, previous) + `${MARK} ${structureHash} -->\n`;
+  const structureHash = crypto.createHash("sha256").update(render(rows, true, previous)).digest("hex").slice(0, 16);
+  const text = render(rows, false, previous) + `${MARK} ${structureHash} -->\n`;
   return { text, structureHash };
 }
 

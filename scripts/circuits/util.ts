@@ -1,27 +1,5 @@
-/** Progress logging, file locks and atomic writes for the circuit build. */
-import * as fs from "fs";
-import * as os from "os";
+/** Progress logging for the circuit build (locks and atomic writes: zk/files.ts). */
 import * as path from "path";
-
-// snarkjs ships no TypeScript types; it is used through this one untyped handle.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Snarkjs = any;
-let snarkjsModule: Snarkjs | null = null;
-export function snarkjs(): Snarkjs {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  if (!snarkjsModule) snarkjsModule = require("snarkjs");
-  return snarkjsModule;
-}
-
-/** snarkjs starts bn128 worker threads that keep the process alive; call this when done. */
-export async function terminateCurves(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const g = globalThis as any;
-  if (g.curve_bn128?.terminate) {
-    await g.curve_bn128.terminate();
-    delete g.curve_bn128;
-  }
-}
 
 export const seconds = (ms: number) => Math.round(ms / 100) / 10;
 export const fmtSeconds = (s: number) => (s >= 90 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(1)} s`);
@@ -78,80 +56,5 @@ export async function timedStep<T>(
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/**
- * Cross-process lock on `lockFile` (several builds may share one cache, e.g. two `npm test` runs at once):
- * created exclusively, holds "pid host". A lock whose process is gone (same host) is taken over.
- */
-export async function withLock<T>(lockFile: string, what: string, fn: () => Promise<T>): Promise<T> {
-  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
-  let waitedSince = 0;
-  for (;;) {
-    try {
-      const fd = fs.openSync(lockFile, "wx");
-      fs.writeSync(fd, `${process.pid} ${os.hostname()}\n`);
-      fs.closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      let holder = "";
-      try {
-        holder = fs.readFileSync(lockFile, "utf8").trim();
-      } catch {
-        continue; // released meanwhile
-      }
-      const [pidStr, host] = holder.split(" ");
-      const pid = Number(pidStr);
-      if (host === os.hostname() && Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) {
-        console.log(`    removing stale lock ${lockFile} (pid ${pid} is gone)`);
-        fs.rmSync(lockFile, { force: true });
-        continue;
-      }
-      const now = Date.now();
-      if (!waitedSince || now - waitedSince > 30_000) {
-        console.log(`    waiting for ${what}: another build (pid ${holder}) holds ${lockFile}`);
-        waitedSince = now;
-      }
-      await sleep(2000);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lockFile, { force: true });
-  }
-}
-
-export const tmpName = (p: string) => `${p}.tmp-${process.pid}`;
-
-/** Removes leftovers `<p>.tmp-*` of killed builds. Call only while holding the lock for `p`. */
-export function removeStaleTemps(p: string): void {
-  const dir = path.dirname(p);
-  if (!fs.existsSync(dir)) return;
-  const prefix = `${path.basename(p)}.tmp-`;
-  for (const f of fs.readdirSync(dir)) {
-    if (f.startsWith(prefix)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
-  }
-}
-
-/** Writes via a temporary file and rename, so readers never see a partial file. */
-export function writeFileAtomic(file: string, content: string | Buffer): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = tmpName(file);
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
-}
-
-export const fileSize = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
 export const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 export const rel = (root: string, p: string) => path.relative(root, p).split(path.sep).join("/");

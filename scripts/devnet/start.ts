@@ -1,6 +1,6 @@
 /**
- * `npm start`: builds what the devnet needs (contracts, circuits and the development ceremony — cached, with
- * progress), starts it (scripts/devnet/devnet.ts), runs the narrated scenario (scripts/devnet/scenario.ts) and
+ * `npm start`: builds what the devnet needs (contracts, the native prover, circuits and their development keys —
+ * cached, with progress), starts it (scripts/devnet/devnet.ts), runs the narrated scenario (scripts/devnet/scenario.ts) and
  * keeps everything running until Ctrl-C, which stops every process it started.
  *
  * Only Node's own modules are imported statically: the devnet's modules need the compiled contracts' types,
@@ -24,11 +24,11 @@ function step(title: string, args: string[]): void {
 
 async function main(): Promise<void> {
   step("compiling contracts (hardhat compile)", [require.resolve("hardhat/internal/cli/cli", { paths: [ROOT] }), "compile"]);
-  step("building circuits (cached after the first run; the first run includes a ~20 min development ceremony)", ["-r", require.resolve("ts-node/register/transpile-only", { paths: [ROOT] }), path.join(ROOT, "scripts", "build-circuits.ts"), "--skip-production"]);
+  step("building the native prover and the circuits (cached; the first run compiles both: ~3 min on 2 cores)", ["-r", require.resolve("ts-node/register/transpile-only", { paths: [ROOT] }), path.join(ROOT, "scripts", "build-circuits.ts"), "--skip-production"]);
   const { startDevnet } = await import("./devnet");
   const { runScenario } = await import("./scenario");
   const { createLogger } = await import("../../coordinator/log");
-  const { terminateCurves } = await import("../../lib/groth16");
+  const { terminateCurves } = await import("../../zk/groth16");
   const dataDir = process.env.DEVNET_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "zk-agglayer-devnet-"));
   const log = createLogger({ level: (process.env.DEVNET_LOG_LEVEL as "warn") ?? "warn" });
   const say = (line: string) => process.stdout.write(line + "\n");

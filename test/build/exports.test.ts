@@ -1,5 +1,5 @@
 /**
- * The checked-in exports of every instance with "setup": true (contracts/verifiers/<Pascal>Verifier.sol,
+ * The checked-in exports of every exported instance ("setup": true, not "production") (contracts/verifiers/<Pascal>Verifier.sol,
  * <Pascal>Adapter.sol, circuits/keys/<instance>.vkey.json) must be exactly what the cached zkey gives. Only the
  * cheap export runs here; the zkeys come from `npm run build:circuits`, which `npm test` runs first. This is
  * what `npm run build:circuits -- --check` does.
@@ -7,8 +7,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import { compareFiles, exportContext, renderExports, staleGeneratedFiles } from "../../scripts/circuits/exports";
-import { loadRegistry, templateStatus, verifierContractName, vkeyFile } from "../../scripts/circuits/registry";
-import { terminateCurves } from "../../scripts/circuits/util";
+import { isExported, loadRegistry, templateStatus, verifierContractName, vkeyFile } from "../../zk/registry";
+import { terminateCurves } from "../../zk/snarkjs";
 
 describe("circuit exports (contracts/verifiers, circuits/keys) match the cached zkeys", function () {
   this.timeout(120_000);
@@ -17,7 +17,7 @@ describe("circuit exports (contracts/verifiers, circuits/keys) match the cached 
     await terminateCurves();
   });
 
-  for (const inst of registry.instances.filter((i) => i.setup)) {
+  for (const inst of registry.instances.filter(isExported)) {
     it(`${inst.name}: ${verifierContractName(inst)}.sol${inst.adapter ? ", adapter" : ""} and vkey are up to date`, async function () {
       const st = templateStatus(inst);
       if (!st.ok) {

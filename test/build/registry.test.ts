@@ -1,12 +1,12 @@
-/** Unit tests of the circuit registry and cache layout (scripts/circuits/registry.ts, binfile.ts). Cheap: no circom. */
+/** Unit tests of the circuit registry and cache layout (zk/registry.ts, zk/binfile.ts). Cheap: no circom. */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { requiredPower } from "../../scripts/circuits/binfile";
+import { requiredPower } from "../../zk/binfile";
 import {
   checkParams,
-  choosePtau,
+  chooseSetup,
   collectSources,
   getInstance,
   Instance,
@@ -17,7 +17,7 @@ import {
   pascalCase,
   stripComments,
   templateStatus,
-} from "../../scripts/circuits/registry";
+} from "../../zk/registry";
 
 const probe = (): Instance => getInstance("pipeline_probe");
 const header = (nConstraints: number, nPubIn: number, nPubOut = 0) => ({ nWires: 0, nPubOut, nPubIn, nPrvIn: 0, nLabels: 0, nConstraints });
@@ -40,8 +40,9 @@ describe("circuit registry (circuits/instances.json)", () => {
     expect(by("aggregation_test_s2").params.slots).to.equal(2);
     expect(Object.values(by("certificate_prod").params)).to.deep.equal([32, 64, 32, 4, 4, 4, 2]);
     expect(Object.values(by("aggregation_prod_s8").params)).to.deep.equal([32, 64, 32, 32, 4, 4, 4, 2, 8]);
-    expect(by("certificate_prod").setup).to.equal(false);
-    expect(by("aggregation_prod_s8").setup).to.equal(false);
+    expect(by("certificate_prod")).to.include({ setup: true, production: true });
+    expect(by("aggregation_prod_s8")).to.include({ setup: false, production: true });
+    for (const n of ["pipeline_probe", "certificate_test", "aggregation_test_s1", "aggregation_test_s2"]) expect(by(n).production, n).to.equal(undefined);
   });
 
   it("names contracts in PascalCase", () => {
@@ -91,7 +92,7 @@ describe("circuit registry (circuits/instances.json)", () => {
     expect(instanceHash(probe())).to.equal(h);
     expect(instanceHash({ ...probe(), params: { depth: 5 } })).to.not.equal(h);
     expect(instanceHash({ ...probe(), public: ["root"] })).to.not.equal(h);
-    expect(instanceHash({ ...probe(), ptauPower: 12 }), "ptauPower does not change the compiled circuit").to.equal(h);
+    expect(instanceHash({ ...probe(), production: true }), "being built on request does not change the compiled circuit").to.equal(h);
   });
 
   it("keeps the cache under ZK_CACHE_DIR, outside the repo", () => {
@@ -114,18 +115,34 @@ describe("circuit registry (circuits/instances.json)", () => {
     expect(requiredPower(header(26399, 0, 1))).to.equal(15);
   });
 
-  it("uses the registry's pinned power, refuses one that is too small, and checks ZK_PTAU_FILE", () => {
+  it("makes development keys natively unless ZK_PTAU_FILE names a usable powers of tau", () => {
     const h = header(972, 2);
-    expect(choosePtau({ ...probe(), ptauPower: "auto" }, h, {})).to.include({ kind: "dev", power: 10, tag: "dev-p10" });
-    expect(choosePtau({ ...probe(), ptauPower: 12 }, h, {})).to.include({ kind: "dev", power: 12, tag: "dev-p12" });
-    expect(() => choosePtau({ ...probe(), ptauPower: 9 }, h, {})).to.throw(/too small; the circuit needs 10/);
-    expect(() => choosePtau(probe(), h, { ZK_PTAU_FILE: "/nonexistent.ptau" })).to.throw(/does not exist/);
+    expect(chooseSetup(probe(), h, {})).to.deep.equal({ kind: "dev", tag: "dev-native-v1" });
+    expect(chooseSetup(probe(), h, { ZK_PTAU_FILE: "" })).to.deep.equal({ kind: "dev", tag: "dev-native-v1" });
+    expect(() => chooseSetup(probe(), h, { ZK_PTAU_FILE: "/nonexistent.ptau" })).to.throw(/does not exist/);
     const bogus = path.join(os.tmpdir(), `bogus-${process.pid}.ptau`);
     fs.writeFileSync(bogus, "not a ptau file");
     try {
-      expect(() => choosePtau(probe(), h, { ZK_PTAU_FILE: bogus })).to.throw(/not a ptau file/);
+      expect(() => chooseSetup(probe(), h, { ZK_PTAU_FILE: bogus })).to.throw(/not a ptau file/);
     } finally {
       fs.rmSync(bogus);
+    }
+  });
+
+  it("refuses the retired ptauPower field and an adapter on a production instance", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-test-"));
+    const write = (entry: object) => {
+      const f = path.join(dir, "instances.json");
+      fs.writeFileSync(f, JSON.stringify({ instances: { x: { file: "PipelineProbe.circom", template: "PipelineProbe", params: { depth: 4 }, public: [], setup: true, ...entry } } }));
+      return f;
+    };
+    try {
+      expect(() => loadRegistry(write({ ptauPower: 16 }))).to.throw(/"ptauPower" is gone/);
+      expect(() => loadRegistry(write({ production: true, adapter: true }))).to.throw(/"adapter" needs/);
+      expect(() => loadRegistry(write({ production: "yes" }))).to.throw(/"production" must be true or false/);
+      expect(loadRegistry(write({ production: true })).instances[0]).to.include({ name: "x", production: true });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

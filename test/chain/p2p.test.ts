@@ -15,7 +15,7 @@ import { Scenario, sleep, waitUntil } from "../../scripts/devnet/scenario";
 import { createLogger } from "../../coordinator/log";
 import { ChainClient } from "../../chain/client";
 import type { ChainConfig } from "../../chain/config";
-import { terminateCurves } from "../../lib/groth16";
+import { terminateCurves } from "../../zk/groth16";
 
 /** Forwards JSON-RPC to the coordinator; while `cut`, a submitCertificate request gets its connection reset. */
 class SubmissionProxy {

@@ -13,7 +13,7 @@ import { Scenario, waitUntil } from "../../scripts/devnet/scenario";
 import { createLogger } from "../../coordinator/log";
 import { ChainClient } from "../../chain/client";
 import { ChainStateError, ChainStateFile } from "../../chain/state-file";
-import { terminateCurves } from "../../lib/groth16";
+import { terminateCurves } from "../../zk/groth16";
 
 describe("chain client restart (devnet: L1 + three L2 nodes, coordinator, chain clients)", function () {
   this.timeout(15 * 60_000);

@@ -23,8 +23,8 @@ import { buildCertificate, BuiltCertificate, CertificateRef, ExitLeaf, LeafType,
 import { certificateFromJson, certificateToJson } from "../../lib/codec";
 import { signCertificate, signHeader } from "../../lib/certificate";
 import { startCoordinator, Coordinator } from "../../coordinator/service";
-import { ProverPool } from "../../coordinator/prover/pool";
-import { terminateCurves } from "../../lib/groth16";
+import { ProverPool } from "../../zk/prover/pool";
+import { terminateCurves } from "../../zk/groth16";
 import { ERROR_CODES, ErrorReason, EquivocationRecord } from "../../coordinator/types";
 import { startTestL1, TestL1, TestChains, testConfig, tempStorePath, waitFor, hex, eth, account } from "./helpers/layer";
 import { request, Reply } from "./helpers/http";

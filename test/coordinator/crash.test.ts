@@ -4,8 +4,8 @@
  * and in the end each is finalized exactly once (one settlement on L1). A final SIGTERM stops it cleanly.
  */
 import { expect } from "chai";
-import { ProverPool } from "../../coordinator/prover/pool";
-import { terminateCurves } from "../../lib/groth16";
+import { ProverPool } from "../../zk/prover/pool";
+import { terminateCurves } from "../../zk/groth16";
 import { startTestL1, TestL1, TestChains, RpcClient, testConfig, tempStorePath, waitFor, hex } from "./helpers/layer";
 import { CoordinatorProcess } from "./helpers/process";
 import type { BuiltCertificate } from "../../lib";

@@ -14,7 +14,7 @@ import { startDevnet, Devnet } from "../../scripts/devnet/devnet";
 import { runScenario, waitUntil, Scenario } from "../../scripts/devnet/scenario";
 import { createLogger } from "../../coordinator/log";
 import { applyEpoch, GlobalState, DEVNET_PARAMS } from "../../lib";
-import { terminateCurves } from "../../lib/groth16";
+import { terminateCurves } from "../../zk/groth16";
 
 describe("devnet end to end (L1 + three L2 hardhat nodes, coordinator, chain clients, the scenario)", function () {
   this.timeout(40 * 60_000);

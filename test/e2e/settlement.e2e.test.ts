@@ -13,7 +13,7 @@ import {
   BuiltCertificate, signHeader, SigningDomain, fieldKeccak,
 } from "../../lib";
 import { aggregationWitness, aggregationPublicInputs, certificateWitness, AggregationShape } from "../../lib/witness";
-import { prove, verify, terminateCurves } from "../../lib/groth16";
+import { prove, verify, terminateCurves } from "../../zk/groth16";
 import { deploySettlementStack } from "../../deploy/settlement-stack";
 import { ExitTreeMirror } from "../../chain/exit-tree-mirror";
 import { AggregationTestS1Adapter__factory, AggregationTestS2Adapter__factory } from "../../typechain-types";

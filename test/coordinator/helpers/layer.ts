@@ -15,7 +15,7 @@ import { circuitInputToJson, certificateWitness } from "../../../lib/witness/cer
 import { ExitTreeMirror } from "../../../chain/exit-tree-mirror";
 import { ModelWorld } from "../../helpers/world";
 import { parseConfig, CoordinatorConfig, ConfigInput } from "../../../coordinator/config";
-import type { ProverPool } from "../../../coordinator/prover/pool";
+import type { ProverPool } from "../../../zk/prover/pool";
 
 export const MNEMONIC = "test test test test test test test test test test test junk";
 export const account = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);

@@ -1,14 +1,15 @@
 /**
- * Child process of ProverPool (pool.ts): proves one job at a time with lib/groth16 prove() and replies over IPC.
+ * Child process of ProverPool (pool.ts): proves one job at a time with zk/groth16 prove() (the WASM witness
+ * here, then the native prover as this process's child) and replies over IPC.
  *
- * snarkjs computes the witness on the calling thread for seconds, which is why proving lives in its own process
- * and not in the coordinator. The worker never outlives its parent: it exits when the IPC channel disconnects
- * (the parent exited or closed it) and on SIGTERM, stopping snarkjs's curve threads first since they would
- * otherwise keep this process alive.
+ * The witness calculator runs on the calling thread for up to seconds, which is why proving lives in its own
+ * process and not in the coordinator. The worker never outlives its parent: it exits when the IPC channel
+ * disconnects (the parent exited or closed it) and on SIGTERM. The native prover dies with the worker (it asks
+ * the kernel for SIGKILL when its parent goes: prover/src/main.rs), so killing a worker stops its proof.
  */
 import * as fs from "fs";
 import * as os from "os";
-import { prove, terminateCurves } from "../../lib/groth16";
+import { prove, terminateCurves } from "../groth16";
 import type { FailReply, ProveReply, WorkerRequest } from "./protocol";
 
 /** Upper bound on terminateCurves() at shutdown: a stuck curve thread must not keep the worker alive. */
@@ -73,7 +74,7 @@ function lowerPriority(): void {
 
 function main(): void {
   if (!process.send) {
-    console.error("coordinator/prover/worker: must be started by ProverPool (child_process.fork with IPC)");
+    console.error("zk/prover/worker: must be started by ProverPool (child_process.fork with IPC)");
     process.exit(2);
   }
   lowerPriority();

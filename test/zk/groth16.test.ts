@@ -1,16 +1,14 @@
 /**
- * lib/groth16.ts end to end on the pipeline's self-test instance `pipeline_probe` (circuits/PipelineProbe.circom):
- * prove, verify in JS against the checked-in vkey, verify on chain with the generated verifier and adapter, and
- * check that a tampered public signal fails everywhere. Needs `npm run build:circuits` (npm test runs it first).
+ * zk/groth16.ts end to end on the pipeline's self-test instance `pipeline_probe` (circuits/PipelineProbe.circom):
+ * prove with the native prover (the default) and with snarkjs from the same key, verify in JS against the
+ * checked-in vkey, verify on chain with the generated verifier and adapter, and check that a tampered public
+ * signal fails everywhere. Needs `npm run build:circuits` (npm test runs it first).
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { computeMerkleRoot } from "../../lib/exit-tree";
 import { FIELD_MODULUS } from "../../lib/field";
-import { artifactsFor, prove, ProveResult, terminateCurves, verify } from "../../lib/groth16";
-import { readPtauHeader } from "../../scripts/circuits/binfile";
-import { choosePtau, devPtauPath, getInstance } from "../../scripts/circuits/registry";
-import * as fs from "fs";
+import { artifactsFor, prove, ProveResult, terminateCurves, verify } from "../../zk/groth16";
 
 const PROBE = "pipeline_probe";
 type Words = [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
@@ -26,41 +24,43 @@ function split(p: bigint[]) {
   };
 }
 
-describe("lib/groth16 with the pipeline_probe instance", function () {
+describe("zk/groth16 with the pipeline_probe instance", function () {
   this.timeout(300_000);
   const leaf = 123456789n;
   const leafIndex = 11;
   const siblings = [11n, 22n, 33n, 44n];
   const root = computeMerkleRoot(leaf, leafIndex, siblings);
   let res: ProveResult;
+  let bySnarkjs: ProveResult;
 
   before(async () => {
     const a = artifactsFor(PROBE);
     if (!a.zkey) throw new Error(`pipeline_probe is not built (${a.dir}): run npm run build:circuits`);
     res = await prove(PROBE, { root, leafIndex, leaf, siblings });
+    bySnarkjs = await prove(PROBE, { root, leafIndex, leaf, siblings }, { engine: "snarkjs" });
   });
 
   after(async () => {
     await terminateCurves();
   });
 
-  it("artifactsFor names the cached wasm/zkey and the checked-in vkey", () => {
+  it("artifactsFor names the cached wasm, r1cs, the development zkey and the checked-in vkey", () => {
     const a = artifactsFor(PROBE);
     expect(a.wasm).to.match(/pipeline_probe-[0-9a-f]{16}\/pipeline_probe_js\/pipeline_probe\.wasm$/);
-    expect(a.zkey).to.match(/setup-(dev-p\d+|file-[0-9a-f]+)\/circuit_final\.zkey$/);
+    expect(a.r1cs).to.match(/pipeline_probe-[0-9a-f]{16}\/pipeline_probe\.r1cs$/);
+    expect(a.zkey).to.match(/setup-(dev-native-v\d+|file-[0-9a-f]+)\/circuit_final\.zkey$/);
     expect(a.vkey).to.match(/circuits\/keys\/pipeline_probe\.vkey\.json$/);
     expect(a.publicSignalNames).to.deep.equal(["root", "leafIndex"]);
   });
 
-  it("its development ptau is prepared, has one (beacon) contribution, and is accepted as ZK_PTAU_FILE when big enough", function () {
-    const power = Number(/setup-dev-p(\d+)/.exec(artifactsFor(PROBE).zkey ?? "")?.[1]);
-    if (!power || !fs.existsSync(devPtauPath(power))) this.skip(); // built with ZK_PTAU_FILE
-    const file = devPtauPath(power);
-    expect(readPtauHeader(file)).to.deep.equal({ power, ceremonyPower: power, prepared: true, contributions: 1 });
-    const inst = getInstance(PROBE);
-    const fits = { nWires: 0, nPubOut: 0, nPubIn: 2, nPrvIn: 0, nLabels: 0, nConstraints: 2 ** power - 3 };
-    expect(choosePtau(inst, fits, { ZK_PTAU_FILE: file })).to.include({ kind: "file", power });
-    expect(() => choosePtau(inst, { ...fits, nConstraints: 2 ** power }, { ZK_PTAU_FILE: file })).to.throw(/needs/);
+  it("proves natively by default, and snarkjs proves with the same key: both verify, with the same public signals", async () => {
+    expect(res.engine).to.equal("native");
+    expect(res.native!.nConstraints).to.equal(972);
+    expect(bySnarkjs.engine).to.equal("snarkjs");
+    expect(bySnarkjs.publicSignals).to.deep.equal(res.publicSignals);
+    expect(await verify(PROBE, bySnarkjs.publicSignals, bySnarkjs.proof)).to.equal(true);
+    // Groth16 proofs are randomized: two proofs of one statement differ.
+    expect(bySnarkjs.proof.pi_a).to.not.deep.equal(res.proof.pi_a);
   });
 
   it("proves: public signals are [root, leafIndex], the Solidity proof has 8 words below the base field", () => {
@@ -68,6 +68,7 @@ describe("lib/groth16 with the pipeline_probe instance", function () {
     expect(res.solidityProof).to.have.length(8);
     for (const w of res.solidityProof) expect(w > 0n && w < 2n ** 254n).to.equal(true);
     expect(res.ms).to.be.greaterThan(0);
+    expect(res.ms).to.be.closeTo(res.witnessMs + res.proveMs, 1e-6);
   });
 
   it("verifies in JS; a tampered public signal or proof does not", async () => {
@@ -103,6 +104,8 @@ describe("lib/groth16 with the pipeline_probe instance", function () {
     expect(await verifier.verifyProof(a, b, c, [pub[0], pub[1] + 1n])).to.equal(false);
     // not a field element: rejected (false), even though it is congruent to the real signal
     expect(await verifier.verifyProof(a, b, c, [pub[0] + FIELD_MODULUS, pub[1]])).to.equal(false);
+    const s = split(bySnarkjs.solidityProof);
+    expect(await verifier.verifyProof(s.a, s.b, s.c, pub), "snarkjs's proof with the native development key").to.equal(true);
     const gas = await verifier.verifyProof.estimateGas(a, b, c, pub);
     console.log(`      PipelineProbeVerifier.verifyProof (2 public inputs): ~${gas} gas (estimate incl. 21k base)`);
   });

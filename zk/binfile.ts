@@ -50,6 +50,13 @@ function openSections(file: string, expectMagic: string): Sections {
   }
 }
 
+/** Section type -> where its data lies (offset, size) in an iden3 binary file (r1cs, wtns, zkey, ptau). */
+export function sectionTable(file: string, magic: string): Map<number, { offset: number; size: number }> {
+  const s = openSections(file, magic);
+  fs.closeSync(s.fd);
+  return s.sections;
+}
+
 export interface R1csHeader {
   nWires: number;
   nPubOut: number;

@@ -1,9 +1,12 @@
 /**
- * ProverPool: Groth16 proving in child processes so the coordinator's event loop never blocks.
+ * ProverPool: Groth16 proving in child processes so the caller's event loop never blocks (the coordinator's
+ * backup prover and epochs, the chain client's own certificates, an opt-out chain's direct settlements).
  *
- * snarkjs computes the witness synchronously on the calling thread for seconds; in the coordinator that would
- * freeze the API. Each worker (worker.ts, started with child_process.fork) proves one job at a time; jobs wait
- * in a FIFO queue for a free worker.
+ * The circuit's WASM witness calculator runs synchronously for up to seconds; in the coordinator that would
+ * freeze the API. Each worker (worker.ts, started with child_process.fork) proves one job at a time: the
+ * witness in its own process, then the native prover (zk/native.ts) as a child of the worker. Jobs wait in a
+ * FIFO queue for a free worker. The worker only speaks the IPC protocol of protocol.ts, so a worker on
+ * another machine needs only another transport.
  *
  * Lifecycle: workers start lazily on the first job that needs one and are reused. A worker that dies takes its
  * job with it (ProverCrashedError) and is replaced on the next job. Aborting a job in flight, or exceeding
@@ -14,8 +17,7 @@
 import { ChildProcess, fork } from "child_process";
 import type { Socket } from "net";
 import * as path from "path";
-import type { Groth16Proof } from "../../lib/groth16";
-import { Logger, silentLogger } from "../log";
+import type { Groth16Proof } from "../groth16";
 import {
   ProverAbortedError,
   ProverClosedError,
@@ -26,6 +28,14 @@ import {
 import { ProveRequest, WorkerReply, toJsonable } from "./protocol";
 
 export * from "./errors";
+
+/** The logging the pool does (the coordinator's and the chain client's structured loggers fit it). */
+export interface PoolLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+const silentLogger: PoolLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
 
 export interface ProveJobSpec {
   /** Circuit instance name (circuits/instances.json). */
@@ -48,7 +58,7 @@ export interface ProveOptions {
 export interface PoolProveResult {
   proof: Groth16Proof;
   publicSignals: string[];
-  /** The 8 words in the order the Solidity verifiers take them (lib/groth16 solidityProofOf). */
+  /** The 8 words in the order the Solidity verifiers take them (zk/groth16 solidityProofOf). */
   solidityProof: bigint[];
   /** Witness generation + proving time inside the worker (queueing and IPC excluded). */
   ms: number;
@@ -57,7 +67,7 @@ export interface PoolProveResult {
 export interface ProverPoolOptions {
   /** Maximum number of worker processes. */
   workers: number;
-  log?: Logger;
+  log?: PoolLogger;
   /**
    * Time a job may spend on a worker before the worker is killed. Queueing is excluded; a cold worker's start
    * (~1 s: ts-node, snarkjs, curve threads) is included. Default: no limit.
@@ -127,7 +137,7 @@ const lastLine = (s: string): string =>
 
 export class ProverPool {
   private readonly size: number;
-  private readonly log: Logger;
+  private readonly log: PoolLogger;
   private readonly timeoutMs: number | undefined;
   private readonly graceMs: number;
   private readonly niceness: number;

@@ -1,17 +1,18 @@
 /**
- * ProverPool (coordinator/prover/pool.ts) with real certificate_test proofs: a proof through a worker verifies,
+ * ProverPool (zk/prover/pool.ts) with real certificate_test proofs (WASM witness + native prover): a proof through a worker verifies,
  * the parent's event loop stays responsive while a worker proves, and every way a job can end early (abort,
  * timeout, bad input, worker crash, close) rejects with its own error while the pool keeps working and no child
  * process is left behind. Real proofs take seconds each, so the tests share four of them.
  */
 import { expect } from "chai";
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { toBeHex } from "ethers";
 import { DEVNET_PARAMS, NetworkState, buildCertificate } from "../../lib";
 import { certificateWitness } from "../../lib/witness";
-import { terminateCurves, verify } from "../../lib/groth16";
+import { terminateCurves, verify } from "../../zk/groth16";
 import {
   ProveProgress,
   ProverAbortedError,
@@ -20,12 +21,39 @@ import {
   ProverJobError,
   ProverPool,
   ProverTimeoutError,
-} from "../../coordinator/prover/pool";
-import { alive, sleep } from "./helpers/process";
+} from "../../zk/prover/pool";
+import { alive, sleep } from "../coordinator/helpers/process";
 
 const SHAPE = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1 };
 const INSTANCE = "certificate_test";
 
+
+/** Processes whose parent is `pid` (Linux /proc), with their command names. */
+function childrenOf(pid: number): { pid: number; comm: string }[] {
+  const out: { pid: number; comm: string }[] = [];
+  for (const d of fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      // pid (comm) state ppid ...: comm may hold spaces, so split after its closing parenthesis
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push({ pid: Number(d), comm });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Whether the process exists and is not a zombie (an exited child its new parent has not reaped yet). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
 
 async function waitGone(pids: number[], ms = 10_000): Promise<void> {
   const t0 = Date.now();
@@ -57,7 +85,7 @@ async function maxLagDuring<T>(work: Promise<T>): Promise<{ value: T; lagMs: num
   }
 }
 
-describe("coordinator/prover: ProverPool", function () {
+describe("zk/prover: ProverPool", function () {
   this.timeout(300_000);
   let input: Record<string, unknown>;
   let certificateId: bigint;
@@ -157,6 +185,27 @@ describe("coordinator/prover: ProverPool", function () {
     expect(r.publicSignals).to.deep.equal([certificateId.toString()]);
   });
 
+  it("killing a worker also stops the native prover it started (it dies with its parent)", async function () {
+    const running = onStage("witness+prove");
+    const job = pool.prove({ instance: INSTANCE, input }, { onProgress: running.onProgress });
+    const outcome = job.then(() => null, (e: Error) => e);
+    await running.seen;
+    const [pid] = pool.pids;
+    let native: number[] = [];
+    const t0 = Date.now();
+    while (native.length === 0 && Date.now() - t0 < 20_000) {
+      native = childrenOf(pid).filter((c) => c.comm.startsWith("zk-prover")).map((c) => c.pid);
+      if (native.length === 0) await sleep(2);
+    }
+    expect(native, "the worker's native prover process").to.have.length(1);
+    process.kill(pid, "SIGKILL");
+    // Caught at its start, the native prover has hundreds of ms of work left: gone within 200 ms means killed.
+    const t1 = Date.now();
+    while (isRunning(native[0]) && Date.now() - t1 < 200) await sleep(5);
+    expect(isRunning(native[0]), "the native prover outlived its worker").to.equal(false);
+    expect(await outcome).to.be.instanceOf(ProverCrashedError);
+  });
+
   it("jobTimeoutMs kills a job that runs too long", async function () {
     const quick = new ProverPool({ workers: 1, jobTimeoutMs: 300 });
     try {
@@ -198,7 +247,7 @@ describe("coordinator/prover: ProverPool", function () {
   describe("workers never outlive the parent", function () {
     // A parent process with one idle worker (started by a fast-failing job), then `how`; prints the worker's pid.
     async function parentThen(how: "exit naturally" | "SIGKILL itself"): Promise<{ workerPid: number; code: number | null; signal: string | null }> {
-      const poolModule = path.resolve(__dirname, "../../coordinator/prover/pool");
+      const poolModule = path.resolve(__dirname, "../../zk/prover/pool");
       const script = `
         const { ProverPool } = require(${JSON.stringify(poolModule)});
         const pool = new ProverPool({ workers: 1 });

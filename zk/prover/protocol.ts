@@ -4,7 +4,7 @@
  * The IPC channel uses Node's default JSON serialization, which cannot carry bigints: every bigint crosses as a
  * decimal string (toJsonable on the way in, BigInt() on the solidity proof words on the way out).
  */
-import type { Groth16Proof } from "../../lib/groth16";
+import type { Groth16Proof } from "../groth16";
 
 /** Parent to child: prove one job. A worker gets at most one at a time. */
 export interface ProveRequest {

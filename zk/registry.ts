@@ -1,18 +1,20 @@
 /**
  * Circuit instance registry (circuits/instances.json), cache layout and content hashes.
  *
- * Shared by scripts/build-circuits.ts (the build), lib/groth16.ts (prove/verify) and test/build/.
- * Nothing here loads snarkjs or runs circom: it is cheap to import.
+ * Shared by scripts/build-circuits.ts (the build), zk/groth16.ts (prove/verify), the coordinator, the chain
+ * client and test/build/. Nothing here loads snarkjs, runs circom or the native prover: it is cheap to import.
  *
  * Cache layout (outside the source tree, `ZK_CACHE_DIR`, default ~/.cache/zk-agglayer):
  *
- *   <cache>/ptau/pot<P>_dev.ptau                 DEVELOPMENT powers of tau (+ pot<P>_dev.json: timings)
  *   <cache>/circuits/<instance>-<hash>/          one compiled version of an instance
  *       <instance>.circom                        the generated main file (circom2 reads it from here)
- *       <instance>.r1cs, .sym, <instance>_js/    circom output (production instances: .r1cs only)
+ *       <instance>.r1cs, .sym, <instance>_js/    circom output (instances without a setup: .r1cs only)
  *       compile.json                             constraint counts, public signal names, compile time
- *       setup-<ptauTag>/                         Groth16 setup for one powers-of-tau file
- *           circuit_final.zkey, verification_key.json, setup.json
+ *       setup-<tag>/                             Groth16 keys: dev-native-v<N> (the DEVELOPMENT setup of the
+ *           circuit_final.zkey, verification_key.json, setup.json     native prover) or file-<fingerprint>
+ *                                                                     (snarkjs over ZK_PTAU_FILE)
+ *   <cache>/native/                              the native prover (zk/native.ts): cargo's target directory
+ *                                                and the built binaries, keyed by their sources
  *
  * <hash> covers everything the compiled circuit depends on: the generated main file, every .circom file it
  * includes (followed transitively, as circom resolves includes), the circom2/circomlib/snarkjs versions and the
@@ -28,7 +30,7 @@ import { readPtauHeader, readR1csHeader, R1csHeader, requiredPower } from "./bin
 /** Bump to invalidate every cache entry (e.g. after changing how setups are derived). */
 export const PIPELINE_VERSION = 1;
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const REPO_ROOT = path.resolve(__dirname, "..");
 export const REGISTRY_FILE = path.join(REPO_ROOT, "circuits", "instances.json");
 export const CIRCUITS_DIR = path.join(REPO_ROOT, "circuits");
 export const KEYS_DIR = path.join(REPO_ROOT, "circuits", "keys");
@@ -39,16 +41,20 @@ export const LINK_DIRS = ["node_modules", "."];
 export const MAIN_PRAGMA = "2.1.0";
 
 /**
- * DEVELOPMENT ONLY. Fixed, public beacons: every machine derives the same powers of tau and the same keys, and
- * ANYONE can recompute the toxic waste from them, i.e. forge proofs for these keys. The beacon value is
- * sha256 of the ASCII string, hex-encoded.
+ * DEVELOPMENT ONLY. The native prover's setup (prover/src/setup.rs) derives the trapdoor from this public seed
+ * and the circuit's sha256: every machine derives the same keys, and ANYONE can recompute the trapdoor, i.e.
+ * forge proofs for these keys. DEV_SETUP_VERSION names the derivation; bump it (and the setup tag changes)
+ * if prover/src/setup.rs ever derives keys differently.
  */
-export const DEV_PTAU_BEACON_TEXT = "zk-agglayer development powers of tau: toxic waste is public";
+export const DEV_SETUP_SEED = "zk-agglayer development setup: toxic waste is public";
+export const DEV_SETUP_VERSION = 1;
+/**
+ * ZK_PTAU_FILE route (snarkjs): phase 2 gets this fixed public beacon, so those keys are forgeable too until
+ * phase 2 gets real contributions. The beacon value is sha256 of the ASCII string, hex-encoded.
+ */
 export const DEV_ZKEY_BEACON_TEXT = "zk-agglayer development phase 2: toxic waste is public";
 export const DEV_BEACON_ITERATIONS_EXP = 10;
 export const devBeaconHex = (text: string): string => crypto.createHash("sha256").update(text, "ascii").digest("hex");
-
-export type PtauPowerSetting = number | "auto";
 
 export interface InstanceEntry {
   description?: string;
@@ -59,10 +65,13 @@ export interface InstanceEntry {
   params: Record<string, number>;
   /** Public input signals of the main component (outputs are always public). */
   public: string[];
-  /** Powers-of-tau power for the development setup; "auto": the smallest that fits the circuit. */
-  ptauPower: PtauPowerSetting;
-  /** true: compile with wasm, Groth16 setup, export verifier + vkey. false: compile the r1cs and count only. */
+  /** true: compile with wasm and make Groth16 keys. false: compile the r1cs and count only. */
   setup: boolean;
+  /**
+   * Production size: built only on request (build:circuits --production or --only, bench:prover), never by
+   * npm test, and nothing of it is exported into the repository.
+   */
+  production?: boolean;
   /** Also generate an IAggregationVerifier adapter contract (contracts/verifiers/<Pascal>Adapter.sol). */
   adapter?: boolean;
   /** Build fails unless the circuit has exactly this many public signals (outputs + public inputs). */
@@ -95,10 +104,10 @@ export function loadRegistry(file = REGISTRY_FILE): Registry {
     }
     if (!Array.isArray(e.public) || e.public.some((s) => typeof s !== "string" || !IDENT.test(s)))
       throw new Error(`${where}: "public" must be a list of signal names`);
-    if (!(e.ptauPower === "auto" || (Number.isInteger(e.ptauPower) && e.ptauPower >= 8 && e.ptauPower <= 28)))
-      throw new Error(`${where}: "ptauPower" must be "auto" or an integer 8..28`);
+    if ("ptauPower" in e) throw new Error(`${where}: "ptauPower" is gone: development keys need no powers of tau (ZK_PTAU_FILE sets phase 1 for real ceremonies)`);
     if (typeof e.setup !== "boolean") throw new Error(`${where}: "setup" must be true or false`);
-    if (e.adapter && !e.setup) throw new Error(`${where}: "adapter" needs "setup": true`);
+    if (e.production !== undefined && typeof e.production !== "boolean") throw new Error(`${where}: "production" must be true or false`);
+    if (e.adapter && (!e.setup || e.production)) throw new Error(`${where}: "adapter" needs "setup": true and no "production"`);
     instances.push({ name, ...e });
   }
   return { instances };
@@ -263,8 +272,8 @@ export function cacheRoot(): string {
   return path.resolve(env && env.trim() ? env : path.join(os.homedir(), ".cache", "zk-agglayer"));
 }
 
-export const devPtauPath = (power: number) => path.join(cacheRoot(), "ptau", `pot${power}_dev.ptau`);
-export const devPtauInfoPath = (power: number) => path.join(cacheRoot(), "ptau", `pot${power}_dev.json`);
+/** Instances whose keys are exported into the repository (verifier, adapter, vkey) and built by npm test. */
+export const isExported = (inst: Instance) => inst.setup && !inst.production;
 
 export interface CompileRecord {
   instance: string;
@@ -291,22 +300,19 @@ export interface CompileRecord {
 export interface SetupRecord {
   instance: string;
   hash: string;
-  ptau: PtauChoice;
+  setup: SetupChoice;
   setupSeconds: number;
   setupAt: string;
   zkeyBytes: number;
-  /** blake2b contribution hash printed by snarkjs for the final zkey (hex), for the docs. */
-  beaconHex: string;
+  /** ZK_PTAU_FILE route: blake2b contribution hash printed by snarkjs for the final zkey (hex). */
+  beaconHex?: string;
 }
 
-export interface PtauChoice {
-  /** "dev": the deterministic DEVELOPMENT ceremony in the cache; "file": ZK_PTAU_FILE. */
-  kind: "dev" | "file";
-  power: number;
-  path: string;
-  /** Directory tag of the setup: dev-p<power> or file-<fingerprint>. */
-  tag: string;
-}
+export type SetupChoice =
+  /** The native prover's DEVELOPMENT setup from the R1CS (no powers of tau). */
+  | { kind: "dev"; tag: string }
+  /** snarkjs groth16 setup over ZK_PTAU_FILE (power: of the file), then the public phase-2 beacon. */
+  | { kind: "file"; power: number; path: string; tag: string };
 
 export interface InstancePaths {
   dir: string;
@@ -329,8 +335,8 @@ export function instancePaths(inst: Instance, hash = instanceHash(inst)): Instan
   };
 }
 
-export function setupPaths(p: InstancePaths, ptau: PtauChoice) {
-  const dir = path.join(p.dir, `setup-${ptau.tag}`);
+export function setupPaths(p: InstancePaths, setup: SetupChoice) {
+  const dir = path.join(p.dir, `setup-${setup.tag}`);
   return {
     dir,
     zkey: path.join(dir, "circuit_final.zkey"),
@@ -357,14 +363,13 @@ export function ptauFingerprint(file: string): string {
 }
 
 /**
- * The powers-of-tau file an instance is set up with: ZK_PTAU_FILE when set (must be prepared for phase 2 and
- * big enough), otherwise the development ceremony of the registry's ptauPower ("auto": the smallest that fits).
- * Does not create anything; the dev file may not exist yet.
+ * How an instance's keys are made: with ZK_PTAU_FILE set, snarkjs's setup over that powers of tau (must be
+ * prepared for phase 2 and big enough); otherwise the native DEVELOPMENT setup. Creates nothing.
  */
-export function choosePtau(inst: Instance, r1cs: R1csHeader, env = process.env): PtauChoice {
-  const need = requiredPower(r1cs);
+export function chooseSetup(inst: Instance, r1cs: R1csHeader, env = process.env): SetupChoice {
   const file = env.ZK_PTAU_FILE;
   if (file && file.trim()) {
+    const need = requiredPower(r1cs);
     const abs = path.resolve(file);
     if (!fs.existsSync(abs)) throw new Error(`ZK_PTAU_FILE=${file} does not exist`);
     const h = readPtauHeader(abs);
@@ -373,16 +378,7 @@ export function choosePtau(inst: Instance, r1cs: R1csHeader, env = process.env):
       throw new Error(`ZK_PTAU_FILE=${file} has power ${h.power}; instance ${inst.name} needs ${need} (2^${need} >= constraints + public + 1)`);
     return { kind: "file", power: h.power, path: abs, tag: `file-${ptauFingerprint(abs)}` };
   }
-  let power = need;
-  if (inst.ptauPower !== "auto") {
-    if (inst.ptauPower < need)
-      throw new Error(
-        `instance ${inst.name}: ptauPower ${inst.ptauPower} in circuits/instances.json is too small; ` +
-          `the circuit needs ${need} (${r1cs.nConstraints} constraints + ${r1cs.nPubIn + r1cs.nPubOut} public + 1 > 2^${inst.ptauPower})`,
-      );
-    power = inst.ptauPower;
-  }
-  return { kind: "dev", power, path: devPtauPath(power), tag: `dev-p${power}` };
+  return { kind: "dev", tag: `dev-native-v${DEV_SETUP_VERSION}` };
 }
 
 export { readR1csHeader, requiredPower };

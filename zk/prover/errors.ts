@@ -48,7 +48,8 @@ export class ProverTimeoutError extends ProverError {
   }
 }
 
-/** snarkjs rejected the job inside a healthy worker (e.g. an input signal the circuit does not have). */
+/** The job failed inside a healthy worker: an input the circuit refuses (witness), a key that does not fit, a witness
+ * that does not satisfy the circuit (the native prover's typed errors, by name in remoteName). */
 export class ProverJobError extends ProverError {
   constructor(
     message: string,

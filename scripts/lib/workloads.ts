@@ -1,0 +1,68 @@
+/**
+ * Realistic inputs for the benchmarks, built with the reference model (lib/): a certificate that imports k L1
+ * deposits of k tokens and spends part of each (k imports + k exits), and epochs of such certificates.
+ */
+import {
+  BatchInput, ExitLeaf, ExitTree, GlobalParams, GlobalState, ImportedExit, LeafType, NetworkState, TreeParams,
+  applyEpoch, buildCertificate, fieldKeccak, gasCoin, hashExitLeaf,
+} from "../../lib";
+import { Prng } from "../gen-vectors";
+
+const ETHER = 10n ** 18n;
+
+/** Network 1's first batch: k deposits from L1 (k tokens, the gas coin first) imported, part of each sent on. */
+export function certificateWorkload(params: TreeParams, k: number, rng: Prng, me = 1): { state: NetworkState; batch: BatchInput } {
+  const tokens = [gasCoin(0), ...Array.from({ length: k - 1 }, () => ({ originNetwork: 0, originAddress: rng.address() }))];
+  const l1 = new ExitTree(params.exitDepth);
+  const deposits: ExitLeaf[] = tokens.map((t) => ({
+    leafType: LeafType.Asset,
+    originNetwork: t.originNetwork,
+    originAddress: t.originAddress,
+    destinationNetwork: me,
+    destinationAddress: rng.address(),
+    amount: 100n * ETHER,
+    metadataHash: fieldKeccak(rng.bytes(96)),
+  }));
+  // unrelated L1 exits first, so that the proofs are not all at the left edge of the tree
+  const filler = Math.min(20, 2 ** params.exitDepth - k);
+  for (let i = 0; i < filler; i++) l1.append(rng.field());
+  const indices = deposits.map((d) => l1.append(hashExitLeaf(d)));
+  const root = l1.root();
+  const imports: ImportedExit[] = deposits.map((leaf, j) => ({
+    leaf,
+    leafIndex: indices[j],
+    source: { networkId: 0, height: 1n, certificateId: 0n },
+    sourceExitRoot: root,
+    siblings: l1.proof(indices[j]).siblings,
+  }));
+  const exits: ExitLeaf[] = tokens.map((t) => ({
+    leafType: LeafType.Asset,
+    originNetwork: t.originNetwork,
+    originAddress: t.originAddress,
+    destinationNetwork: me === 2 ? 1 : 2,
+    destinationAddress: rng.address(),
+    amount: 40n * ETHER,
+    metadataHash: 0n,
+  }));
+  return { state: new NetworkState(me, params), batch: { height: 0n, newStateRoot: rng.bytes32(), imports, exits } };
+}
+
+/**
+ * An epoch of `slots` certificates of networks 1..slots, each importing one L1 deposit (checkpoint 1) and
+ * sending part of it on: what the aggregation circuit proves.
+ */
+export function epochWorkload(params: GlobalParams, slots: number, rng: Prng) {
+  const l1 = new ExitTree(params.exitDepth);
+  const deposits: ExitLeaf[] = Array.from({ length: slots }, (_, i) => ({
+    leafType: LeafType.Asset, originNetwork: 0, originAddress: 0n, destinationNetwork: i + 1, destinationAddress: rng.address(),
+    amount: 10n * ETHER, metadataHash: fieldKeccak("0x"),
+  }));
+  const indices = deposits.map((d) => l1.append(hashExitLeaf(d)));
+  const checkpoint = { number: 1n, exitRoot: l1.root() };
+  const certificates = deposits.map((leaf, i) => {
+    const imp: ImportedExit = { leaf, leafIndex: indices[i], source: { networkId: 0, height: 1n, certificateId: 0n }, sourceExitRoot: checkpoint.exitRoot, siblings: l1.proof(indices[i]).siblings };
+    const exit: ExitLeaf = { ...leaf, destinationNetwork: 0, destinationAddress: rng.address(), amount: 4n * ETHER };
+    return buildCertificate(new NetworkState(i + 1, params), { height: 0n, newStateRoot: rng.bytes32(), imports: [imp], exits: [exit] }).certificate;
+  });
+  return applyEpoch(new GlobalState(params), certificates, checkpoint, slots);
+}
