@@ -113,13 +113,40 @@ function requireFile(file: string | null, what: string, name: string): string {
 const stringify = (v: unknown): unknown =>
   typeof v === "bigint" ? v.toString() : Array.isArray(v) ? v.map(stringify) : v;
 
+interface WitnessCalculator {
+  calculateWTNSBin(input: unknown, sanityCheck: number): Promise<Uint8Array>;
+}
+/** One compiled witness calculator per circuit file and version: a prover worker computes many witnesses. */
+const calculators = new Map<string, Promise<WitnessCalculator>>();
+
+function witnessCalculator(wasm: string): Promise<WitnessCalculator> {
+  const key = `${wasm}:${fs.statSync(wasm).mtimeMs}`;
+  let wc = calculators.get(key);
+  if (!wc) {
+    // circom's runtime for its WASM witness generators (what snarkjs's wtns.calculate uses)
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { WitnessCalculatorBuilder } = require("circom_runtime");
+    wc = WitnessCalculatorBuilder(fs.readFileSync(wasm)) as Promise<WitnessCalculator>;
+    calculators.set(key, wc);
+  }
+  return wc;
+}
+
 /** Runs the circuit's witness calculator; throws (e.g. "Assert Failed") when the input violates an assertion. */
 export async function calculateWitness(name: string, input: CircuitInput, wtnsFile: string): Promise<void> {
   const a = artifactsFor(name);
   const wasm = requireFile(a.wasm, "witness generator (.wasm)", name);
   const args: CircuitInput = {};
   for (const [k, v] of Object.entries(input)) args[k] = stringify(v);
-  await snarkjs().wtns.calculate(args, wasm, wtnsFile);
+  let bin: Uint8Array;
+  try {
+    bin = await (await witnessCalculator(wasm)).calculateWTNSBin(args, 0);
+  } catch (e) {
+    // A failed calculation (a trap inside the WASM) may leave the instance unusable: start the next one afresh.
+    calculators.clear();
+    throw e;
+  }
+  fs.writeFileSync(wtnsFile, bin);
 }
 
 /** Proves an already computed witness file (no witness calculation): for the benchmarks. */
