@@ -35,6 +35,8 @@ export class ExitTree {
   /** levels[h][i]: node i at height h, valid for the first `built` leaves. */
   private levels: bigint[][];
   private built = 0;
+  /** The root of the current leaves: a state commitment asks for it several times per certificate. */
+  private cachedRoot: bigint | null = null;
 
   constructor(depth: number) {
     if (!Number.isInteger(depth) || depth < 1 || depth > 32) throw new RangeError(`exit tree depth 1..32, got ${depth}`);
@@ -62,6 +64,7 @@ export class ExitTree {
     if (this.leaves.length + 1 >= 2 ** this.depth) throw new ExitTreeFullError(this.depth);
     const index = this.leaves.length;
     this.leaves.push(leaf);
+    this.cachedRoot = null;
     let size = index + 1;
     let node = leaf;
     for (let h = 0; h < this.depth; h++) {
@@ -75,6 +78,11 @@ export class ExitTree {
   }
 
   root(): bigint {
+    this.cachedRoot ??= this.computeRoot();
+    return this.cachedRoot;
+  }
+
+  private computeRoot(): bigint {
     let node = 0n;
     const size = this.leaves.length;
     for (let h = 0; h < this.depth; h++) {
@@ -108,9 +116,14 @@ export class ExitTree {
     return siblings;
   }
 
+  /** An independent copy (the arrays are copied, nothing is hashed again). */
   clone(): ExitTree {
     const t = new ExitTree(this.depth);
-    for (const l of this.leaves) t.append(l);
+    for (const l of this.leaves) t.leaves.push(l);
+    t.frontier.splice(0, this.depth, ...this.frontier);
+    t.levels = this.levels.map((l) => l.slice());
+    t.built = this.built;
+    t.cachedRoot = this.cachedRoot;
     return t;
   }
 

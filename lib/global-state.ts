@@ -5,9 +5,13 @@
  */
 import { poseidon, zeroHash } from "./poseidon";
 import { SparseMerkleTree, SmtUpdate } from "./smt";
-import { ExitTree, MerkleProof } from "./exit-tree";
+import { MerkleProof } from "./exit-tree";
+import { HistoryArchive, HistoryEntry, HistoryTree, historyLeaf } from "./history";
 import { NetworkState, stateCommitment } from "./network-state";
 import { TreeParams, nullifierDepth, validateParams } from "./params";
+
+export { historyLeaf };
+export type { HistoryArchive, HistoryEntry };
 
 export interface GlobalParams extends TreeParams {
   /** Depth of each network's history tree (max 2^historyDepth - 1 finalized certificates per network). */
@@ -22,15 +26,6 @@ export const PRODUCTION_GLOBAL_PARAMS: GlobalParams = Object.freeze({ exitDepth:
  */
 export const DEVNET_PARAMS: GlobalParams = Object.freeze({ exitDepth: 7, balanceDepth: 8, networkBits: 2, historyDepth: 6 });
 
-export interface HistoryEntry {
-  certificateId: bigint;
-  exitRoot: bigint;
-}
-
-export function historyLeaf(e: HistoryEntry): bigint {
-  return poseidon([e.certificateId, e.exitRoot]);
-}
-
 /** The state commitment of a network that has never settled (empty trees). */
 export function genesisStateCommitment(p: TreeParams): bigint {
   return stateCommitment(zeroHash(p.exitDepth), 0, zeroHash(p.balanceDepth), zeroHash(nullifierDepth(p)));
@@ -43,16 +38,25 @@ export class NetworkRecord {
     readonly state: NetworkState,
     readonly nextHeight: bigint,
     readonly lastCertificateId: bigint,
-    readonly history: ExitTree,
-    readonly entries: readonly HistoryEntry[],
+    readonly history: HistoryTree,
   ) {}
 
-  static genesis(networkId: number, p: GlobalParams): NetworkRecord {
-    return new NetworkRecord(networkId, new NetworkState(networkId, p), 0n, 0n, new ExitTree(p.historyDepth), []);
+  static genesis(networkId: number, p: GlobalParams, archive: HistoryArchive | null = null): NetworkRecord {
+    return new NetworkRecord(networkId, new NetworkState(networkId, p), 0n, 0n, HistoryTree.empty(p.historyDepth, networkId, archive));
   }
 
   get settled(): boolean {
     return this.nextHeight > 0n;
+  }
+
+  /** Every history entry, in height order (O(height): for tests and small histories; see entry()). */
+  get entries(): readonly HistoryEntry[] {
+    return this.history.entries();
+  }
+
+  /** The history entry at `height` (below nextHeight). */
+  entry(height: bigint): HistoryEntry {
+    return this.history.entry(Number(height));
   }
 
   leafPreimage(): { stateCommitment: bigint; nextHeight: bigint; lastCertificateId: bigint; historyRoot: bigint } {
@@ -70,12 +74,10 @@ export class NetworkRecord {
     return this.history.proof(Number(height));
   }
 
-  /** The record after finalizing a certificate at nextHeight, with the network's new state. */
+  /** The record after finalizing a certificate at nextHeight, with the network's new state (O(depth): see HistoryTree). */
   advance(newState: NetworkState, certificateId: bigint): NetworkRecord {
-    const history = this.history.clone();
-    const entry = { certificateId, exitRoot: newState.exitRoot };
-    history.append(historyLeaf(entry));
-    return new NetworkRecord(this.networkId, newState, this.nextHeight + 1n, certificateId, history, [...this.entries, entry]);
+    const history = this.history.append({ certificateId, exitRoot: newState.exitRoot });
+    return new NetworkRecord(this.networkId, newState, this.nextHeight + 1n, certificateId, history);
   }
 }
 
@@ -84,7 +86,11 @@ export class GlobalState {
   private readonly tree: SparseMerkleTree;
   private readonly records: Map<number, NetworkRecord>;
 
-  constructor(params: GlobalParams, tree?: SparseMerkleTree, records?: Map<number, NetworkRecord>) {
+  /**
+   * `archive`: where the finalized history entries are kept durably (the coordinator's store). With it,
+   * releaseHistory() lets memory drop old entries; without it every entry stays in memory.
+   */
+  constructor(params: GlobalParams, tree?: SparseMerkleTree, records?: Map<number, NetworkRecord>, readonly archive: HistoryArchive | null = null) {
     validateParams(params);
     if (!Number.isInteger(params.historyDepth) || params.historyDepth < 1 || params.historyDepth > 32) {
       throw new RangeError(`historyDepth must be 1..32, got ${params.historyDepth}`);
@@ -102,13 +108,18 @@ export class GlobalState {
     if (!Number.isInteger(networkId) || networkId < 1 || networkId >= 2 ** this.params.networkBits) {
       throw new RangeError(`network ${networkId} is not a settling network id (1..2^${this.params.networkBits} - 1)`);
     }
-    return this.records.get(networkId) ?? NetworkRecord.genesis(networkId, this.params);
+    return this.records.get(networkId) ?? NetworkRecord.genesis(networkId, this.params, this.archive);
   }
 
   /** The finalized history entry of (networkId, height), if any. */
   finalized(networkId: number, height: bigint): HistoryEntry | undefined {
     const r = this.records.get(networkId);
-    return r && height < r.nextHeight ? r.entries[Number(height)] : undefined;
+    return r && height >= 0n && height < r.nextHeight ? r.entry(height) : undefined;
+  }
+
+  /** The network's history entries below `height` are durable in the archive: memory may let them go (none without one). */
+  releaseHistory(networkId: number, height: bigint): void {
+    if (this.archive && height > 0n) this.records.get(networkId)?.history.release(Number(height));
   }
 
   /** Siblings of network `networkId`'s leaf in the global tree. */
@@ -123,6 +134,6 @@ export class GlobalState {
   }
 
   clone(): GlobalState {
-    return new GlobalState(this.params, this.tree.clone(), new Map(this.records));
+    return new GlobalState(this.params, this.tree.clone(), new Map(this.records), this.archive);
   }
 }

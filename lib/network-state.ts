@@ -24,6 +24,8 @@ export class NetworkState {
   readonly nullifiers: SparseMerkleTree;
   /** slot -> the token that holds it and its balance (the balance leaf's preimage). */
   readonly balanceBook: Map<bigint, BalanceEntry>;
+  /** The last commitment and what it was computed from: an epoch asks for it several times per certificate. */
+  private memo: { parts: bigint[]; value: bigint } | null = null;
 
   constructor(networkId: number, params: TreeParams, parts?: { exitTree: ExitTree; balances: SparseMerkleTree; nullifiers: SparseMerkleTree; balanceBook: Map<bigint, BalanceEntry> }) {
     validateParams(params);
@@ -43,7 +45,9 @@ export class NetworkState {
   }
 
   commitment(): bigint {
-    return stateCommitment(this.exitTree.root(), this.exitTree.count, this.balances.root(), this.nullifiers.root());
+    const parts = [this.exitTree.root(), BigInt(this.exitTree.count), this.balances.root(), this.nullifiers.root()];
+    if (!this.memo || this.memo.parts.some((p, i) => p !== parts[i])) this.memo = { parts, value: stateCommitment(parts[0], this.exitTree.count, parts[2], parts[3]) };
+    return this.memo.value;
   }
 
   balanceOf(token: TokenId): bigint {
