@@ -17,7 +17,7 @@ import { performance } from "node:perf_hooks";
 import Database from "better-sqlite3";
 import { isHexString } from "ethers";
 import { validateCertificate } from "../../lib/certificate";
-import type { SignedCertificate } from "../../lib/certificate";
+import type { BundleLeg, SignedCertificate } from "../../lib/certificate";
 import { certificateFromJson, certificateToJson, refFromJson, refToJson } from "../../lib/codec";
 import { STATUSES } from "../types";
 import type {
@@ -32,7 +32,7 @@ import type {
   Rejection,
   SettlementRecord,
 } from "../types";
-import type { StatusHistoryEntry, Store, StoredL1Event, WriteOp } from "./store";
+import type { NamingCertificate, StatusHistoryEntry, Store, StoredBundleLeg, StoredL1Event, WriteOp } from "./store";
 
 export interface SqliteStoreOptions {
   /** How long the first queued batch waits for others to join its transaction (default 2 ms; 0 = same tick). */
@@ -75,8 +75,11 @@ const STATUS_SQL = STATUSES.map((s) => `'${s}'`).join(", ");
 /** Not Finalized and not Rejected; the partial index certificates_live is defined by this very condition. */
 const LIVE_CONDITION = "status NOT IN ('Finalized', 'Rejected')";
 
-/** MIGRATIONS[v - 1] takes the schema from version v - 1 to v. Never edit one that has shipped: append. */
-const MIGRATIONS: readonly string[] = [
+/**
+ * MIGRATIONS[v - 1] takes the schema from version v - 1 to v: SQL, or a function for what SQL alone cannot do.
+ * Never edit one that has shipped: append.
+ */
+const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   `
   CREATE TABLE certificates (
     certificate_id TEXT PRIMARY KEY,
@@ -194,7 +197,44 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (block_number, log_index)
   );
   `,
+  (db) => reverseIndexes(db),
 ];
+
+/**
+ * Version 2: who names a certificate as a dependency, and which certificates name a bundle. The coordinator's memory
+ * forgets settled certificates; these answer for them (a certificate's dependents, a failed or taken bundle leg).
+ * Rows are written with each certificate; the certificates already stored are indexed here from their bodies.
+ */
+function reverseIndexes(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE certificate_dependencies (
+      dependency_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      certificate_id TEXT NOT NULL REFERENCES certificates (certificate_id),
+      PRIMARY KEY (dependency_id, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE bundle_legs (
+      bundle_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      leg_index INTEGER NOT NULL,
+      leg_count INTEGER NOT NULL,
+      certificate_id TEXT NOT NULL REFERENCES certificates (certificate_id),
+      PRIMARY KEY (bundle_id, seq, leg_index)
+    ) WITHOUT ROWID;
+  `);
+  // pages, not one iterator: better-sqlite3 refuses writes on a connection while a read is still being stepped
+  const page = db.prepare("SELECT certificate_id, seq, body, signature FROM certificates WHERE seq > ? ORDER BY seq LIMIT 1000");
+  const statements = { dependency: db.prepare(SQL.insertDependency), leg: db.prepare(SQL.insertBundleLeg) };
+  for (let after = 0; ; ) {
+    const rows = page.all(after) as Pick<CertificateRow, "certificate_id" | "seq" | "body" | "signature">[];
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      const c = certificateFromJson({ ...JSON.parse(r.body), signature: r.signature });
+      for (const p of reverseIndexParams(r.certificate_id, r.seq, c)) statements[p.kind].run(p.params);
+    }
+    after = rows[rows.length - 1].seq;
+  }
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -211,8 +251,10 @@ function migrate(db: Database.Database): void {
   }
   const setVersion = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
+    const m = MIGRATIONS[v - 1];
     db.transaction(() => {
-      db.exec(MIGRATIONS[v - 1]);
+      if (typeof m === "string") db.exec(m);
+      else m(db);
       setVersion.run(SCHEMA_VERSION_KEY, String(v));
     }).immediate();
   }
@@ -473,12 +515,31 @@ const l1EventFromRow = (r: L1EventRow): StoredL1Event => ({
   args: JSON.parse(r.args) as Record<string, unknown>,
 });
 
+interface NamingRow {
+  certificate_id: string;
+  network_id: number;
+  height: string;
+  status: CertificateStatus;
+  seq: number;
+}
+
+const namingFromRow = (r: NamingRow): NamingCertificate => ({
+  certificateId: BigInt(r.certificate_id),
+  networkId: r.network_id,
+  height: BigInt(r.height),
+  status: r.status,
+  seq: r.seq,
+});
+
 // ------------------------------------------------------------------------------------------------ SQL
 
 const SQL = {
   insertCertificate: `INSERT INTO certificates (certificate_id, network_id, height, body, signature, status, rejection, seq,
       received_at, updated_at, epoch, l1_tx, proof_source)
     VALUES (@id, @networkId, @height, @body, @signature, @status, @rejection, @seq, @receivedAt, @updatedAt, @epoch, @l1Tx, @proofSource)`,
+  insertDependency: "INSERT OR IGNORE INTO certificate_dependencies (dependency_id, seq, certificate_id) VALUES (@dependencyId, @seq, @id)",
+  insertBundleLeg: `INSERT OR IGNORE INTO bundle_legs (bundle_id, seq, leg_index, leg_count, certificate_id)
+    VALUES (@bundleId, @seq, @legIndex, @legCount, @id)`,
   certificateState: "SELECT status, network_id, height FROM certificates WHERE certificate_id = ?",
   updateStatus: `UPDATE certificates SET status = @to, rejection = @rejection, updated_at = @at,
       epoch = CASE WHEN @setEpoch THEN @epoch ELSE epoch END,
@@ -753,6 +814,7 @@ export class SqliteStore implements Store {
 
   private encodeInsertCertificate(r: CertificateRecord): Applier {
     const params = certificateParams(r);
+    const indexed = reverseIndexParams(params.id as string, r.seq, r.certificate);
     this.seqCounter = Math.max(this.seqCounter, r.seq);
     return () => {
       try {
@@ -763,6 +825,7 @@ export class SqliteStore implements Store {
         if (code === "SQLITE_CONSTRAINT_UNIQUE") throw new StoreError(`seq ${params.seq} is already used by another certificate`, { cause: e });
         throw e;
       }
+      for (const p of indexed) this.sql(p.kind === "dependency" ? SQL.insertDependency : SQL.insertBundleLeg).run(p.params);
     };
   }
 
@@ -811,6 +874,11 @@ export class SqliteStore implements Store {
     return row && certificateFromRow(row);
   }
 
+  certificateStatus(certificateId: bigint): CertificateStatus | undefined {
+    const row = this.sql(SQL.certificateState).get(dec(certificateId)) as { status: CertificateStatus } | undefined;
+    return row?.status;
+  }
+
   listCertificates(filter: { live?: boolean; networkId?: number; status?: CertificateStatus } = {}): CertificateRecord[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
@@ -831,6 +899,30 @@ export class SqliteStore implements Store {
     return (this.sql("SELECT COUNT(*) AS n FROM certificates").get() as { n: number }).n;
   }
 
+  countByStatus(): Partial<Record<CertificateStatus, number>> {
+    const rows = this.sql("SELECT status, COUNT(*) AS n FROM certificates GROUP BY status").all() as { status: CertificateStatus; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  dependentsOf(certificateId: bigint): NamingCertificate[] {
+    const rows = this.sql(`SELECT c.certificate_id, c.network_id, c.height, c.status, c.seq FROM certificate_dependencies d
+      JOIN certificates c ON c.certificate_id = d.certificate_id WHERE d.dependency_id = ? ORDER BY d.seq`).all(dec(certificateId)) as NamingRow[];
+    return rows.map(namingFromRow);
+  }
+
+  bundleLegs(bundleId: bigint): StoredBundleLeg[] {
+    const rows = this.sql(`SELECT c.certificate_id, c.network_id, c.height, c.status, c.seq, b.leg_index, b.leg_count FROM bundle_legs b
+      JOIN certificates c ON c.certificate_id = b.certificate_id WHERE b.bundle_id = ? ORDER BY b.seq, b.leg_index`).all(dec(bundleId)) as (NamingRow & { leg_index: number; leg_count: number })[];
+    return rows.map((r) => ({ ...namingFromRow(r), legIndex: r.leg_index, legCount: r.leg_count }));
+  }
+
+  finalizedHistory(networkId: number, from: bigint, to: bigint): { height: bigint; certificateId: bigint; exitRoot: bigint }[] {
+    if (to <= from) return [];
+    const rows = this.sql(`SELECT certificate_id, height, json_extract(body, '$.newLocalExitRoot') AS exit_root FROM certificates
+      WHERE network_id = ? AND height >= ? AND height < ? AND status = 'Finalized' ORDER BY height`).all(networkId, heightText(from), heightText(to)) as { certificate_id: string; height: string; exit_root: string }[];
+    return rows.map((r) => ({ height: BigInt(r.height), certificateId: BigInt(r.certificate_id), exitRoot: BigInt(r.exit_root) }));
+  }
+
   statusHistory(certificateId: bigint): StatusHistoryEntry[] {
     const rows = this.sql("SELECT * FROM status_history WHERE certificate_id = ? ORDER BY id").all(dec(certificateId)) as HistoryRow[];
     return rows.map(historyFromRow);
@@ -848,6 +940,11 @@ export class SqliteStore implements Store {
 
   getEpoch(id: number): EpochRecord | undefined {
     const row = this.sql("SELECT * FROM epochs WHERE id = ?").get(id) as EpochRow | undefined;
+    return row && epochFromRow(row);
+  }
+
+  latestEpoch(): EpochRecord | undefined {
+    const row = this.sql("SELECT * FROM epochs ORDER BY id DESC LIMIT 1").get() as EpochRow | undefined;
     return row && epochFromRow(row);
   }
 
@@ -954,6 +1051,14 @@ function certificateParams(r: CertificateRecord): Params {
     l1Tx: r.l1Tx,
     proofSource: r.proofSource,
   };
+}
+
+/** The reverse-index rows of a certificate: one per dependency, one per bundle leg. */
+function reverseIndexParams(id: string, seq: number, c: { dependencies: readonly { certificateId: bigint }[]; bundles: readonly BundleLeg[] }): { kind: "dependency" | "leg"; params: Params }[] {
+  return [
+    ...c.dependencies.map((d) => ({ kind: "dependency" as const, params: { dependencyId: dec(d.certificateId), seq, id } })),
+    ...c.bundles.map((b) => ({ kind: "leg" as const, params: { bundleId: dec(b.bundleId), seq, legIndex: b.legIndex, legCount: b.legCount, id } })),
+  ];
 }
 
 const proofParams = (p: ProofRecord): Params => ({

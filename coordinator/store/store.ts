@@ -58,6 +58,20 @@ export interface StatusHistoryEntry {
   at: number;
 }
 
+/** A certificate that names another (as a dependency) or a bundle: the reverse indexes of the store. */
+export interface NamingCertificate {
+  certificateId: bigint;
+  networkId: number;
+  height: bigint;
+  status: CertificateStatus;
+  seq: number;
+}
+
+export interface StoredBundleLeg extends NamingCertificate {
+  legIndex: number;
+  legCount: number;
+}
+
 export interface Store {
   /** Applies the batch atomically; resolves once it is durable. Rejects (and applies nothing) on any error. */
   commit(ops: WriteOp[]): Promise<void>;
@@ -72,13 +86,25 @@ export interface Store {
   nextId(table: "job" | "epoch" | "settlement"): number;
 
   getCertificate(certificateId: bigint): CertificateRecord | undefined;
+  /** A certificate's status alone (cheap: no body to decode). */
+  certificateStatus(certificateId: bigint): CertificateStatus | undefined;
   /** Every certificate in arrival order (seq); `live` = not Finalized and not Rejected. */
   listCertificates(filter?: { live?: boolean; networkId?: number; status?: CertificateStatus }): CertificateRecord[];
   countCertificates(): number;
+  /** How many certificates are in each status (statuses without any are absent). */
+  countByStatus(): Partial<Record<CertificateStatus, number>>;
+  /** The certificates naming `certificateId` as a dependency, in arrival order. */
+  dependentsOf(certificateId: bigint): NamingCertificate[];
+  /** The certificates naming the bundle, with their legs, in arrival order. */
+  bundleLegs(bundleId: bigint): StoredBundleLeg[];
+  /** The Finalized certificates of a network at heights [from, to), in height order: its history entries. */
+  finalizedHistory(networkId: number, from: bigint, to: bigint): { height: bigint; certificateId: bigint; exitRoot: bigint }[];
   statusHistory(certificateId: bigint): StatusHistoryEntry[];
   getProof(certificateId: bigint): ProofRecord | undefined;
   listEquivocations(): EquivocationRecord[];
   getEpoch(id: number): EpochRecord | undefined;
+  /** The epoch with the highest id. */
+  latestEpoch(): EpochRecord | undefined;
   listEpochs(filter?: { status?: EpochRecord["status"][] }): EpochRecord[];
   getJob(id: number): JobRecord | undefined;
   listJobs(filter?: { status?: JobRecord["status"][]; kind?: JobRecord["kind"] }): JobRecord[];

@@ -248,7 +248,7 @@ describe("coordinator SqliteStore", function () {
       const file = dbFile();
       const store = openSqliteStore(file);
       expect(store.getMeta("schema_version")).to.equal(String(SCHEMA_VERSION));
-      expect(SCHEMA_VERSION).to.equal(1);
+      expect(SCHEMA_VERSION).to.equal(2);
       expect((await rejection(store.commit([{ op: "setMeta", key: "schema_version", value: "9" }]))).message).to.match(/reserved/);
       await store.close();
 
@@ -259,9 +259,62 @@ describe("coordinator SqliteStore", function () {
       expect(plan("SELECT * FROM certificates WHERE status NOT IN ('Finalized', 'Rejected') ORDER BY seq")).to.equal("SCAN certificates USING INDEX certificates_live");
       expect(plan("SELECT * FROM certificates WHERE network_id = 1 ORDER BY seq")).to.match(/USING INDEX certificates_network_height/);
       expect(plan("SELECT * FROM certificates WHERE status = 'Proven' ORDER BY seq")).to.match(/USING INDEX certificates_status/);
-      raw.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run();
+      // what answers for the certificates the coordinator's memory forgot
+      expect(plan("SELECT * FROM certificate_dependencies WHERE dependency_id = '1' ORDER BY seq")).to.match(/SEARCH certificate_dependencies USING PRIMARY KEY/);
+      expect(plan("SELECT * FROM bundle_legs WHERE bundle_id = '1' ORDER BY seq")).to.match(/SEARCH bundle_legs USING PRIMARY KEY/);
+      expect(plan("SELECT * FROM certificates WHERE network_id = 1 AND height >= '0' AND height < '9' AND status = 'Finalized' ORDER BY height")).to.match(/SEARCH certificates USING INDEX certificates_network_height/);
+      raw.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
       raw.close();
-      expect(() => openSqliteStore(file)).to.throw(StoreError, /schema version 2/);
+      expect(() => openSqliteStore(file)).to.throw(StoreError, /schema version 3/);
+    });
+
+    it("version 2 indexes the certificates already stored: who names a certificate, which certificates name a bundle", async () => {
+      const file = dbFile();
+      const store = openSqliteStore(file);
+      await store.commit([{ op: "insertCertificate", record: certs.a }, { op: "insertCertificate", record: certs.b }]);
+      await store.close();
+      const Database = (await import("better-sqlite3")).default;
+      const raw = new Database(file);
+      raw.exec("DROP TABLE certificate_dependencies; DROP TABLE bundle_legs; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+      raw.close();
+      const migrated = openSqliteStore(file);
+      expect(migrated.getMeta("schema_version")).to.equal("2");
+      expect(migrated.dependentsOf(certs.a.certificateId).map((d) => d.certificateId)).to.deep.equal([certs.b.certificateId]);
+      expect(migrated.bundleLegs(5n).map((l) => [l.certificateId, l.legIndex, l.legCount])).to.deep.equal([
+        [certs.a.certificateId, 0, 2],
+        [certs.b.certificateId, 0, 2],
+      ]);
+      expect(migrated.bundleLegs(9n).map((l) => [l.certificateId, l.legIndex, l.legCount])).to.deep.equal([[certs.b.certificateId, 1, 3]]);
+      await migrated.close();
+    });
+  });
+
+  describe("what answers for forgotten certificates", () => {
+    it("dependents, bundle legs, status, counts by status and the finalized history, as committed", async () => {
+      const store = openSqliteStore(":memory:");
+      await store.commit([{ op: "insertCertificate", record: certs.a }, { op: "insertCertificate", record: certs.b }]);
+      expect(store.dependentsOf(certs.a.certificateId)).to.deep.equal([{ certificateId: certs.b.certificateId, networkId: 2, height: 0n, status: "PreConfirmed", seq: 2 }]);
+      expect(store.dependentsOf(certs.b.certificateId)).to.deep.equal([]);
+      expect(store.bundleLegs(5n).map((l) => l.certificateId)).to.deep.equal([certs.a.certificateId, certs.b.certificateId]);
+      expect(store.bundleLegs(6n)).to.deep.equal([]);
+      expect(store.certificateStatus(certs.a.certificateId)).to.equal("PreConfirmed");
+      expect(store.certificateStatus(12345n)).to.equal(undefined);
+      expect(store.finalizedHistory(1, 0n, 10n)).to.deep.equal([]);
+      const at = 7;
+      await store.commit([
+        { op: "setStatus", change: change(certs.a, "PreConfirmed", "Finalized"), at },
+        { op: "setStatus", change: change(certs.b, "PreConfirmed", "Rejected", { code: "PROOF_TIMEOUT", detail: "late" }), at },
+      ]);
+      expect(store.finalizedHistory(1, 0n, 10n)).to.deep.equal([{ height: 0n, certificateId: certs.a.certificateId, exitRoot: certs.a.certificate.newLocalExitRoot }]);
+      expect(store.finalizedHistory(1, 1n, 10n)).to.deep.equal([]);
+      expect(store.finalizedHistory(2, 0n, 10n)).to.deep.equal([]);
+      expect(store.bundleLegs(9n)[0].status).to.equal("Rejected");
+      expect(store.countByStatus()).to.deep.equal({ Finalized: 1, Rejected: 1 });
+      expect(store.latestEpoch()).to.equal(undefined);
+      const epochs = otherRecords(certs).epochs;
+      await store.commit(epochs.map((record) => ({ op: "putEpoch" as const, record })));
+      expect(store.latestEpoch()).to.deep.equal(epochs.reduce((a, b) => (b.id > a.id ? b : a)));
+      await store.close();
     });
   });
 
