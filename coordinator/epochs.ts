@@ -16,7 +16,6 @@ import { applyEpoch, EpochError, EpochResult } from "../lib/epoch";
 import { aggregationWitness } from "../lib/witness/aggregation";
 import { circuitInputToJson } from "../lib/witness/certificate";
 import type { CoordinatorConfig } from "./config";
-import { globalParamsOf } from "./config";
 import type { GraphNode } from "./graph";
 import type { L1Client } from "./l1/client";
 import type { L1View } from "./l1/view";
@@ -94,7 +93,7 @@ export class EpochManager {
 
   async build(): Promise<number | null> {
     // The sync has not applied the last settlement yet: an epoch proven now would start from a stale root.
-    if ((await this.l1.hub.globalRoot()) !== this.view.mirror.root()) return null;
+    if ((await this.l1.globalRoot()) !== this.view.mirror.root()) return null;
     const eligible = (n: GraphNode) => !this.node.isOptOut(n.networkId);
     const first = this.node.graph.selectEpoch(this.maxSlots, eligible);
     if (first.length === 0) return null;
@@ -116,6 +115,7 @@ export class EpochManager {
       slotCapacity: slots.slots, status: "proving", proof: null, createdAt: now, updatedAt: now, l1Epoch: null, l1Tx: null, failure: null,
     };
     const changes = nodes.flatMap((n) => this.node.graph.setStatus(n.certificateId, "InEpoch"));
+    this.view.expectSettlement(record.certificateIds, result);
     await this.node.persist(changes, [{ op: "putEpoch", record }], { epoch: id });
     this.log.info("epoch built", { epoch: id, certificates: nodes.length, slots: slots.slots, l1Checkpoint: cp.number });
     this.proving = this.prove(record, result).finally(() => (this.proving = null));
@@ -142,8 +142,9 @@ export class EpochManager {
   private async prove(e: EpochRecord, computed?: EpochResult): Promise<void> {
     const result = computed ?? this.result(e);
     if (!result) return this.abandon(e, "the global root moved before the epoch was proven");
+    if (!computed) this.view.expectSettlement(e.certificateIds, result);
     const instance = this.config.circuits.aggregation.find((a) => a.slots === e.slotCapacity)!.instance;
-    const params = globalParamsOf(this.config);
+    const params = this.view.params;
     const input = circuitInputToJson(aggregationWitness(result, params, { ...this.node.shape, slots: e.slotCapacity }) as unknown as Record<string, unknown>);
     const job: JobRecord = { id: this.store.nextId("job"), kind: "epoch", subject: String(e.id), status: "running", attempts: 1, progress: 0, createdAt: this.node.now(), updatedAt: this.node.now(), error: null };
     await this.store.commit([{ op: "putJob", record: job }]);

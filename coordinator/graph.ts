@@ -16,6 +16,11 @@
  * Scale: every event touches only the nodes it can affect (maps by id and by network/height, a sorted height index per
  * chain, reverse adjacency). Blocked Proven nodes memoise the node that blocks them, so a proof that unblocks nothing
  * does not re-walk the blocked region each time.
+ *
+ * Memory: settled nodes (Finalized, Rejected) are forgotten once nothing in progress requires them (forget), so the
+ * graph holds the work in progress, what it requires, and each chain's highest Finalized node. A certificate that is
+ * not in the graph counts as Finalized wherever it is named; the caller answers questions about forgotten ones from
+ * its store and its L1 view.
  */
 import type { BundleLeg, CertificateRef } from "../lib/certificate";
 import { STATUSES, STATUS_RANK, isConfirmedOrLater, type CertificateStatus, type Rejection, type StatusChange } from "./types";
@@ -79,6 +84,8 @@ interface Chain {
   byHeight: Map<bigint, Entry>;
   /** Heights of the live nodes, ascending. */
   heights: bigint[];
+  /** The highest Finalized node: kept by forget(), since tip() and latest() answer from it. */
+  finalized: Entry | null;
 }
 
 interface BundleMember {
@@ -152,6 +159,7 @@ export class CertificateGraph {
     this.entries.set(id, e);
     this.byStatus[node.status].add(e);
     if (live) this.occupy(e);
+    if (node.status === "Finalized") this.noteFinalized(e);
     for (const leg of node.bundles) this.joinBundle(e, leg);
   }
 
@@ -216,7 +224,7 @@ export class CertificateGraph {
 
   private chain(networkId: number): Chain {
     let c = this.chains.get(networkId);
-    if (!c) this.chains.set(networkId, (c = { byHeight: new Map(), heights: [] }));
+    if (!c) this.chains.set(networkId, (c = { byHeight: new Map(), heights: [], finalized: null }));
     return c;
   }
 
@@ -232,6 +240,11 @@ export class CertificateGraph {
     e.next = c.byHeight.get(e.node.height + 1n) ?? null;
     if (e.prev) e.prev.next = e;
     if (e.next) e.next.prev = e;
+  }
+
+  private noteFinalized(e: Entry): void {
+    const c = this.chain(e.node.networkId);
+    if (!c.finalized || c.finalized.node.height < e.node.height) c.finalized = e;
   }
 
   private vacate(e: Entry): void {
@@ -532,6 +545,7 @@ export class CertificateGraph {
     n.status = to;
     if (rejection) n.rejection = rejection;
     else if (to === "Finalized") n.rejection = null;
+    if (to === "Finalized") this.noteFinalized(e);
     const change: StatusChange = { certificateId: n.certificateId, networkId: n.networkId, height: n.height, from, to };
     if (rejection) change.rejection = rejection;
     return change;
@@ -603,20 +617,46 @@ export class CertificateGraph {
   // -------------------------------------------------------------------------------------------- memory
 
   /**
+   * Forgets the settled nodes (Finalized, Rejected) among `ids` and among what they require, once nothing in progress
+   * requires them: the requirements of a node that just settled may have been kept for it alone. Call it with the
+   * nodes whose status just changed. Kept: each chain's highest Finalized node, and the Finalized nodes that
+   * `forgettable` refuses (the caller's record of finalized states does not cover them). Returns the forgotten nodes.
+   */
+  forget(ids: Iterable<bigint>, forgettable: (n: GraphNode) => boolean = () => true): GraphNode[] {
+    const candidates = new Set<Entry>();
+    for (const id of ids) {
+      const e = this.entries.get(id);
+      if (!e) continue;
+      candidates.add(e);
+      for (const r of e.deps) candidates.add(r);
+      // a rejected node has left its slot and lost its link to the predecessor: look the slot up
+      const below = e.prev ?? this.slot(e.node.networkId, e.node.height - 1n);
+      if (below) candidates.add(below);
+      for (const leg of e.node.bundles) for (const m of this.bundles.get(leg.bundleId)?.members ?? []) candidates.add(m.entry);
+    }
+    const doomed = [...candidates].filter((c) => this.forgettable(c, forgettable));
+    for (const f of doomed) this.remove(f);
+    return doomed.map((f) => f.node);
+  }
+
+  /**
    * Drops Finalized nodes that no in-progress node (neither Finalized nor Rejected) references as a dependency, as
    * its predecessor or as a bundle peer. The highest Finalized node of each chain stays, so tip() and latest() keep
-   * answering. A dropped dependency still counts as Finalized. Rejected nodes are kept (for queries).
+   * answering. A dropped dependency still counts as Finalized. Rejected nodes are kept (see forget()).
    */
   pruneFinalized(): number {
-    const finalized = this.byStatus.Finalized;
-    const highest = new Map<number, bigint>();
-    for (const f of finalized) {
-      const h = highest.get(f.node.networkId);
-      if (h === undefined || f.node.height > h) highest.set(f.node.networkId, f.node.height);
-    }
-    const doomed = [...finalized].filter((f) => highest.get(f.node.networkId) !== f.node.height && !this.requirers(f).some(inProgress));
+    const doomed = [...this.byStatus.Finalized].filter((f) => this.forgettable(f, () => true));
     for (const f of doomed) this.remove(f);
     return doomed.length;
+  }
+
+  /** Settled, required by nothing in progress, and not its chain's highest Finalized node. */
+  private forgettable(e: Entry, allowed: (n: GraphNode) => boolean): boolean {
+    const s = e.node.status;
+    if (s === "Finalized") {
+      if (this.chains.get(e.node.networkId)?.finalized === e || !allowed(e.node)) return false;
+    } else if (s !== "Rejected") return false;
+    return !this.requirers(e).some(inProgress);
   }
 
   private remove(f: Entry): void {
@@ -632,13 +672,15 @@ export class CertificateGraph {
       if (rest.length > 0) this.waiting.set(d.certificateId, rest);
       else this.waiting.delete(d.certificateId);
     }
-    // what named f is Finalized or Rejected (else f would be kept): it forgets f, which now counts as Finalized
+    // what named f is settled (else f would be kept): it forgets f, which now counts as Finalized
     for (const x of f.dependents) x.deps = x.deps.filter((y) => y !== f);
     for (const leg of f.node.bundles) {
       const b = this.bundles.get(leg.bundleId)!;
       b.members = b.members.filter((m) => m.entry !== f);
       if (b.members.length === 0) this.bundles.delete(leg.bundleId);
     }
+    const c = this.chains.get(f.node.networkId);
+    if (c && c.byHeight.size === 0 && !c.finalized) this.chains.delete(f.node.networkId);
   }
 }
 

@@ -39,6 +39,8 @@ export class Metrics {
 
   // ---- certificates and proofs (node)
   readonly certificatesByStatus: Gauge<"status">;
+  /** Certificates held in memory (the dependency graph): the work in progress and what it requires. */
+  readonly graphNodes: Gauge<"status">;
   readonly statusTransitions: Counter<"from" | "to">;
   /** source: "chain" | "backup"; outcome: "valid" | "invalid". */
   readonly proofsVerified: Counter<"source" | "outcome">;
@@ -67,6 +69,7 @@ export class Metrics {
     this.wsDropped = new Counter({ name: `${p}ws_dropped_total`, help: "WebSocket connections dropped by the server", labelNames: ["cause"], registers });
 
     this.certificatesByStatus = new Gauge({ name: `${p}certificates`, help: "Certificates by status", labelNames: ["status"], registers });
+    this.graphNodes = new Gauge({ name: `${p}graph_nodes`, help: "Certificates held in memory by the dependency graph, by status", labelNames: ["status"], registers });
     this.statusTransitions = new Counter({ name: `${p}status_transitions_total`, help: "Certificate status changes", labelNames: ["from", "to"], registers });
     this.proofsVerified = new Counter({ name: `${p}proofs_verified_total`, help: "Certificate proofs verified", labelNames: ["source", "outcome"], registers });
 
@@ -80,7 +83,10 @@ export class Metrics {
     this.l1BlockLag = new Gauge({ name: `${p}l1_block_lag`, help: "L1 head minus the last processed block", registers });
 
     // A status with no certificates should read 0, not be missing: dashboards and alerts then need no special case.
-    for (const status of STATUSES) this.certificatesByStatus.set({ status }, 0);
+    for (const status of STATUSES) {
+      this.certificatesByStatus.set({ status }, 0);
+      this.graphNodes.set({ status }, 0);
+    }
   }
 
   observeRpc(method: string, outcome: string, seconds: number): void {

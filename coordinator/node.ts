@@ -9,6 +9,9 @@
  *   follows in the same order; subscribers hear of a change only once it is durable. A store failure is fatal
  *   (fail-stop): memory would otherwise run ahead of the disk.
  * - Nothing here is trusted for safety: the circuits and the hub refuse whatever this code might get wrong.
+ * - Memory is a cache of the store: once a status change is durable, the graph forgets the settled certificates that
+ *   nothing in progress needs and the L1 mirror the history entries the store holds (forgetSettled). Questions about
+ *   forgotten certificates are answered from the store and the mirror, as they would have been from memory.
  */
 import { certificateId as computeCertificateId, compareRefs } from "../lib/certificate";
 import type { Certificate, CertificateRef, SignedCertificate } from "../lib/certificate";
@@ -17,7 +20,7 @@ import { HeaderVerifier } from "../lib/header-verifier";
 import { verify as verifyGroth16 } from "../zk/groth16";
 import type { CertificateShape } from "../lib/witness/certificate";
 import type {
-  CertificateView, CoordinatorApi, CoordinatorEvent, EpochView, HealthView, NetworkView, RefView, RejectionView, SubmitProofInput, SubmitResult,
+  CertificateView, CoordinatorApi, CoordinatorEvent, EpochView, Groth16ProofJson, HealthView, NetworkView, RefView, RejectionView, SubmitProofInput, SubmitResult,
 } from "./api";
 import { ChainStates, TransitionInvalidError } from "./backup";
 import { certificateShapeOf, CoordinatorConfig } from "./config";
@@ -28,7 +31,7 @@ import type { Logger } from "./log";
 import type { ProverPool } from "../zk/prover/pool";
 import type { Store, WriteOp } from "./store/store";
 import {
-  CertificateRecord, CertificateStatus, CoordinatorError, EpochRecord, ProofSource, Rejection, STATUS_RANK, StatusChange, isConfirmedOrLater, POLICY_DIRECT_SETTLEMENT,
+  CertificateRecord, CertificateStatus, CoordinatorError, EpochRecord, ProofSource, Rejection, STATUSES, STATUS_RANK, StatusChange, isConfirmedOrLater, POLICY_DIRECT_SETTLEMENT,
 } from "./types";
 
 export interface NodeDeps {
@@ -41,12 +44,20 @@ export interface NodeDeps {
   now?: () => number;
   /** Called after a status change became durable (metrics). */
   onChanges?: (changes: StatusChange[]) => void;
+  /** Verifies a certificate proof; the Groth16 verifier (zk/groth16.ts) unless a test replaces it. */
+  verifyProof?: (instance: string, publicSignals: string[], proof: Groth16ProofJson) => Promise<boolean>;
 }
 
 const hex = (x: bigint) => "0x" + x.toString(16);
 const refView = (r: CertificateRef): RefView => ({ networkId: r.networkId, height: hex(r.height), certificateId: hex(r.certificateId) });
 const refOf = (n: { networkId: number; height: bigint; certificateId: bigint }): CertificateRef => ({ networkId: n.networkId, height: n.height, certificateId: n.certificateId });
 const key = (networkId: number, height: bigint) => `${networkId}/${height}`;
+/**
+ * Finalized history entries kept in memory below each chain's finalized height: dependencies on recently finalized
+ * certificates (the common case) are proven without reading the store back.
+ */
+const HISTORY_KEPT = 512n;
+const isSettled = (s: CertificateStatus) => s === "Finalized" || s === "Rejected";
 
 export function rejectionView(r: Rejection | null | undefined): RejectionView | null {
   if (!r) return null;
@@ -67,6 +78,8 @@ export class CoordinatorNode implements CoordinatorApi {
   /** Networks caught equivocating: refused until L1 ejects them (then the registry says so). */
   private readonly equivocated = new Set<number>();
   private readonly listeners = new Set<(e: CoordinatorEvent) => void>();
+  /** Certificates per status, all of them (the graph holds only those still needed): counted once at load, then kept. */
+  private readonly totals = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<CertificateStatus, number>;
   private readonly startedAt: number;
   private fatal: Error | null = null;
   /** Hook for the epoch manager's admin trigger. */
@@ -95,18 +108,49 @@ export class CoordinatorNode implements CoordinatorApi {
 
   // ------------------------------------------------------------------------------------------- start-up
 
-  /** Loads the store into the graph (arrival order, so dependencies come first). */
+  /**
+   * Loads the certificates in progress into the graph (arrival order, so dependencies come first), with the settled
+   * legs of their bundles. Settled certificates stay in the store: one that is not in the graph counts as
+   * Finalized where it is named, which is what the store says of those a live certificate may name.
+   */
   async load(): Promise<void> {
     this.verifier = new HeaderVerifier({ chainId: await this.d.l1.chainId(), verifyingContract: this.d.config.l1.hub });
-    const records = this.d.store.listCertificates();
+    const records = this.d.store.listCertificates({ live: true });
     for (const r of records) {
       this.graph.add(this.nodeOf(r));
-      if (r.status !== "Finalized" && r.status !== "Rejected") this.bodies.set(r.certificateId, r.certificate);
+      this.bodies.set(r.certificateId, r.certificate);
       if (r.status === "PreConfirmed") this.awaitingProof.set(r.certificateId, r.receivedAt);
       for (const b of r.certificate.bundles) if (!this.bundleFirstSeen.has(b.bundleId)) this.bundleFirstSeen.set(b.bundleId, r.receivedAt);
     }
+    for (const r of records) for (const b of r.certificate.bundles) for (const leg of this.d.store.bundleLegs(b.bundleId)) this.recall(leg.certificateId);
     for (const e of this.d.store.listEquivocations()) this.equivocated.add(e.networkId);
-    this.log.info("loaded certificates", { total: records.length, live: this.bodies.size, awaitingProof: this.awaitingProof.size });
+    Object.assign(this.totals, this.d.store.countByStatus());
+    this.log.info("loaded certificates", { total: this.statusCounts().total, live: this.bodies.size, awaitingProof: this.awaitingProof.size });
+  }
+
+  /**
+   * Puts a settled certificate the graph forgot back into it, from the store: a Rejected one that L1 finalizes
+   * anyway, the settled legs of a live bundle at start-up. Returns its node, or undefined if the store has no
+   * settled record of it (in one of `statuses`).
+   */
+  recall(id: bigint, statuses: readonly CertificateStatus[] = ["Finalized", "Rejected"]): GraphNode | undefined {
+    const known = this.graph.get(id);
+    if (known) return known;
+    const status = this.d.store.certificateStatus(id);
+    if (!status || !isSettled(status) || !statuses.includes(status)) return undefined;
+    const r = this.d.store.getCertificate(id)!;
+    try {
+      this.graph.add(this.nodeOf(r));
+    } catch (e) {
+      this.log.warn("cannot recall a settled certificate into the graph", { certificateId: id, error: e as Error });
+      return undefined;
+    }
+    return this.graph.get(id);
+  }
+
+  /** Certificates by status, all of them (not only those the graph holds), and their total. */
+  statusCounts(): Record<CertificateStatus, number> & { total: number } {
+    return { ...this.totals, total: STATUSES.reduce((a, s) => a + this.totals[s], 0) };
   }
 
   /** Confirmations a crash may have left undone (between a proof's commit and the changes it implied). */
@@ -157,6 +201,8 @@ export class CoordinatorNode implements CoordinatorApi {
 
   private afterChanges(changes: StatusChange[]): void {
     for (const c of changes) {
+      this.totals[c.from]--;
+      this.totals[c.to]++;
       if (c.to === "Proven" || c.to === "Rejected" || c.to === "Finalized") this.awaitingProof.delete(c.certificateId);
       if (c.to === "Finalized" || c.to === "Rejected") {
         this.bodies.delete(c.certificateId);
@@ -165,7 +211,27 @@ export class CoordinatorNode implements CoordinatorApi {
       this.emit({ type: "status", networkId: c.networkId, certificateId: hex(c.certificateId), height: hex(c.height), from: c.from, to: c.to, rejection: rejectionView(c.rejection) });
       if (c.to === "Confirmed" || c.to === "Finalized") this.emitExitRoot(c.certificateId, c.to);
     }
+    this.forgetSettled(changes);
     this.d.onChanges?.(changes);
+  }
+
+  /**
+   * The one place memory lets go, right after the status changes are durable: the graph forgets the settled
+   * certificates nothing in progress requires (a Finalized one only once the L1 mirror holds it in its history, so
+   * that a dependency on it, the chain's next height and its state are still answered), and the mirror the history
+   * entries below the chains' new finalized heights, which the store now holds as Finalized.
+   */
+  private forgetSettled(changes: StatusChange[]): void {
+    const settled = changes.filter((c) => isSettled(c.to));
+    if (settled.length === 0) return;
+    const mirror = this.d.view.mirror;
+    this.graph.forget(
+      settled.map((c) => c.certificateId),
+      (n) => mirror.finalized(n.networkId, n.height)?.certificateId === n.certificateId,
+    );
+    const finalizedTop = new Map<number, bigint>();
+    for (const c of settled) if (c.to === "Finalized" && c.height >= (finalizedTop.get(c.networkId) ?? 0n)) finalizedTop.set(c.networkId, c.height);
+    for (const [networkId, height] of finalizedTop) mirror.releaseHistory(networkId, height + 1n - HISTORY_KEPT);
   }
 
   private emitExitRoot(id: bigint, status: CertificateStatus): void {
@@ -195,25 +261,53 @@ export class CoordinatorNode implements CoordinatorApi {
   async submitCertificate(c: SignedCertificate): Promise<SubmitResult> {
     this.assertIntake();
     const id = computeCertificateId(c);
-    const known = this.graph.get(id);
-    if (known) throw new CoordinatorError("DUPLICATE_CERTIFICATE", `certificate ${hex(id)} is already known (${known.status})`, { certificateId: hex(id), status: known.status });
+    const known = this.graph.get(id)?.status ?? this.d.store.certificateStatus(id);
+    if (known) throw new CoordinatorError("DUPLICATE_CERTIFICATE", `certificate ${hex(id)} is already known (${known})`, { certificateId: hex(id), status: known });
     const net = this.checkNetwork(c.networkId);
     const signer = this.verifier!.recover({ networkId: c.networkId, height: c.height, certificateId: id, signature: c.signature });
     if (signer === null || signer.toLowerCase() !== net.sequencer.toLowerCase()) {
       throw new CoordinatorError("BAD_SIGNATURE", `the signature does not recover to network ${c.networkId}'s sequencer`, { networkId: c.networkId });
     }
     // Evidence needs only the two signatures: check the height before anything else about the content.
-    const holder = this.graph.at(c.networkId, c.height);
+    const holder = this.graph.at(c.networkId, c.height) ?? this.forgottenFinalized(c.networkId, c.height);
     if (holder) return this.equivocation(c, id, holder);
     this.checkShape(c);
     const failedLeg = c.bundles.find((b) => !b.success);
     if (failedLeg) throw new CoordinatorError("BUNDLE_FAILED", `bundle ${hex(failedLeg.bundleId)} leg ${failedLeg.legIndex} is marked failed`);
     this.checkHeightAndState(c);
     this.checkDependencies(c, (net.policyFlags & POLICY_DIRECT_SETTLEMENT) !== 0);
-    await this.checkL1Imports(c);
-    // A concurrent submission may have taken the height while L1 was asked: re-check before taking it.
-    if (this.graph.at(c.networkId, c.height)) return this.submitCertificate(c);
+    this.checkForgottenBundleLegs(c);
+    if (c.importedExits.some((m) => m.source.networkId === 0)) {
+      await this.checkL1Imports(c);
+      // While L1 was asked, a concurrent submission may have taken the height, and a dependency may have been
+      // rejected and forgotten (the graph would take it for a finalized one): check both again.
+      if (this.graph.at(c.networkId, c.height)) return this.submitCertificate(c);
+      this.checkDependencies(c, (net.policyFlags & POLICY_DIRECT_SETTLEMENT) !== 0);
+    }
     return this.accept(c, id);
+  }
+
+  /** The finalized certificate at (networkId, height) that the graph forgot, from the L1 mirror's history and the store. */
+  private forgottenFinalized(networkId: number, height: bigint): GraphNode | undefined {
+    const fin = this.d.view.mirror.finalized(networkId, height);
+    const r = fin && this.d.store.getCertificate(fin.certificateId);
+    return r ? this.nodeOf(r) : undefined;
+  }
+
+  /**
+   * The graph checks a new leg against the legs it holds; the settled legs it forgot are checked here, from the
+   * store, with the same rules: the same leg count, no leg rejected (the bundle failed), no leg index taken.
+   */
+  private checkForgottenBundleLegs(c: Certificate): void {
+    for (const leg of c.bundles) {
+      for (const other of this.d.store.bundleLegs(leg.bundleId)) {
+        if (this.graph.get(other.certificateId)) continue;
+        const refuse = (why: string) => new CoordinatorError("BUNDLE_FAILED", `bundle ${hex(leg.bundleId)} ${why}`);
+        if (other.legCount !== leg.legCount) throw refuse(`has ${other.legCount} legs, the certificate says ${leg.legCount}`);
+        if (other.status === "Rejected") throw refuse("has already failed");
+        if (other.legIndex === leg.legIndex) throw refuse(`leg ${leg.legIndex} is already taken`);
+      }
+    }
   }
 
   private checkNetwork(networkId: number) {
@@ -270,7 +364,7 @@ export class CoordinatorNode implements CoordinatorApi {
         const fin = this.d.view.mirror.finalized(d.networkId, d.height);
         if (fin && fin.certificateId === d.certificateId) root = fin.exitRoot;
         else {
-          const rejected = this.graph.get(d.certificateId);
+          const rejected = this.graph.get(d.certificateId) ?? this.d.store.getCertificate(d.certificateId);
           if (rejected?.status === "Rejected") throw new CoordinatorError("DEPENDENCY_REJECTED", `dependency ${key(d.networkId, d.height)} was rejected (${rejected.rejection?.code})`, { dependency: refView(d) });
           throw new CoordinatorError("UNKNOWN_DEPENDENCY", `dependency ${key(d.networkId, d.height)} with id ${hex(d.certificateId)} is not known`, { dependency: refView(d) });
         }
@@ -310,6 +404,7 @@ export class CoordinatorNode implements CoordinatorApi {
     this.awaitingProof.set(id, at);
     for (const b of c.bundles) if (!this.bundleFirstSeen.has(b.bundleId)) this.bundleFirstSeen.set(b.bundleId, at);
     await this.persist([], [{ op: "insertCertificate", record }]);
+    this.totals.PreConfirmed++;
     this.emit({ type: "status", networkId: c.networkId, certificateId: hex(id), height: hex(c.height), from: "PreConfirmed", to: "PreConfirmed", rejection: null });
     this.emit({ type: "exitRoot", networkId: c.networkId, height: hex(c.height), certificateId: hex(id), exitRoot: hex(c.newLocalExitRoot), status: "PreConfirmed" });
     return { certificateId: hex(id), status: "PreConfirmed" };
@@ -345,7 +440,7 @@ export class CoordinatorNode implements CoordinatorApi {
     }
     let ok = false;
     try {
-      ok = await verifyGroth16(this.d.config.circuits.certificate, publicSignals, proof as never);
+      ok = await (this.d.verifyProof ?? verifyGroth16)(this.d.config.circuits.certificate, publicSignals, proof as never);
     } catch {
       ok = false;
     }
@@ -454,7 +549,7 @@ export class CoordinatorNode implements CoordinatorApi {
       status,
       rejection: rejectionView(n?.rejection ?? r?.rejection),
       dependencies: c.dependencies.map(refView),
-      dependents: n ? this.graph.dependents(certificateId).map((x) => refView(refOf(x))) : [],
+      dependents: this.dependentsOf(certificateId),
       epoch: r?.epoch ?? null,
       l1Tx: r?.l1Tx ?? null,
       proofSource: this.d.store.getProof(certificateId)?.source ?? r?.proofSource ?? null,
@@ -465,17 +560,47 @@ export class CoordinatorNode implements CoordinatorApi {
     };
   }
 
-  getLatestCertificate(networkId: number, minStatus: CertificateStatus): CertificateView | null {
+  /** The store's dependents (the graph forgets settled ones) and the graph's (the store follows it), in arrival order. */
+  private dependentsOf(id: bigint): RefView[] {
+    const all = new Map<bigint, { networkId: number; height: bigint; certificateId: bigint; seq: number }>();
+    for (const x of this.d.store.dependentsOf(id)) all.set(x.certificateId, x);
+    for (const x of this.graph.dependents(id)) all.set(x.certificateId, x);
+    return [...all.values()].sort((a, b) => a.seq - b.seq).map((x) => refView(refOf(x)));
+  }
+
+  /**
+   * The chain's latest certificate of at least minStatus. A certificate in progress is above every finalized one; of
+   * the finalized ones the graph may hold only some (after a restart it holds the work in progress alone), so the
+   * finalized tip comes from the L1 mirror unless the graph knows a higher one (a mirror that stopped: diverged).
+   */
+  private latestOf(networkId: number, minStatus: CertificateStatus): CertificateRef | undefined {
     const n = this.graph.latest(networkId, minStatus);
-    return n ? this.getCertificate(n.certificateId) : null;
+    if (n && n.status !== "Finalized") return refOf(n);
+    const tip = this.finalizedTip(networkId);
+    return tip && (!n || tip.height >= n.height) ? tip : n && refOf(n);
+  }
+
+  private finalizedTip(networkId: number): CertificateRef | undefined {
+    let rec;
+    try {
+      rec = this.d.view.mirror.record(networkId);
+    } catch {
+      return undefined; // not a settling network id
+    }
+    return rec.settled ? { networkId, height: rec.nextHeight - 1n, certificateId: rec.lastCertificateId } : undefined;
+  }
+
+  getLatestCertificate(networkId: number, minStatus: CertificateStatus): CertificateView | null {
+    const r = this.latestOf(networkId, minStatus);
+    return r ? this.getCertificate(r.certificateId) : null;
   }
 
   getNetwork(networkId: number): NetworkView {
     const net = this.d.view.networks.get(networkId);
     if (!net) throw new CoordinatorError("UNKNOWN_NETWORK", `network ${networkId} is not registered on L1`, { networkId });
     const latest = (s: CertificateStatus) => {
-      const n = this.graph.latest(networkId, s);
-      return n ? refView(refOf(n)) : null;
+      const r = this.latestOf(networkId, s);
+      return r ? refView(r) : null;
     };
     return {
       networkId, registered: true, sequencer: net.sequencer, policyFlags: net.policyFlags, optOut: (net.policyFlags & POLICY_DIRECT_SETTLEMENT) !== 0,
@@ -487,8 +612,7 @@ export class CoordinatorNode implements CoordinatorApi {
   getEpoch(id?: number): EpochView | null {
     let e: EpochRecord | undefined;
     if (id === undefined) {
-      const all = this.d.store.listEpochs();
-      e = all[all.length - 1];
+      e = this.d.store.latestEpoch();
       if (!e) return null;
     } else {
       e = this.d.store.getEpoch(id);
@@ -514,7 +638,7 @@ export class CoordinatorNode implements CoordinatorApi {
       ok: this.state === "running" && !this.fatal && this.l1Status.connected && !this.d.view.diverged,
       state: this.fatal ? "failed" : this.state,
       l1: this.l1Status,
-      store: { certificates: this.graph.counts ? Object.values(this.graph.counts()).reduce((a, b) => a + b, 0) : 0 },
+      store: { certificates: this.statusCounts().total },
       provers: { busy: this.d.pool.busy, queued: this.d.pool.queued },
       uptimeSec: Math.round((this.now() - this.startedAt) / 1000),
     };

@@ -19,7 +19,9 @@ import { L1View } from "./l1/view";
 import { L1Sync } from "./l1/sync";
 import { EquivocationReporter } from "./l1/reporter";
 import { ProverPool } from "../zk/prover/pool";
-import { CoordinatorNode } from "./node";
+import { CoordinatorNode, NodeDeps } from "./node";
+import type { Store } from "./store/store";
+import type { GlobalParams, HistoryArchive } from "../lib/global-state";
 import { EpochManager } from "./epochs";
 import { startRpcServer, RpcServer } from "./rpc/server";
 import { Metrics } from "./metrics";
@@ -36,6 +38,11 @@ export interface Coordinator {
   stop(): Promise<void>;
   /** Resolves when stop() finished. */
   stopped: Promise<void>;
+}
+
+/** The L1 mirror's released history entries, read back from the store (the Finalized certificates by height). */
+function historyArchiveOf(store: Store): HistoryArchive {
+  return (networkId, from, to) => store.finalizedHistory(networkId, BigInt(from), BigInt(to)).map((e) => ({ certificateId: e.certificateId, exitRoot: e.exitRoot }));
 }
 
 /** Runs `fn` every `ms` until the signal aborts; one run at a time (the next waits for the previous). */
@@ -56,24 +63,44 @@ function loop(name: string, ms: number, fn: () => Promise<unknown>, signal: Abor
   })();
 }
 
-export async function startCoordinator(config: CoordinatorConfig, o: { log?: Logger } = {}): Promise<Coordinator> {
+export interface StartOptions {
+  log?: Logger;
+  /**
+   * Test seams, which production never passes: another L1 client (an in-memory hub: scripts/lib/loopback-l1.ts),
+   * another prover pool, another certificate-proof verifier. The soak (scripts/soak-coordinator.ts) uses them.
+   */
+  l1?: L1Client;
+  pool?: ProverPool;
+  verifyProof?: NodeDeps["verifyProof"];
+  /** Tree parameters other than the configured set's (the soak's trees are just deep enough for its certificates). */
+  params?: GlobalParams;
+}
+
+export async function startCoordinator(config: CoordinatorConfig, o: StartOptions = {}): Promise<Coordinator> {
   const log = o.log ?? createLogger({ level: config.log.level });
   log.info("starting", { config: redactedConfig(config) });
   await enableFastPoseidon();
   if (config.store.path !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(config.store.path)), { recursive: true });
   const store = openSqliteStore(config.store.path);
-  const l1 = new L1Client({ rpcUrl: config.l1.rpcUrl, hub: config.l1.hub, bridge: config.l1.bridge, settlerKey: config.l1.settlerKey });
-  const view = new L1View(globalParamsOf(config));
-  const pool = new ProverPool({ workers: config.proving.workers, log: log.child("prover"), jobTimeoutMs: config.proving.jobTimeoutMs });
+  const l1 = o.l1 ?? new L1Client({ rpcUrl: config.l1.rpcUrl, hub: config.l1.hub, bridge: config.l1.bridge, settlerKey: config.l1.settlerKey });
+  const view = new L1View(o.params ?? globalParamsOf(config), historyArchiveOf(store));
+  const pool = o.pool ?? new ProverPool({ workers: config.proving.workers, log: log.child("prover"), jobTimeoutMs: config.proving.jobTimeoutMs });
   const metrics = new Metrics({ defaultMetrics: true });
   const node = new CoordinatorNode({
-    config, store, l1, view, pool, log,
+    config, store, l1, view, pool, log, verifyProof: o.verifyProof,
     onChanges: (changes) => {
       for (const c of changes) metrics.statusTransitions.inc({ from: c.from, to: c.to });
-      const counts = node.graph.counts();
-      for (const s of STATUSES) metrics.certificatesByStatus.set({ status: s }, counts[s] ?? 0);
+      publishCounts();
     },
   });
+  const publishCounts = () => {
+    const totals = node.statusCounts();
+    const held = node.graph.counts();
+    for (const s of STATUSES) {
+      metrics.certificatesByStatus.set({ status: s }, totals[s]);
+      metrics.graphNodes.set({ status: s }, held[s]);
+    }
+  };
   const sync = new L1Sync(node, l1, view, config.l1.confirmations, config.l1.startBlock);
   const epochs = new EpochManager(node, l1, view, pool, config);
   node.epochTrigger = () => epochs.step(true);
@@ -81,6 +108,7 @@ export async function startCoordinator(config: CoordinatorConfig, o: { log?: Log
   await node.load();
   await sync.replayStored();
   await node.confirmLoaded();
+  publishCounts();
   const head = await sync.poll();
   node.l1Status = { connected: true, block: head, lagBlocks: 0 };
   node.state = "running";

@@ -55,6 +55,11 @@ export class L1Client {
     return this.chainIdCache;
   }
 
+  /** The hub's current global root. */
+  globalRoot(): Promise<bigint> {
+    return this.hub.globalRoot();
+  }
+
   head(): Promise<number> {
     return this.provider.getBlockNumber();
   }

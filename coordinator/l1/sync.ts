@@ -88,7 +88,8 @@ export class L1Sync {
     const changes: StatusChange[] = [];
     const txOf = new Map<bigint, string>();
     for (const f of fx.finalized) {
-      const n = node.graph.get(f.certificateId);
+      // L1 is the truth: a certificate the layer rejected (and forgot) that L1 finalizes anyway comes back from the store
+      const n = node.graph.get(f.certificateId) ?? node.recall(f.certificateId, ["Rejected"]);
       if (!n || n.status === "Finalized") continue;
       changes.push(...node.graph.setStatus(f.certificateId, "Finalized"));
       txOf.set(f.certificateId, f.txHash);

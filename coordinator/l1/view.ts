@@ -8,8 +8,8 @@
  * settlement of a chain that did not submit to it), the view is marked diverged and epochs stop until an operator
  * looks: proving against a wrong root would only waste work, since L1 would refuse it.
  */
-import { applyEpoch } from "../../lib/epoch";
-import { GlobalParams, GlobalState } from "../../lib/global-state";
+import { applyEpoch, EpochResult } from "../../lib/epoch";
+import { GlobalParams, GlobalState, HistoryArchive } from "../../lib/global-state";
 import type { Certificate } from "../../lib/certificate";
 import type { StoredL1Event } from "../store/store";
 import type { NetworkRecordRow } from "../types";
@@ -37,9 +37,18 @@ export class L1View {
   mirror: GlobalState;
   hubEpoch = 0;
   diverged: string | null = null;
+  /** The epoch this coordinator built last, with the model's result: its settlement is applied from it (expectSettlement). */
+  private built: { certificateIds: bigint[]; result: EpochResult } | null = null;
 
-  constructor(readonly params: GlobalParams) {
-    this.mirror = new GlobalState(params);
+  /**
+   * `archive`: the finalized history entries as the store holds them, so that the mirror keeps only recent ones in
+   * memory (the node releases the others once they are durable: CoordinatorNode.forgetSettled).
+   */
+  constructor(
+    readonly params: GlobalParams,
+    archive: HistoryArchive | null = null,
+  ) {
+    this.mirror = new GlobalState(params, undefined, undefined, archive);
   }
 
   /**
@@ -59,6 +68,24 @@ export class L1View {
       }
     }
     return fx;
+  }
+
+  /**
+   * Remembers the model's result of an epoch this coordinator built on the current mirror: when L1 settles exactly
+   * that epoch on exactly this mirror, the mirror takes the result instead of applying the same epoch again (the
+   * model is deterministic; the new root is still checked against L1's).
+   */
+  expectSettlement(certificateIds: bigint[], result: EpochResult): void {
+    this.built = { certificateIds: [...certificateIds], result };
+  }
+
+  /** The remembered result if it is the one this settlement would compute, else null. */
+  private builtResult(ids: bigint[], l1: { number: bigint; exitRoot: bigint }): EpochResult | null {
+    const b = this.built;
+    if (!b) return null;
+    const r = b.result;
+    const same = r.oldRoot === this.mirror.root() && r.l1.number === l1.number && r.l1.exitRoot === l1.exitRoot && b.certificateIds.length === ids.length && b.certificateIds.every((id, i) => id === ids[i]);
+    return same ? r : null;
   }
 
   private registry(e: StoredL1Event, fx: ViewEffects): void {
@@ -113,7 +140,9 @@ export class L1View {
     const root = await checkpointRoot(number);
     if (root === null) return this.diverge(`L1 epoch ${l1Epoch} names unknown L1 checkpoint ${number}`);
     try {
-      const r = applyEpoch(this.mirror, certs as Certificate[], { number, exitRoot: root });
+      const cp = { number, exitRoot: root };
+      const r = this.builtResult(slots.map((s) => big(s.args.certificateId)), cp) ?? applyEpoch(this.mirror, certs as Certificate[], cp);
+      this.built = null;
       if (r.newRoot !== newRoot) return this.diverge(`L1 epoch ${l1Epoch}: the model reaches root ${r.newRoot}, L1 has ${newRoot}`);
       this.mirror = r.state;
     } catch (err) {

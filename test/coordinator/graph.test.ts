@@ -1,8 +1,9 @@
 /**
  * The coordinator's certificate graph (coordinator/graph.ts): confirmation order and strongly connected components,
- * bundles, the exact reach of a rejection cascade, slot reuse, the allowed status transitions, epoch selection, pruning,
- * and that 100,000 certificates over 1,000 chains are handled without quadratic work. A randomised run checks the
- * incremental algorithm against a from-scratch fixpoint after every operation.
+ * bundles, the exact reach of a rejection cascade, slot reuse, the allowed status transitions, epoch selection, pruning
+ * and forgetting, and that 100,000 certificates over 1,000 chains are handled without quadratic work. A randomised run
+ * checks the incremental algorithm against a from-scratch fixpoint after every operation; another runs a forgetting
+ * graph beside one that keeps everything and checks that they give the same answers.
  */
 import { expect } from "chai";
 import { CertificateGraph, GraphError, GraphNode } from "../../coordinator/graph";
@@ -475,6 +476,135 @@ describe("coordinator graph (coordinator/graph.ts)", function () {
     });
   });
 
+  describe("forget", function () {
+    it("forgets settled nodes nothing in progress requires, and keeps the chain's highest Finalized and what is still required", function () {
+      const b = new Builder();
+      const a = [0, 1, 2, 3].map((h) => b.add(1, h, { status: "Finalized" }));
+      const a4 = b.add(1, 4, { status: "Confirmed" });
+      const c0 = b.add(3, 0, { status: "Proven", deps: [refTo(a[1])] });
+      const g = b.g;
+      // a[0] and a[2] are followed by Finalized nodes only; a[1] is c0's dependency; a[3] is a4's predecessor and the tip
+      expect(ids(g.forget(ids(a)))).to.deep.equal(ids([a[0], a[2]]));
+      expect(g.get(a[0].certificateId)).to.equal(undefined);
+      expect(g.at(1, 2n)).to.equal(undefined);
+      expect(g.tip(1)).to.equal(a4);
+      expect(g.latest(1, "Finalized")).to.equal(a[3]);
+      expect(confirmed(g.confirmReady())).to.deep.equal([c0.certificateId]);
+      // c0 settles: its dependency a[1] was kept for it alone
+      g.setStatus(c0.certificateId, "InEpoch");
+      g.setStatus(c0.certificateId, "Finalized");
+      expect(ids(g.forget([c0.certificateId]))).to.deep.equal([a[1].certificateId]);
+      // a4 settles: a[3] is no longer the highest Finalized of chain 1, nor anyone's requirement
+      g.setStatus(a4.certificateId, "Finalized");
+      expect(ids(g.forget([a4.certificateId]))).to.deep.equal([a[3].certificateId]);
+      expect(g.counts().Finalized).to.equal(2); // a4 and c0, the tips of chains 1 and 3
+    });
+
+    it("forgets a rejection cascade at once; the slot is free and a dependency on the forgotten node is not satisfied by it", function () {
+      const b = new Builder();
+      const x0 = b.add(2, 0, { status: "Finalized" });
+      const d0 = b.add(4, 0, { deps: [refTo(x0)] });
+      const d1 = b.add(4, 1);
+      const e0 = b.add(5, 0, { deps: [refTo(d1)] });
+      const cascade = b.g.reject(d0.certificateId, { code: "PROOF_TIMEOUT", detail: "late" });
+      expect(ids(cascade)).to.deep.equal(ids([d0, d1, e0]));
+      // x0 stays: it is chain 2's highest Finalized node
+      expect(ids(b.g.forget(ids(cascade))).sort()).to.deep.equal(ids([d0, d1, e0]).sort());
+      expect(b.g.counts().Rejected).to.equal(0);
+      expect(b.g.get(x0.certificateId)).to.equal(x0);
+      expect(b.g.dependents(x0.certificateId)).to.deep.equal([]);
+      const again = b.add(4, 0, { variant: 1, deps: [refTo(x0)] });
+      expect(b.g.at(4, 0n)).to.equal(again);
+      expect(confirmed(b.g.markProven(again.certificateId))).to.deep.equal([again.certificateId]);
+    });
+
+    it("keeps Finalized nodes the caller's record does not cover, and forgets Rejected ones regardless", function () {
+      const b = new Builder();
+      const a0 = b.add(1, 0, { status: "Finalized" });
+      const a1 = b.add(1, 1, { status: "Finalized" });
+      const r0 = b.add(2, 0);
+      b.g.reject(r0.certificateId, { code: "PROOF_TIMEOUT", detail: "late" });
+      expect(ids(b.g.forget(ids([a0, a1, r0]), () => false))).to.deep.equal([r0.certificateId]);
+      expect(ids(b.g.forget(ids([a0, a1]), (n) => n.height === 0n))).to.deep.equal([a0.certificateId]);
+    });
+
+    it("forgets a settled bundle with its legs, and keeps a Finalized leg while a peer is in progress", function () {
+      const b = new Builder();
+      const p = b.add(1, 0, { status: "Finalized", bundles: [leg(7n, 0, 2)] });
+      const q = b.add(2, 0, { status: "Confirmed", bundles: [leg(7n, 1, 2)] });
+      b.add(1, 1, { status: "Finalized" });
+      expect(b.g.forget([p.certificateId])).to.deep.equal([]);
+      b.g.setStatus(q.certificateId, "Finalized");
+      b.add(2, 1, { status: "Finalized" });
+      expect(ids(b.g.forget([q.certificateId])).sort()).to.deep.equal(ids([p, q]).sort());
+      expect(b.g.bundle(7n)).to.equal(undefined);
+    });
+
+    it("a dependency on a forgotten Finalized node, and the next height after a forgotten tip, confirm and enter epochs", function () {
+      const b = new Builder();
+      const a = [0, 1, 2].map((h) => b.add(1, h, { status: "Finalized" }));
+      b.add(1, 3, { status: "Finalized" });
+      b.g.forget(ids(a));
+      expect(a.map((x) => b.g.get(x.certificateId))).to.deep.equal([undefined, undefined, undefined]);
+      const c0 = b.add(2, 0, { deps: [refTo(a[0])] });
+      const a4 = b.add(1, 4, { deps: [{ networkId: 2, height: 0n, certificateId: c0.certificateId }] });
+      expect(confirmed(b.g.markProven(a4.certificateId))).to.deep.equal([]);
+      expect(confirmed(b.g.markProven(c0.certificateId))).to.deep.equal(ids([c0, a4]));
+      expect(ids(b.g.selectEpoch(8))).to.deep.equal(ids([c0, a4]));
+      // a graph that holds nothing of chain 5 (its tip forgotten, or never loaded): the next height stands alone
+      const fresh = new Builder();
+      const n9 = fresh.add(5, 9, { deps: [refTo(a[1])] });
+      expect(confirmed(fresh.g.markProven(n9.certificateId))).to.deep.equal([n9.certificateId]);
+      expect(ids(fresh.g.selectEpoch(8))).to.deep.equal([n9.certificateId]);
+    });
+
+    it("random graphs (100 runs): a graph that forgets after every change answers as one that keeps everything", function () {
+      for (let seed = 1; seed <= 100; seed++) twinRun(seed);
+    });
+
+    it("a long run holds only the work in progress and each chain's highest Finalized node", function () {
+      this.timeout(60_000);
+      const CHAINS = 4;
+      const g = new CertificateGraph();
+      const rnd = mulberry32(7);
+      const next = new Array<number>(CHAINS + 1).fill(0);
+      const rebuilds = new Array<number>(CHAINS + 1).fill(0); // a rebuilt height is another certificate: another id
+      const tips: GraphNode[] = [];
+      let seq = 0;
+      let largest = 0;
+      const forget = (changes: StatusChange[]) => g.forget(ids(changes));
+      for (let round = 0; round < 5000; round++) {
+        const n = 1 + (round % CHAINS);
+        const deps = tips.length > 0 && rnd() < 0.5 ? [refTo(tips[Math.floor(rnd() * tips.length)])].filter((d) => d.networkId !== n) : [];
+        const node: GraphNode = { certificateId: idOf(n, next[n], rebuilds[n] % 10), networkId: n, height: BigInt(next[n]++), status: "PreConfirmed", dependencies: deps, bundles: [], seq: seq++ };
+        g.add(node);
+        tips.push(node);
+        if (tips.length > 16) tips.shift();
+        if (rnd() < 0.01) {
+          const cascade = g.reject(node.certificateId, { code: "PROOF_TIMEOUT", detail: "x" });
+          forget(cascade);
+          const gone = new Set(ids(cascade));
+          for (const c of cascade) {
+            if (c.height < next[c.networkId]) next[c.networkId] = Number(c.height);
+            rebuilds[c.networkId]++;
+          }
+          tips.splice(0, tips.length, ...tips.filter((t) => !gone.has(t.certificateId)));
+          continue;
+        }
+        g.markProven(node.certificateId);
+        for (const c of g.selectEpoch(8)) {
+          g.setStatus(c.certificateId, "InEpoch");
+          forget(g.setStatus(c.certificateId, "Finalized"));
+        }
+        largest = Math.max(largest, Object.values(g.counts()).reduce((x, y) => x + y, 0));
+      }
+      const counts = g.counts();
+      expect(counts.Rejected).to.equal(0);
+      expect(counts.Finalized).to.be.at.most(CHAINS + 16);
+      expect(largest, "nodes held at any time").to.be.below(200);
+    });
+  });
+
   describe("against a from-scratch fixpoint", function () {
     it("random graphs with cycles and bundles (100 runs): every operation leaves exactly the confirmable nodes Confirmed", function () {
       for (let seed = 1; seed <= 100; seed++) randomRun(seed);
@@ -609,6 +739,82 @@ function randomRun(seed: number): void {
       const conf = all.filter((n) => n.status === "Confirmed");
       if (conf.length > 0) check(g, all, g.setStatus(pick(conf).certificateId, "InEpoch"), label);
     }
+  }
+}
+
+/**
+ * The random run of randomRun on two graphs: `plain` keeps everything, `forgetful` forgets after every change. Both
+ * must make the same changes, select the same epochs and give the same tips and latest nodes.
+ */
+function twinRun(seed: number): void {
+  const rnd = mulberry32(seed);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const plain = new CertificateGraph();
+  const forgetful = new CertificateGraph();
+  const CHAINS = 3 + (seed % 4);
+  const HEIGHTS = 4 + (seed % 7);
+  const slots: { networkId: number; height: number }[] = [];
+  for (let n = 1; n <= CHAINS; n++) for (let h = 0; h < HEIGHTS; h++) slots.push({ networkId: n, height: h });
+  const bundleOf = new Map<string, BundleLeg[]>();
+  for (let b = 1; b <= 3; b++) {
+    const legCount = 2 + Math.floor(rnd() * 2);
+    shuffle([...slots], rnd).slice(0, legCount - (rnd() < 0.2 ? 1 : 0)).forEach((s, i) => {
+      const key = `${s.networkId}/${s.height}`;
+      const list = bundleOf.get(key) ?? [];
+      if (!list.some((l) => l.bundleId === BigInt(b))) list.push(leg(BigInt(b), i, legCount, rnd() > 0.05));
+      bundleOf.set(key, list);
+    });
+  }
+  let seq = 0;
+  for (const s of slots) {
+    const deps: CertificateRef[] = [];
+    for (let i = 0; i < 2; i++) {
+      const d = pick(slots);
+      if (rnd() < 0.5 && d.networkId !== s.networkId && !deps.some((x) => x.networkId === d.networkId)) {
+        deps.push({ networkId: d.networkId, height: BigInt(d.height), certificateId: idOf(d.networkId, d.height) });
+      }
+    }
+    const node: GraphNode = { certificateId: idOf(s.networkId, s.height), networkId: s.networkId, height: BigInt(s.height), status: "PreConfirmed", dependencies: deps, bundles: bundleOf.get(`${s.networkId}/${s.height}`) ?? [], seq: seq++ };
+    plain.add(node);
+    forgetful.add(node);
+  }
+  const label = (step: number) => `seed ${seed} step ${step}`;
+  const both = (step: number, f: (g: CertificateGraph) => StatusChange[]) => {
+    const a = f(plain);
+    const b = f(forgetful);
+    expect(b, label(step)).to.deep.equal(a);
+    forgetful.forget(ids(b));
+  };
+  for (let step = 0; step < 80; step++) {
+    const all = slots.map((s) => plain.get(idOf(s.networkId, s.height))!);
+    const pre = all.filter((n) => n.status === "PreConfirmed");
+    const live = all.filter((n) => n.status !== "Rejected" && n.status !== "Finalized");
+    const conf = all.filter((n) => n.status === "Confirmed");
+    const r = rnd();
+    if (r < 0.6 && pre.length > 0) {
+      const id = pick(pre).certificateId;
+      both(step, (g) => g.markProven(id));
+    } else if (r < 0.68 && live.length > 0) {
+      const id = pick(live).certificateId;
+      both(step, (g) => g.reject(id, { code: "PROOF_TIMEOUT", detail: "x" }));
+    } else if (r < 0.8 && live.length > 0) {
+      const id = pick(live).certificateId;
+      both(step, (g) => g.setStatus(id, "Finalized"));
+    } else if (conf.length > 0) {
+      const chosen = ids(plain.selectEpoch(1 + Math.floor(rnd() * 6)));
+      for (const id of chosen) both(step, (g) => g.setStatus(id, "InEpoch"));
+      if (rnd() < 0.5) for (const id of chosen) both(step, (g) => g.setStatus(id, "Finalized"));
+    }
+    // what the coordinator asks of the graph, one line per question (plain strings: one comparison per step)
+    const answers = (g: CertificateGraph): string[] => [
+      ...[1, 3, 100].map((cap) => `selectEpoch(${cap}) ${ids(g.selectEpoch(cap)).join(",")}`),
+      ...Array.from({ length: CHAINS }, (_, i) => `tip(${i + 1}) ${g.tip(i + 1)?.certificateId}`),
+      ...Array.from({ length: CHAINS }, (_, i) => STATUSES.map((s) => `latest(${i + 1}, ${s}) ${g.latest(i + 1, s)?.certificateId}`)).flat(),
+      `in progress ${STATUSES.filter((s) => s !== "Finalized" && s !== "Rejected").map((s) => g.counts()[s])}`,
+    ];
+    const a = answers(plain);
+    const b = answers(forgetful);
+    if (a.join("\n") !== b.join("\n")) expect(b, label(step)).to.deep.equal(a);
   }
 }
 
