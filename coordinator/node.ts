@@ -261,7 +261,7 @@ export class CoordinatorNode implements CoordinatorApi {
   async submitCertificate(c: SignedCertificate): Promise<SubmitResult> {
     this.assertIntake();
     const id = computeCertificateId(c);
-    const known = this.graph.get(id)?.status ?? this.d.store.certificateStatus(id);
+    const known = this.statusOf(id);
     if (known) throw new CoordinatorError("DUPLICATE_CERTIFICATE", `certificate ${hex(id)} is already known (${known})`, { certificateId: hex(id), status: known });
     const net = this.checkNetwork(c.networkId);
     const signer = this.verifier!.recover({ networkId: c.networkId, height: c.height, certificateId: id, signature: c.signature });
@@ -431,10 +431,15 @@ export class CoordinatorNode implements CoordinatorApi {
     return this.acceptProof(p.certificateId, p.proof, p.publicSignals, "chain");
   }
 
+  /** A certificate's status: the graph's, or the store's for one the graph forgot (settled). */
+  private statusOf(id: bigint): CertificateStatus | undefined {
+    return this.graph.get(id)?.status ?? this.d.store.certificateStatus(id);
+  }
+
   private async acceptProof(id: bigint, proof: SubmitProofInput["proof"], publicSignals: string[], source: ProofSource): Promise<SubmitResult> {
-    const n = this.graph.get(id);
-    if (!n) throw new CoordinatorError("UNKNOWN_CERTIFICATE", `no certificate ${hex(id)}`, { certificateId: hex(id) });
-    if (n.status !== "PreConfirmed") throw new CoordinatorError("PROOF_NOT_NEEDED", `certificate ${hex(id)} is ${n.status}`, { status: n.status });
+    const status = this.statusOf(id);
+    if (!status) throw new CoordinatorError("UNKNOWN_CERTIFICATE", `no certificate ${hex(id)}`, { certificateId: hex(id) });
+    if (status !== "PreConfirmed") throw new CoordinatorError("PROOF_NOT_NEEDED", `certificate ${hex(id)} is ${status}`, { status });
     if (publicSignals.length !== 1 || publicSignals[0] !== id.toString()) {
       throw new CoordinatorError("PUBLIC_SIGNALS_MISMATCH", "the certificate proof's only public signal must be the certificate id (decimal)", { expected: [id.toString()] });
     }
@@ -445,10 +450,11 @@ export class CoordinatorNode implements CoordinatorApi {
       ok = false;
     }
     if (!ok) throw new CoordinatorError("INVALID_PROOF", `the proof does not verify against ${this.d.config.circuits.certificate}'s verification key`);
-    if (this.graph.get(id)?.status !== "PreConfirmed") return { certificateId: hex(id), status: this.graph.get(id)!.status };
+    // while the proof was verified, the certificate may have been proven by another caller, or rejected (and forgotten)
+    if (this.graph.get(id)?.status !== "PreConfirmed") return { certificateId: hex(id), status: this.statusOf(id)! };
     const changes = this.graph.markProven(id);
     await this.persist(changes, [{ op: "putProof", proof: { certificateId: id, source, proof, publicSignals, at: this.now() } }]);
-    return { certificateId: hex(id), status: this.graph.get(id)!.status };
+    return { certificateId: hex(id), status: this.statusOf(id)! };
   }
 
   // ------------------------------------------------------------------------------------------- deadlines and backup prover

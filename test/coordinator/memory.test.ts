@@ -168,13 +168,15 @@ describe("the coordinator forgets what is settled and still answers (coordinator
     await submit(a, false); // no proof: PROOF_TIMEOUT, and the cascade takes a2 and a2's bundle partner b
     await submit(a2);
     await submit(b);
-    await until("the cascade", () => c.node.getCertificate(a2.id).status === "Rejected");
+    await until("the cascade, stored", () => c.node.d.store.certificateStatus(a2.id) === "Rejected");
     for (const x of [a, b, a2]) {
       expect(c.node.graph.get(x.id), "forgotten").to.equal(undefined);
       expect(c.node.getCertificate(x.id).status).to.equal("Rejected");
     }
     expect(c.node.getCertificate(b.id).rejection!.code).to.equal("BUNDLE_FAILED");
     expect(c.node.graph.counts().Rejected).to.equal(0);
+    expect(await reason(() => c.node.submitProof({ certificateId: a.id, proof: PROOF, publicSignals: [a.id.toString()] }))).to.equal("PROOF_NOT_NEEDED");
+    expect(await reason(() => c.node.submitCertificate(a2.certificate))).to.equal("DUPLICATE_CERTIFICATE");
     expect(await reason(async () => submit(await signed(2, next.get(2)!, { deps: [a2.ref] })))).to.equal("DEPENDENCY_REJECTED");
     expect(await reason(async () => submit(await signed(2, next.get(2)!, { bundles: [{ bundleId: bundle, legIndex: 1, legCount: 2, success: true }] })))).to.equal("BUNDLE_FAILED");
     // The chain rebuilds at the freed height, but L1 settles the rejected (and forgotten) certificate anyway: L1 is the
@@ -182,7 +184,8 @@ describe("the coordinator forgets what is settled and still answers (coordinator
     const rebuilt = await signed(1, next.get(1)!);
     await submit(rebuilt, false);
     await settleElsewhere(a);
-    await until("L1's finalization applied", () => c.node.getCertificate(a.id).status === "Finalized");
+    await until("L1's finalization applied and stored", () => c.node.d.store.certificateStatus(rebuilt.id) === "Rejected");
+    expect(c.node.getCertificate(a.id).status).to.equal("Finalized");
     expect(c.node.getCertificate(rebuilt.id).rejection!.code).to.equal("EQUIVOCATION");
     expect(c.node.graph.get(rebuilt.id), "the rejected holder is forgotten").to.equal(undefined);
     expect(c.node.graph.tip(1)!.certificateId).to.equal(a.id);
