@@ -32,6 +32,8 @@ export const ConfigSchema = z
         bridge: address,
         /** Hex private key of the account that sends settlements and equivocation reports. */
         settlerKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte 0x-hex private key").optional(),
+        /** Hex private key that signs rejections (licences for a rebuild's revision); default: the settler key. Must be the hub's layerSigner. */
+        layerKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte 0x-hex private key").optional(),
         confirmations: z.number().int().min(1).max(64).default(1),
         pollMs: ms(500),
         /** Block to start reading the hub's events from (its deployment block). */
@@ -109,6 +111,7 @@ const ENV: Record<string, [string[], (v: string) => unknown]> = {
   COORDINATOR_L1_HUB: [["l1", "hub"], String],
   COORDINATOR_L1_BRIDGE: [["l1", "bridge"], String],
   COORDINATOR_L1_KEY: [["l1", "settlerKey"], String],
+  COORDINATOR_LAYER_KEY: [["l1", "layerKey"], String],
   COORDINATOR_L1_CONFIRMATIONS: [["l1", "confirmations"], Number],
   COORDINATOR_EPOCH_INTERVAL_MS: [["epochs", "intervalMs"], Number],
   COORDINATOR_PROOF_TIMEOUT_MS: [["lifecycle", "proofTimeoutMs"], Number],
@@ -149,7 +152,7 @@ export function loadConfig(o: { file?: string; env?: NodeJS.ProcessEnv; override
 }
 
 export function redactedConfig(c: CoordinatorConfig): unknown {
-  return { ...c, l1: { ...c.l1, settlerKey: c.l1.settlerKey ? "[redacted]" : undefined } };
+  return { ...c, l1: { ...c.l1, settlerKey: c.l1.settlerKey ? "[redacted]" : undefined, layerKey: c.l1.layerKey ? "[redacted]" : undefined } };
 }
 
 export function globalParamsOf(c: CoordinatorConfig): GlobalParams {

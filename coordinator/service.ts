@@ -19,6 +19,7 @@ import { L1View } from "./l1/view";
 import { L1Sync } from "./l1/sync";
 import { EquivocationReporter } from "./l1/reporter";
 import { ProverPool } from "../zk/prover/pool";
+import { layerSignerOf } from "./licences";
 import { CoordinatorNode } from "./node";
 import { EpochManager } from "./epochs";
 import { startRpcServer, RpcServer } from "./rpc/server";
@@ -66,8 +67,9 @@ export async function startCoordinator(config: CoordinatorConfig, o: { log?: Log
   const view = new L1View(globalParamsOf(config));
   const pool = new ProverPool({ workers: config.proving.workers, log: log.child("prover"), jobTimeoutMs: config.proving.jobTimeoutMs });
   const metrics = new Metrics({ defaultMetrics: true });
+  const layer = await layerSignerOf(config, l1);
   const node = new CoordinatorNode({
-    config, store, l1, view, pool, log,
+    config, store, l1, view, pool, log, layer,
     onChanges: (changes) => {
       for (const c of changes) metrics.statusTransitions.inc({ from: c.from, to: c.to });
       const counts = node.graph.counts();

@@ -52,6 +52,15 @@ class FakeApi implements CoordinatorApi {
     this.record("getLatestCertificate", networkId, minStatus);
     return null;
   }
+  licence(networkId: number, height: bigint, revision: number): string {
+    this.record("licence", networkId, height, revision);
+    if (revision > 0) throw new CoordinatorError("NO_LICENCE", `the layer has not rejected revision ${revision}`);
+    return "0x" + "ab".repeat(65);
+  }
+  async abandon(c: SignedCertificate): Promise<{ licence: string; nextRevision: number }> {
+    this.record("abandon", c);
+    return { licence: "0x" + "cd".repeat(65), nextRevision: (c.revision ?? 0) + 1 };
+  }
   getNetwork(networkId: number): NetworkView {
     this.record("getNetwork", networkId);
     if (networkId === 13) throw new CoordinatorError("UNKNOWN_NETWORK", "network 13 is not registered");
@@ -296,6 +305,22 @@ describe("coordinator/rpc: JSON-RPC over HTTP and WebSocket", function () {
         ["getCertificate", 1n, true],
         ["getNetwork", 2 ** 32 - 1],
       ]);
+    });
+
+    it("getRejectionLicence and abandonCertificate: typed params (height a u64 hex, revision a u32), the licence returned", async function () {
+      const ok = await post(server.url, rpc("getRejectionLicence", { networkId: 3, height: "0xffffffffffffffff", revision: 0 }));
+      expect(ok.json.result).to.deep.equal({ licence: "0x" + "ab".repeat(65) });
+      const none = await post(server.url, rpc("getRejectionLicence", [3, "0x1", 1]));
+      expect(none.json.error.code).to.equal(ERROR_CODES.NO_LICENCE);
+      for (const bad of [{ networkId: 3, height: "0x10000000000000000", revision: 0 }, { networkId: 3, height: "0x1", revision: 2 ** 32 }, { networkId: 3, height: 1, revision: 0 }, { networkId: 3, height: "0x1" }]) {
+        const r = await post(server.url, rpc("getRejectionLicence", bad));
+        expect(r.json.error.code, JSON.stringify(bad)).to.equal(ERROR_CODES.INVALID_PARAMS);
+      }
+      const a = await post(server.url, rpc("abandonCertificate", { certificate: cert }));
+      expect(a.json.result).to.deep.equal({ licence: "0x" + "cd".repeat(65), nextRevision: 1 });
+      const unsigned = await post(server.url, rpc("abandonCertificate", { certificate: { ...cert, signature: undefined } }));
+      expect(unsigned.json.error.code).to.equal(ERROR_CODES.BAD_CERTIFICATE);
+      expect(api.calls.map((c) => c.method)).to.deep.equal(["licence", "licence", "abandon"]);
     });
 
     it("a batch is answered in order; a notification in it runs but gets no answer", async function () {

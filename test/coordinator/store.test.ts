@@ -59,12 +59,14 @@ interface RealCertificates {
  */
 async function realCertificates(): Promise<RealCertificates> {
   const signer = Wallet.createRandom();
+  // Bundle 5: leg 0 on network 1 (A), leg 1 on network 2 (B); bundle 9: B carries leg 1 of 3, failed.
   const bundles: BundleLeg[] = [
-    { bundleId: 5n, legIndex: 0, legCount: 2, success: true },
-    { bundleId: 9n, legIndex: 1, legCount: 3, success: false },
+    { bundleId: 5n, legIndex: 1, legCount: 2, success: true, participants: [1, 2] },
+    { bundleId: 9n, legIndex: 1, legCount: 3, success: false, participants: [3, 2, 1] },
   ];
+  const legA: BundleLeg = { bundleId: 5n, legIndex: 0, legCount: 2, success: true, participants: [1, 2] };
   const exitA = leaf(1, 2, 500n);
-  const builtA = buildCertificate(new NetworkState(1, DEVNET_PARAMS), { height: 0n, newStateRoot: "0x" + "aa".repeat(32), imports: [], exits: [exitA], bundles: [bundles[0]] });
+  const builtA = buildCertificate(new NetworkState(1, DEVNET_PARAMS), { height: 0n, newStateRoot: "0x" + "aa".repeat(32), imports: [], exits: [exitA], bundles: [legA] });
   const source = { networkId: 1, height: 0n, certificateId: builtA.certificateId };
   const imp = { leaf: exitA, leafIndex: 0, source, sourceExitRoot: builtA.certificate.newLocalExitRoot, siblings: builtA.transition.state.exitTree.proof(0).siblings };
   const builtB = buildCertificate(new NetworkState(2, DEVNET_PARAMS), { height: 0n, newStateRoot: "0x" + "bb".repeat(32), imports: [imp], exits: [leaf(1, 3, 200n)], bundles });
@@ -133,6 +135,7 @@ function otherRecords(certs: RealCertificates): OtherRecords {
     equivocation: {
       networkId: 1,
       height: (1n << 64n) - 1n,
+      revision: 2 ** 32 - 1,
       idA: certs.a.certificateId,
       sigA: certs.a.certificate.signature,
       idB: big,
@@ -248,7 +251,7 @@ describe("coordinator SqliteStore", function () {
       const file = dbFile();
       const store = openSqliteStore(file);
       expect(store.getMeta("schema_version")).to.equal(String(SCHEMA_VERSION));
-      expect(SCHEMA_VERSION).to.equal(1);
+      expect(SCHEMA_VERSION).to.equal(2);
       expect((await rejection(store.commit([{ op: "setMeta", key: "schema_version", value: "9" }]))).message).to.match(/reserved/);
       await store.close();
 
@@ -259,9 +262,9 @@ describe("coordinator SqliteStore", function () {
       expect(plan("SELECT * FROM certificates WHERE status NOT IN ('Finalized', 'Rejected') ORDER BY seq")).to.equal("SCAN certificates USING INDEX certificates_live");
       expect(plan("SELECT * FROM certificates WHERE network_id = 1 ORDER BY seq")).to.match(/USING INDEX certificates_network_height/);
       expect(plan("SELECT * FROM certificates WHERE status = 'Proven' ORDER BY seq")).to.match(/USING INDEX certificates_status/);
-      raw.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run();
+      raw.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
       raw.close();
-      expect(() => openSqliteStore(file)).to.throw(StoreError, /schema version 2/);
+      expect(() => openSqliteStore(file)).to.throw(StoreError, /schema version 3/);
     });
   });
 
