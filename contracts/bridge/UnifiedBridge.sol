@@ -89,6 +89,9 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
     /// @notice The message target reverted without a reason.
     error MessageCallFailed(address target);
     error CheckpointOnlyOnL1();
+    /// @notice The transaction's gas does not cover its exits at every leaf index: `required` gas
+    /// must remain after them (see `_keepExitGasHeadroom`), `left` did.
+    error GasBelowExitBound(uint256 required, uint256 left);
     error UnknownCheckpoint(uint256 number);
 
     /// @notice Emitted for every exit; with `leafIndex` and `metadata` it is enough to rebuild the exit tree.
@@ -131,6 +134,15 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
     mapping(address => TokenOrigin) private _wrappedTokens;
     Checkpoint[] private _checkpoints;
     PendingToken private _pending;
+    /// @dev Transient (this transaction only): the sum over its exits so far of EXIT_GAS_BOUND minus each append's
+    /// `treeGas`, and the sum of those `treeGas`. See `_keepExitGasHeadroom`.
+    uint256 private transient _exitGasHeadroom;
+    uint256 private transient _exitTreeGas;
+
+    /// @notice Gas kept in hand per exit so that a gas estimate holds at any leaf index: the bound on an append
+    /// (ExitTreeLib.APPEND_GAS_BOUND) plus 20,000 for what follows the last exit of a transaction (the bridge's
+    /// return; a calling contract's event).
+    uint256 public constant EXIT_GAS_BOUND = ExitTreeLib.APPEND_GAS_BOUND + 20_000;
 
     /// @param networkId_ This network's id.
     /// @param exitTreeDepth_ Local exit tree depth, 1..32; must equal the certificate circuit's.
@@ -338,10 +350,35 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
         uint256 leafHash = ExitLeafLib.hash(
             leafType, originNetwork, originAddress, destinationNetwork, destinationAddress, amount, ExitLeafLib.fieldKeccakMem(metadata)
         );
-        leafIndex = _exitTree.append(exitTreeDepth, leafHash);
+        uint256 treeGas;
+        (leafIndex, treeGas) = _exitTree.append(exitTreeDepth, leafHash);
         emit BridgeExit(
             uint32(leafIndex), leafType, originNetwork, originAddress, destinationNetwork, destinationAddress, amount, metadata, leafHash
         );
+        _keepExitGasHeadroom(treeGas);
+    }
+
+    /// @dev Makes the gas a transaction needs independent of where its exits land in the tree, so that a wallet's
+    /// gas estimate (taken before other exits are mined) still holds when the transaction runs. The part of an
+    /// append whose cost depends on the tree (`treeGas`: which height it merges, whether a storage slot is written
+    /// for the first time) is at most ExitTreeLib.APPEND_GAS_BOUND; by requiring that, after each exit, the
+    /// transaction still has in hand what its appends' `treeGas` left unused of EXIT_GAS_BOUND each, the gas limit
+    /// a transaction needs is its fixed part plus EXIT_GAS_BOUND per exit at every leaf index. The headroom is only
+    /// required, never spent: gasUsed is unchanged.
+    /// A contract that makes several exits calls the bridge several times, and each call receives at most 63/64 of
+    /// the caller's gas (EIP-150): what the earlier appends used changes what a later call receives by 1/64 of it,
+    /// which the requirement adds back (exactly, up to one gas of rounding, when one contract makes the calls).
+    /// Called last in `_appendExit`, after the event, so that only the return remains to be paid from the headroom.
+    function _keepExitGasHeadroom(uint256 treeGas) private {
+        uint256 earlier = _exitTreeGas;
+        uint256 headroom = _exitGasHeadroom;
+        // treeGas <= APPEND_GAS_BOUND < EXIT_GAS_BOUND (test/contracts/ExitTree.test.ts measures it at every index).
+        if (treeGas < EXIT_GAS_BOUND) headroom += EXIT_GAS_BOUND - treeGas;
+        _exitGasHeadroom = headroom;
+        _exitTreeGas = earlier + treeGas;
+        uint256 required = headroom + earlier / 64;
+        uint256 left = gasleft();
+        if (left < required) revert GasBelowExitBound(required, left);
     }
 
     /// @dev Checks a claim completely and marks it claimed; returns the source network.
