@@ -613,6 +613,7 @@ function accountingVectors(): RawAccountingFile {
   const N2_FOREIGN_MSG = n2.add(messageLeaf(3, rng.address(), ME, rng.address(), 1n));
   const N2_ONE_HOME = n2.add(assetLeaf(one, ME, user, 42n));
   const N2_TWO = n2.add(assetLeaf(two, ME, user, 7n));
+  const N2_ZERO = n2.add(assetLeaf(usdc, ME, user, 0n, tokenMetadata("USD Coin", "USDC", 0))); // no honest bridge makes it
 
   const n1 = new SourceTree(ME, P.exitDepth);
   const N1_SELF = n1.add(assetLeaf(gasCoin(0), ME, user, 1n));
@@ -630,7 +631,7 @@ function accountingVectors(): RawAccountingFile {
         },
         {
           imports: [n2.imp(N2_MSG), n2.imp(N2_ONE_HOME), n2.imp(N2_TWO)],
-          exits: [assetLeaf(usdc, 0, user, 1000n * 10n ** 6n), assetLeaf(gasCoin(2), 2, user, ETHER / 5n), assetLeaf(two, 2, user, 7n), assetLeaf(gasCoin(0), 0, user, 0n)],
+          exits: [assetLeaf(usdc, 0, user, 1000n * 10n ** 6n), assetLeaf(gasCoin(2), 2, user, ETHER / 5n), assetLeaf(two, 2, user, 7n), assetLeaf(gasCoin(0), 0, user, 6n * ETHER + ETHER / 10n)],
         },
       ],
     },
@@ -641,8 +642,13 @@ function accountingVectors(): RawAccountingFile {
     },
     {
       name: "OVERDRAW: exit of a foreign token never held",
-      steps: [{ exits: [assetLeaf(gasCoin(0), 2, user, 0n), assetLeaf(two, 2, user, 1n)], error: { code: "OVERDRAW", item: "exit", index: 1 } }],
+      steps: [{ exits: [messageLeaf(ME, user, 2, user, 0n), assetLeaf(two, 2, user, 1n)], error: { code: "OVERDRAW", item: "exit", index: 1 } }],
     },
+    {
+      name: "ZERO_AMOUNT: asset exit of amount 0 of a token never held, with metadata (a metadata squat)",
+      steps: [{ exits: [assetLeaf(usdc, 2, user, 0n, tokenMetadata("USD Coin", "USDC", 0))], error: { code: "ZERO_AMOUNT", item: "exit", index: 0 } }],
+    },
+    { name: "ZERO_AMOUNT: import of an asset exit of amount 0", steps: [{ imports: [n2.imp(N2_ZERO)], error: { code: "ZERO_AMOUNT", item: "import", index: 0 } }] },
     { name: "DOUBLE_IMPORT: the same exit twice in one certificate", steps: [{ imports: [l1.imp(L1_ETH), l1.imp(L1_ETH)], error: { code: "DOUBLE_IMPORT", item: "import", index: 1 } }] },
     {
       name: "DOUBLE_IMPORT: an exit imported by an earlier certificate",

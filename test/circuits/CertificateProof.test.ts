@@ -7,6 +7,7 @@
  */
 import { expect } from "chai";
 import {
+  AccountingError,
   BuiltCertificate,
   ExitLeaf,
   ImportedExit,
@@ -112,6 +113,14 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
       await proves(A, s1, build(s1, 1n, [], [assetLeaf(gasCoin(0), 2, user, 10n * ETHER)]), SHAPE_A);
     });
 
+    it("ZERO_AMOUNT: an asset exit of amount 0 (naming a token never held) has no witness; the builder refuses it", async () => {
+      const squat = assetLeaf(usdc, 2, user, 0n, fieldKeccak("0x5155415454"));
+      await expectNoWitness(A, forgeInput(genesis, { height: 0n, imports: [], exits: [squat] }, SHAPE_A), /ExitStep/);
+      expect(() => build(genesis, 0n, [], [squat])).to.throw(AccountingError, /ZERO_AMOUNT/);
+      // a message without value is a plain call and proves
+      await proves(A, genesis, build(genesis, 0n, [], [messageLeaf(ME, user, 2, user, 0n, fieldKeccak("0x01"))]), SHAPE_A);
+    });
+
     it("balance wrap-around: no claimed balanceBefore makes an overdraw pass, and no credit reaches 2^192", async () => {
       const exit = assetLeaf(gasCoin(0), 2, user, 11n * ETHER);
       const honest = forgeInput(s1, { height: 1n, imports: [], exits: [exit] }, SHAPE_A);
@@ -190,7 +199,7 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
     });
 
     it("constraint count", () => {
-      expect(A.constraintCount()).to.equal(26729);
+      expect(A.constraintCount()).to.equal(26731);
     });
   });
 
@@ -240,7 +249,7 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
     });
 
     it("constraint count", () => {
-      expect(B.constraintCount()).to.equal(48318);
+      expect(B.constraintCount()).to.equal(48322);
     });
   });
 });

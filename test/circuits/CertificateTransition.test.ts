@@ -150,6 +150,6 @@ describe("circuit CertificateTransition(8, 8, 2, 1, 1, 2, 2)", function () {
   });
 
   it("constraint count", () => {
-    expect(c.constraintCount()).to.equal(28299);
+    expect(c.constraintCount()).to.equal(28301);
   });
 });
