@@ -20,9 +20,10 @@ import { JsonRpcProvider, NonceManager, Transaction, Wallet } from "ethers";
 import type { TransactionResponse } from "ethers";
 import { ExitRootOracle__factory, SettlementHub__factory } from "../typechain-types";
 import type { ExitRootOracle } from "../typechain-types";
-import { buildCertificate, BuiltCertificate, certificateId, certificateToJson, certificateFromJson, signCertificate, NetworkState, CertificateRef, ImportedExit, ExitLeaf } from "../lib";
+import { buildCertificate, BuiltCertificate, certificateId, certificateToJson, certificateFromJson, revisionOf, signCertificate, NetworkState, CertificateRef, ImportedExit, ExitLeaf } from "../lib";
 import type { SignedCertificate } from "../lib";
 import type { Json } from "../lib/codec";
+import { HubFinality } from "./hub-finality";
 import type { CertificateShape } from "../lib/witness/certificate";
 import { certificateWitness, circuitInputToJson } from "../lib/witness/certificate";
 import { enableFastPoseidon } from "../lib/poseidon";
@@ -116,6 +117,15 @@ export class ChainClient {
   private startBlock = -1;
   /** Written before a submission goes out, cleared once the coordinator answered (chain/state-file.ts). */
   private submitting: StoredCertificate | null = null;
+  /**
+   * The revision the next certificate at a height carries (docs/protocol.md §5): absent = 0; r + 1 once the layer
+   * rejected revision r there, or recorded it as abandoned. The client never signs two ids for one revision.
+   */
+  private readonly nextRevision = new Map<bigint, number>();
+  /** Signed certificates the layer refused: recorded as abandoned (abandonCertificate) before their height is signed again. */
+  private abandoning: Json[] = [];
+  /** Opt-out chains: L1's own record of finalized certificates (chain/hub-finality.ts). */
+  private finality: HubFinality | null = null;
   /** peerToPeer: when the written-ahead certificate was first refused for a dependency the layer does not know yet. */
   private unknownSince: number | null = null;
   private peerServer: PeerServer | null = null;
@@ -155,6 +165,7 @@ export class ChainClient {
     const l1 = new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
     this.domain = { chainId: (await l1.getNetwork()).chainId, verifyingContract: hub };
     const sequencers = await this.peerSequencers(l1).finally(() => l1.destroy());
+    if (this.config.policy.mode === "optOut") this.finality = new HubFinality(new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 }), hub);
     const rejected = await this.resume();
     await this.startPeering(sequencers);
     this.link.subscribe((e) => this.onCoordinatorEvent(e), () => void this.catchUp());
@@ -229,6 +240,8 @@ export class ChainClient {
     this.snapshots.push(...saved.snapshots.map((x) => ({ afterHeight: BigInt(x.afterHeight), block: x.block, id: x.id })));
     for (const b of saved.banned) this.banned.add(b);
     this.rebuilds.push(...saved.rebuilds.map((r) => ({ ...r, height: BigInt(r.height) })));
+    for (const [h, r] of Object.entries(saved.revisions)) this.nextRevision.set(BigInt(h), r);
+    this.abandoning = [...saved.abandoning];
     for (const sc of saved.certificates) this.adopt(sc);
     this.submitting = saved.submitting;
     // The L2's bridge events from the start block on are the live certificates' events, in height order, then
@@ -254,7 +267,7 @@ export class ChainClient {
     if (signed.networkId !== this.networkId || signed.height !== this.height)
       throw new ChainStateError(this.store.file, `certificate of network ${signed.networkId} at height ${signed.height} where network ${this.networkId} height ${this.height} was expected`);
     const prev = this.state;
-    const built = buildCertificate(prev, { height: signed.height, newStateRoot: signed.newStateRoot, imports: signed.importedExits, exits: signed.bridgeExits });
+    const built = buildCertificate(prev, { height: signed.height, revision: signed.revision, newStateRoot: signed.newStateRoot, imports: signed.importedExits, exits: signed.bridgeExits });
     if (built.certificateId !== certificateId(signed))
       throw new ChainStateError(this.store.file, `the certificate at height ${signed.height} does not follow from the ones before it`);
     const own: OwnCertificate = { built, signed, json: sc.certificate, prev, toBlock: sc.toBlock, toBlockHash: sc.toBlockHash, status: sc.status };
@@ -289,6 +302,7 @@ export class ChainClient {
         throw e;
       }
       c.status = v.status;
+      if (v.status === "Rejected") this.bumpRevision(c.built.certificate.height, revisionOf(c.built.certificate));
       if (v.status === "Rejected" && !rejected) rejected = { height: c.built.certificate.height, rejection: v.rejection };
     }
     return rejected;
@@ -314,7 +328,37 @@ export class ChainClient {
       snapshots: this.snapshots.map((x) => ({ afterHeight: x.afterHeight.toString(), block: x.block, id: x.id })),
       banned: [...this.banned],
       rebuilds: this.rebuilds.map((r) => ({ ...r, height: r.height.toString() })),
+      revisions: Object.fromEntries([...this.nextRevision].map(([h, r]) => [h.toString(), r])),
+      abandoning: this.abandoning,
     });
+  }
+
+  private bumpRevision(height: bigint, rejectedRevision: number): void {
+    if ((this.nextRevision.get(height) ?? 0) <= rejectedRevision) this.nextRevision.set(height, rejectedRevision + 1);
+  }
+
+  /**
+   * Has the layer record every refused certificate as abandoned, which licenses the next revision at its height.
+   * False while the coordinator cannot be reached: nothing new is signed until it can.
+   */
+  private async flushAbandoned(): Promise<boolean> {
+    while (this.abandoning.length > 0) {
+      const json = this.abandoning[0];
+      const c = certificateFromJson(json) as SignedCertificate;
+      try {
+        await this.link.call("abandonCertificate", { certificate: json });
+        this.bumpRevision(c.height, revisionOf(c));
+      } catch (e) {
+        if (!(e instanceof RpcError)) return false;
+        const expected = (e.data as { expected?: number } | null)?.expected;
+        // Recorded before a crash lost the answer: the layer already expects a later revision.
+        if (e.reason === "REVISION_NOT_LICENSED" && expected !== undefined && expected > revisionOf(c)) this.bumpRevision(c.height, expected - 1);
+        else throw new Error(`the layer refuses to record certificate ${hex(certificateId(c))} (height ${c.height}) as abandoned: ${e.reason} ${e.message}`);
+      }
+      this.abandoning.shift();
+      this.persist();
+    }
+    return true;
   }
 
   private schedule(): void {
@@ -338,6 +382,7 @@ export class ChainClient {
     await this.pool?.close();
     await this.direct?.stop();
     await this.peerServer?.close();
+    this.finality?.close();
     if (this.startBlock >= 0) this.persist();
     this.l2.destroy();
     this.log.info("chain client stopped");
@@ -366,6 +411,7 @@ export class ChainClient {
       this.cursor = head;
     }
     while ((this.submitting || this.pending.length > 0) && !this.stopped && !this.rebuilding) {
+      if (!this.submitting && !(await this.flushAbandoned())) return;
       if (!this.submitting) await this.prepare(this.cut());
       const n = eventCount(certificateFromJson(this.submitting!.certificate));
       if (!(await this.send())) return;
@@ -415,7 +461,8 @@ export class ChainClient {
     const imports: ImportedExit[] = chunk.flatMap((e) => (e.kind === "import" ? [e.import] : []));
     const exits: ExitLeaf[] = chunk.flatMap((e) => (e.kind === "exit" ? [e.exit.leaf] : []));
     const block = await this.follower.block(lastBlock);
-    const built = buildCertificate(this.state, { height: this.height, newStateRoot: block.stateRoot, imports, exits });
+    const revision = this.nextRevision.get(this.height);
+    const built = buildCertificate(this.state, { height: this.height, ...(revision ? { revision } : {}), newStateRoot: block.stateRoot, imports, exits });
     const signed = await signCertificate(this.sequencer, this.domain!, built.certificate);
     this.submitting = { certificate: certificateToJson(signed), toBlock: lastBlock, toBlockHash: block.hash, status: "PreConfirmed" };
     this.persist();
@@ -440,6 +487,8 @@ export class ChainClient {
       if (e.reason === "UNKNOWN_DEPENDENCY" && this.awaitingPeer()) return false;
       if (e.reason !== "DUPLICATE_CERTIFICATE") {
         this.unknownSince = null;
+        // Signed, refused: before this height is signed again the layer must record it as abandoned.
+        this.abandoning.push(sc.certificate);
         this.submitting = null;
         this.persist();
         const c = certificateFromJson(sc.certificate);
@@ -544,6 +593,7 @@ export class ChainClient {
     own.status = e.to;
     if (e.to === "Confirmed") void this.direct?.settle(own.built);
     if (e.to === "Rejected") {
+      this.bumpRevision(own.built.certificate.height, revisionOf(own.built.certificate));
       // A queued or running proof of a rejected certificate only delays the ones still wanted.
       this.proving.get(own.built.certificateId)?.abort();
       this.onOwnRejected(BigInt(e.height), e.rejection);
@@ -580,6 +630,12 @@ export class ChainClient {
     if (this.posted.has(k) || this.banned.has(k) || !accepts(this.config.policy, r.networkId, status)) return;
     this.posted.add(k);
     try {
+      // Opt-out: finalized means finalized on L1, checked there, not the coordinator's word.
+      if (this.finality && r.networkId !== 0 && !(await this.finality.isFinalized(r))) {
+        this.posted.delete(k);
+        this.log.warn("not relayed: the hub has not finalized this certificate (the coordinator said Finalized)", { source: r.networkId, height: r.height, certificateId: hex(r.certificateId) });
+        return;
+      }
       await this.exclusive(async () => {
         const tx: TransactionResponse = await this.oracle.postExitRoot(r.networkId, r.height, r.certificateId, r.exitRoot);
         this.postTxs.set(k, tx.hash);
@@ -683,6 +739,8 @@ export class ChainClient {
       for (const c of mine) {
         this.proving.get(c.built.certificateId)?.abort();
         this.certificates.delete(c.built.certificateId);
+        // Replaced by the rebuild: the layer rejected it (the cascade is done before the rebuild starts).
+        this.bumpRevision(c.built.certificate.height, revisionOf(c.built.certificate));
       }
       const kept = [...this.certificates.values()].filter((c) => c.built.certificate.height > snap.afterHeight);
       this.skipEvents = kept.reduce((n, c) => n + eventCount(c.built.certificate), 0);

@@ -5,6 +5,7 @@
  * delay it. The global state is mirrored exactly as the coordinator does (coordinator/l1/view.ts), from the
  * hub's events and the certificates' bodies (asked from the coordinator).
  */
+import { revisionOf } from "../lib/certificate";
 import { applyEpoch } from "../lib/epoch";
 import { certificateFromJson } from "../lib/codec";
 import type { BuiltCertificate, Certificate } from "../lib";
@@ -90,7 +91,9 @@ export class DirectSettler {
     const p = getInstance(this.config.circuits.direct).params as Record<string, number>;
     const input = circuitInputToJson(aggregationWitness(epoch, DEVNET_PARAMS, { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles, slots: 1 }) as unknown as Record<string, unknown>);
     const r = await this.pool.prove({ instance: this.config.circuits.direct, input });
-    const slot = { networkId: c.networkId, height: c.height, certificateId: built.certificateId, newLocalExitRoot: c.newLocalExitRoot, signature: await this.signature(built) };
+    const revision = revisionOf(c);
+    const licence = revision > 0 ? await this.licence(c.networkId, c.height, revision - 1) : "0x";
+    const slot = { networkId: c.networkId, height: c.height, revision, certificateId: built.certificateId, newLocalExitRoot: c.newLocalExitRoot, signature: await this.signature(built), licence };
     const data = this.l1.hubInterface.encodeFunctionData("settleDirect", [r.solidityProof, epoch.oldRoot, epoch.newRoot, cp.number, slot]);
     await this.l1.exclusive(async () => {
       const tx = await this.l1.signHubCall(data);
@@ -100,6 +103,12 @@ export class DirectSettler {
       this.log.info("settled directly on L1", { height: c.height, tx: tx.hash, gasUsed: rc.gasUsed, proveMs: Math.round(r.ms) });
     });
     await this.sync();
+  }
+
+  /** The layer's signed rejection of the previous revision at this height (the hub finalizes revision r > 0 only with it). */
+  private async licence(networkId: number, height: bigint, revision: number): Promise<string> {
+    const v = await this.link.call<{ licence: string }>("getRejectionLicence", { networkId, height: "0x" + height.toString(16), revision });
+    return v.licence;
   }
 
   private async signature(built: BuiltCertificate): Promise<string> {

@@ -261,7 +261,7 @@ export function sequencerVerifier(domain: SigningDomain, sequencers: Map<number,
     } catch {
       return false;
     }
-    const signer = verifier.recover({ networkId: c.networkId, height: c.height, certificateId: id, signature: c.signature });
+    const signer = verifier.recover({ networkId: c.networkId, height: c.height, revision: c.revision, certificateId: id, signature: c.signature });
     return signer !== null && signer.toLowerCase() === expected.toLowerCase();
   };
 }

@@ -13,7 +13,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Json } from "../lib/codec";
 
-export const STATE_FILE_VERSION = 1;
+/** 2: revisions (the next revision per height) and abandoned certificates. */
+export const STATE_FILE_VERSION = 2;
 
 export interface StoredCertificate {
   /** certificateToJson of the signed certificate. */
@@ -41,6 +42,10 @@ export interface ChainStateFile {
   snapshots: StoredSnapshot[];
   banned: string[];
   rebuilds: { height: string; badSources: string[]; failedClaims: string[]; at: number }[];
+  /** Height -> the revision its next certificate carries (only heights with a rejected or abandoned revision). */
+  revisions: Record<string, number>;
+  /** Signed certificates the layer refused, to be recorded as abandoned before their height is signed again. */
+  abandoning: Json[];
 }
 
 export class ChainStateError extends Error {
@@ -70,7 +75,7 @@ export class ChainStateStore {
     }
     if (s.version !== STATE_FILE_VERSION) throw new ChainStateError(this.file, `version ${s.version}, this client reads ${STATE_FILE_VERSION}`);
     if (s.networkId !== networkId) throw new ChainStateError(this.file, `belongs to network ${s.networkId}, not ${networkId}`);
-    if (!Array.isArray(s.certificates) || !Array.isArray(s.snapshots) || !Array.isArray(s.banned) || !Number.isInteger(s.startBlock))
+    if (!Array.isArray(s.certificates) || !Array.isArray(s.snapshots) || !Array.isArray(s.banned) || !Number.isInteger(s.startBlock) || !Array.isArray(s.abandoning) || typeof s.revisions !== "object" || s.revisions === null)
       throw new ChainStateError(this.file, "missing fields");
     return s;
   }

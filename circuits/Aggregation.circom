@@ -10,8 +10,9 @@ pragma circom 2.1.6;
 //           epoch or in the old global state's history (FinalizedEntry), import roots equal to their source's
 //           exit root or to the epoch's L1 checkpoint, complete and successful bundles (BundleCheck).
 //           Public inputs, in order: oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, l1ExitRoot, then per slot
-//           slotPublic[s] = (slotWord = networkId + height * 2^32, certificateId, newLocalExitRoot), all 0 for an
-//           unused slot.
+//           slotPublic[s] = (slotWord = networkId + height * 2^32 + revision * 2^96, certificateId,
+//           newLocalExitRoot), all 0 for an unused slot (revision is the one the certificate id binds: the hub
+//           checks the sequencer's signature and the licence of that revision).
 // Leaves to the caller (the settlement hub): that oldGlobalRoot is the stored root, that l1ExitRoot is L1's
 //           checkpoint number l1CheckpointNumber, that each slot's certificate is signed by its network's
 //           sequencer and the network is active. An unused slot's private inputs must still satisfy
@@ -46,6 +47,7 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
     signal input slotCount;
     signal input networkId[S];
     signal input height[S];
+    signal input revision[S];
     signal input newStateRootHi[S];
     signal input newStateRootLo[S];
     signal input exitRoot[S];
@@ -91,6 +93,7 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
     signal input bun_legIndex[S][B];
     signal input bun_legCount[S][B];
     signal input bun_success[S][B];
+    signal input bun_participants[S][B];
 
     // ---------------------------------------------------------------- global-state witnesses
     signal input rec_isGenesis[S];
@@ -121,6 +124,7 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
         ct[s] = CertificateTransition(exitDepth, balanceDepth, networkBits, I, E, D, B);
         ct[s].networkId <== networkId[s];
         ct[s].height <== height[s];
+        ct[s].revision <== revision[s];
         ct[s].newStateRootHi <== newStateRootHi[s];
         ct[s].newStateRootLo <== newStateRootLo[s];
         ct[s].exitRoot <== exitRoot[s];
@@ -166,9 +170,11 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
         ct[s].bun_legIndex <== bun_legIndex[s];
         ct[s].bun_legCount <== bun_legCount[s];
         ct[s].bun_success <== bun_success[s];
+        ct[s].bun_participants <== bun_participants[s];
 
         // Public slot values: the certificate's, or 0 for an unused slot.
-        slotPublic[s][0] === active[s] * (networkId[s] + height[s] * (1 << 32));
+        // (networkId < 2^32, height < 2^64, revision < 2^32 are range-checked by the transition: the word is unique.)
+        slotPublic[s][0] === active[s] * (networkId[s] + height[s] * (1 << 32) + revision[s] * (1 << 96));
         slotPublic[s][1] === active[s] * ct[s].certificateId;
         slotPublic[s][2] === active[s] * ct[s].newLocalExitRoot;
     }
@@ -316,6 +322,7 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
             bundles.legIndex[s * B + b] <== bun_legIndex[s][b];
             bundles.legCount[s * B + b] <== bun_legCount[s][b];
             bundles.success[s * B + b] <== bun_success[s][b];
+            bundles.participants[s * B + b] <== bun_participants[s][b];
         }
     }
 }

@@ -2,8 +2,10 @@ pragma circom 2.1.6;
 
 // BundleCheck(n): the atomic-bundle rule over all n bundle-leg entries of an epoch (docs/protocol.md §9 rule 4):
 // every active leg succeeded, and for every active leg exactly legCount active entries carry its bundleId, all
-// with the same legCount and pairwise different legIndex. Since every legIndex < legCount (checked by
-// CertificateTransition), legCount distinct indices below legCount are all of them: no leg is missing.
+// with the same legCount, the same participants and pairwise different legIndex. Since every legIndex < legCount
+// (checked by CertificateTransition), legCount distinct indices below legCount are all of them: no leg is missing;
+// and since each leg sits in a certificate of participants[legIndex] (BundleLegs), one participant list for the
+// whole bundle means each leg is in a certificate of the chain the bundle names for it.
 //
 // Enforces: the above, with active[i] binary.
 // Leaves to the caller: which entries are active (slot active and entry inside the certificate's bundle list),
@@ -17,6 +19,7 @@ template BundleCheck(n) {
     signal input legIndex[n];
     signal input legCount[n];
     signal input success[n];
+    signal input participants[n];
 
     signal same[n][n];
     signal both[n][n];
@@ -36,6 +39,7 @@ template BundleCheck(n) {
             count += matched[i][j];
             if (j > i) {
                 matched[i][j] * (legCount[i] - legCount[j]) === 0;
+                matched[i][j] * (participants[i] - participants[j]) === 0;
                 AssertNonZeroIf()(legIndex[i] - legIndex[j], matched[i][j]);
             }
         }

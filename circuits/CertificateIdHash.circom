@@ -2,18 +2,20 @@ pragma circom 2.1.6;
 
 // CertificateIdHash(): the certificate id (docs/protocol.md §5, lib/certificate.ts certificateId):
 //
-//   out = Poseidon(networkId, height, prevStateCommitment, newStateCommitment, prevLocalExitRoot,
+//   out = Poseidon(networkId, height, revision, prevStateCommitment, newStateCommitment, prevLocalExitRoot,
 //                  newLocalExitRoot, newStateRootHi, newStateRootLo, exitsHash, importsHash,
 //                  dependenciesHash, bundlesHash)
 //
 // Enforces: only the hash.
-// Leaves to the caller: every range (networkId, height < 2^64, newStateRootHi/Lo < 2^128 so that the split of
-//           the bytes32 is injective) and how each list hash is computed (CertificateTransition does all that).
+// Leaves to the caller: every range (networkId, height < 2^64, revision < 2^32, newStateRootHi/Lo < 2^128 so
+//           that the split of the bytes32 is injective) and how each list hash is computed (CertificateTransition
+//           does all that).
 include "circomlib/circuits/poseidon.circom";
 
 template CertificateIdHash() {
     signal input networkId;
     signal input height;
+    signal input revision;
     signal input prevStateCommitment;
     signal input newStateCommitment;
     signal input prevLocalExitRoot;
@@ -26,18 +28,19 @@ template CertificateIdHash() {
     signal input bundlesHash;
     signal output out;
 
-    component hash = Poseidon(12);
+    component hash = Poseidon(13);
     hash.inputs[0] <== networkId;
     hash.inputs[1] <== height;
-    hash.inputs[2] <== prevStateCommitment;
-    hash.inputs[3] <== newStateCommitment;
-    hash.inputs[4] <== prevLocalExitRoot;
-    hash.inputs[5] <== newLocalExitRoot;
-    hash.inputs[6] <== newStateRootHi;
-    hash.inputs[7] <== newStateRootLo;
-    hash.inputs[8] <== exitsHash;
-    hash.inputs[9] <== importsHash;
-    hash.inputs[10] <== dependenciesHash;
-    hash.inputs[11] <== bundlesHash;
+    hash.inputs[2] <== revision;
+    hash.inputs[3] <== prevStateCommitment;
+    hash.inputs[4] <== newStateCommitment;
+    hash.inputs[5] <== prevLocalExitRoot;
+    hash.inputs[6] <== newLocalExitRoot;
+    hash.inputs[7] <== newStateRootHi;
+    hash.inputs[8] <== newStateRootLo;
+    hash.inputs[9] <== exitsHash;
+    hash.inputs[10] <== importsHash;
+    hash.inputs[11] <== dependenciesHash;
+    hash.inputs[12] <== bundlesHash;
     out <== hash.out;
 }

@@ -16,6 +16,7 @@ include "CertificateTransition.circom";
 template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles) {
     signal input networkId;
     signal input height;
+    signal input revision;
     signal input newStateRootHi;
     signal input newStateRootLo;
     signal input exitRoot;
@@ -61,11 +62,13 @@ template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxE
     signal input bun_legIndex[maxBundles];
     signal input bun_legCount[maxBundles];
     signal input bun_success[maxBundles];
+    signal input bun_participants[maxBundles];
     signal output certificateId;
 
     component transition = CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles);
     transition.networkId <== networkId;
     transition.height <== height;
+    transition.revision <== revision;
     transition.newStateRootHi <== newStateRootHi;
     transition.newStateRootLo <== newStateRootLo;
     transition.exitRoot <== exitRoot;
@@ -111,5 +114,6 @@ template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxE
     transition.bun_legIndex <== bun_legIndex;
     transition.bun_legCount <== bun_legCount;
     transition.bun_success <== bun_success;
+    transition.bun_participants <== bun_participants;
     certificateId <== transition.certificateId;
 }

@@ -8,7 +8,7 @@ pragma circom 2.1.6;
 //
 // Inputs (private): the certificate and the transition witnesses, lists padded with all-zero entries after
 // their active prefix (lib/witness/certificate.ts certificateWitness builds them from the model):
-//   networkId, height, newStateRootHi, newStateRootLo;
+//   networkId, height, revision, newStateRootHi, newStateRootLo;
 //   old state: exitRoot, exitCount, balanceRoot, nullifierRoot;
 //   importCount, imp_*[maxImports] (leaf, source, Merkle proof, nullifier path, balance witness);
 //   bridgeExitCount, ex_*[maxExits] (leaf, balance witness), exitAppendSiblings[exitDepth] (siblings of slot
@@ -19,14 +19,14 @@ pragma circom 2.1.6;
 //   imp_active[], imp_isL1[], ex_active[], dep_active[], bun_active[] (flags for the aggregation circuit).
 //
 // Enforces:
-//   - 1 <= networkId < 2^networkBits, height < 2^64, newStateRootHi/Lo < 2^128 (the bytes32 split);
+//   - 1 <= networkId < 2^networkBits, height < 2^64, revision < 2^32, newStateRootHi/Lo < 2^128 (the bytes32 split);
 //   - every count <= its capacity, padded entries all-zero (IsActivePrefix + the steps);
 //   - imports first, in order, then exits, in order, each on the running roots (ImportStep, ExitStep:
 //     destinations, origins, Merkle proofs, nullifiers 0 -> 1, credits/debits with the 2^192 bound);
 //   - the exits appended in order at exitCount (ExitTreeAppend, with EXIT_TREE_FULL);
 //   - dependencies sorted, unique, not L1, not self (SortedDependencies); every non-L1 import source among
-//     them with the same id (ImportSources); L1 sources with certificateId 0; bundle legs well formed
-//     (BundleLegs);
+//     them with the same id (ImportSources); L1 sources with certificateId 0; bundle legs well formed, each
+//     in a certificate of the network the bundle names for it (BundleLegs);
 //   - stateCommitment = H(localExitRoot, exitCount, balanceRoot, nullifierRoot) before and after, and the
 //     certificate id of §5 over all of it.
 // Leaves to the caller: whether the old state is the network's current one and whether each named source
@@ -52,6 +52,7 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     // ---- certificate header and old state
     signal input networkId;
     signal input height;
+    signal input revision;
     signal input newStateRootHi;
     signal input newStateRootLo;
     signal input exitRoot;
@@ -103,6 +104,7 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     signal input bun_legIndex[maxBundles];
     signal input bun_legCount[maxBundles];
     signal input bun_success[maxBundles];
+    signal input bun_participants[maxBundles];
 
     signal output prevStateCommitment;
     signal output newStateCommitment;
@@ -122,7 +124,7 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     signal output dep_active[maxDependencies];
     signal output bun_active[maxBundles];
 
-    // ---- header ranges: 1 <= networkId < 2^networkBits, height < 2^64, the two halves of newStateRoot
+    // ---- header ranges: 1 <= networkId < 2^networkBits, height < 2^64, revision < 2^32, the two halves of newStateRoot
     component networkIdBits = Num2Bits(networkBits);
     networkIdBits.in <== networkId;
     component networkIdNonZero = AssertNonZeroIf();
@@ -130,6 +132,8 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     networkIdNonZero.enabled <== 1;
     component heightBits = Num2Bits(64);
     heightBits.in <== height;
+    component revisionBits = Num2Bits(32);
+    revisionBits.in <== revision;
     component stateRootHiBits = Num2Bits(128);
     stateRootHiBits.in <== newStateRootHi;
     component stateRootLoBits = Num2Bits(128);
@@ -231,11 +235,13 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     sources.dep_certificateId <== dep_certificateId;
 
     component bundles = BundleLegs(maxBundles);
+    bundles.networkId <== networkId;
     bundles.active <== bundlePrefix.active;
     bundles.bundleId <== bun_bundleId;
     bundles.legIndex <== bun_legIndex;
     bundles.legCount <== bun_legCount;
     bundles.success <== bun_success;
+    bundles.participants <== bun_participants;
 
     // ---- list hashes (active prefixes only)
     component exitsList = PrefixListHash(maxExits);
@@ -282,6 +288,7 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     component id = CertificateIdHash();
     id.networkId <== networkId;
     id.height <== height;
+    id.revision <== revision;
     id.prevStateCommitment <== prevStateCommitment;
     id.newStateCommitment <== newStateCommitment;
     id.prevLocalExitRoot <== prevLocalExitRoot;

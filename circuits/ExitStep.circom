@@ -6,11 +6,12 @@ pragma circom 2.1.6;
 //
 // Enforces, when active == 1:
 //   - the leaf is valid (ExitLeafHash ranges: INVALID_LEAF);
+//   - an asset (leafType 0) moves a non-zero amount (ZERO_AMOUNT); a message may carry value 0;
 //   - destinationNetwork != networkId (SELF_EXIT);
 //   - a message (leafType 1) has originNetwork == networkId (MESSAGE_ORIGIN_MISMATCH);
 //   - the moved token ((originNetwork, originAddress) for an asset, (originNetwork, 0) for a message) is
-//     debited unless it is native (originNetwork == networkId) or the amount is 0; a balance below zero has no
-//     witness (OVERDRAW, see BalanceChange).
+//     debited unless it is native (originNetwork == networkId) or the amount is 0 (a message without value); a
+//     balance below zero has no witness (OVERDRAW, see BalanceChange).
 // Enforces, when active == 0: every leaf field is 0 (a padded entry) and the balance root passes through.
 // Outputs: leafHash (the leaf to append and the item of exitsHash), newBalanceRoot.
 // Leaves to the caller: active binary; networkId's range; appending leafHash to the exit tree.
@@ -64,9 +65,15 @@ template ExitStep(balanceDepth) {
     notSelf.enabled <== active;
     leafType * (originNetwork - networkId) === 0;
 
-    // Debit of the moved token unless native or zero (a padded entry has amount 0).
+    // ZERO_AMOUNT: (isZero(amount) - inactive) * (1 - leafType) === 0. Active (inactive = 0): an asset needs
+    // amount != 0, a message (leafType 1) is free. Padded (inactive = 1): amount is 0 (above), so the factor
+    // isZero - inactive is 0. One constraint; relies on active being binary (the caller's) and leafType binary
+    // (ExitLeafHash).
     component zeroAmount = IsZero();
     zeroAmount.in <== amount;
+    (zeroAmount.out - inactive) * (1 - leafType) === 0;
+
+    // Debit of the moved token unless native or zero (a message without value; a padded entry has amount 0).
     component native = IsZero();
     native.in <== originNetwork - networkId;
     signal debited <== (1 - zeroAmount.out) * (1 - native.out);

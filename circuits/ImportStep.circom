@@ -5,6 +5,7 @@ pragma circom 2.1.6;
 //
 // Enforces, when active == 1:
 //   - the leaf is valid (ExitLeafHash ranges: INVALID_LEAF);
+//   - an asset (leafType 0) moves a non-zero amount (ZERO_AMOUNT); a message may carry value 0;
 //   - destinationNetwork == networkId (WRONG_DESTINATION), sourceNetwork != networkId (SELF_IMPORT);
 //   - a message (leafType 1) has originNetwork == sourceNetwork (MESSAGE_ORIGIN_MISMATCH);
 //   - the Merkle proof of leafHash at leafIndex leads to sourceExitRoot (INVALID_IMPORT_PROOF);
@@ -12,7 +13,7 @@ pragma circom 2.1.6;
 //     leafIndex < 2^exitDepth: OUT_OF_RANGE; the key's bits are the two range decompositions, so it is
 //     collision-free) is 0 under nullifierRoot and becomes 1 (DOUBLE_IMPORT has no witness);
 //   - the moved token is credited (BalanceChange) unless it is native (originNetwork == networkId) or the
-//     amount is 0. The moved token is (originNetwork, originAddress) for an asset, (originNetwork, 0) for a
+//     amount is 0 (a message without value). The moved token is (originNetwork, originAddress) for an asset, (originNetwork, 0) for a
 //     message (its value is the sending network's gas coin);
 //   - an L1 source (sourceNetwork == 0) has sourceCertificateId == 0; sourceHeight < 2^64 (BAD_HEIGHT).
 // Enforces, when active == 0: every data field is 0 (a padded entry), and both roots pass through unchanged.
@@ -127,9 +128,15 @@ template ImportStep(exitDepth, balanceDepth, networkBits) {
     isL1 <== l1.out;
     isL1 * sourceCertificateId === 0;
 
-    // Credit of the moved token unless native or zero (a padded entry has amount 0).
+    // ZERO_AMOUNT: (isZero(amount) - inactive) * (1 - leafType) === 0. Active (inactive = 0): an asset needs
+    // amount != 0, a message (leafType 1) is free. Padded (inactive = 1): amount is 0 (above), so the factor
+    // isZero - inactive is 0. One constraint; relies on active being binary (the caller's) and leafType binary
+    // (ExitLeafHash).
     component zeroAmount = IsZero();
     zeroAmount.in <== amount;
+    (zeroAmount.out - inactive) * (1 - leafType) === 0;
+
+    // Credit of the moved token unless native or zero (a message without value; a padded entry has amount 0).
     component native = IsZero();
     native.in <== originNetwork - networkId;
     signal credited <== (1 - zeroAmount.out) * (1 - native.out);

@@ -109,6 +109,16 @@ export interface CoordinatorApi {
   getCertificate(certificateId: bigint, withBody?: boolean): CertificateView;
   getLatestCertificate(networkId: number, minStatus: CertificateStatus): CertificateView | null;
   getNetwork(networkId: number): NetworkView;
+  /**
+   * The layer's signed rejection of `revision` at (networkId, height) (hex, 65 bytes): the licence a chain needs to
+   * settle revision + 1 there (docs/protocol.md §5). Throws NO_LICENCE if the layer has not rejected that revision.
+   */
+  licence(networkId: number, height: bigint, revision: number): string;
+  /**
+   * The chain abandons its signed certificate that the layer does not hold (refused, or given up on): that revision
+   * counts as rejected at its height; returns the licence for the next one.
+   */
+  abandon(certificate: SignedCertificate): Promise<{ licence: string; nextRevision: number }>;
   /** The latest epoch when id is omitted (null if there is none). */
   getEpoch(id?: number): EpochView | null;
   /** Admin: build an epoch now (same as the timer's tick). Returns the epoch id or null if nothing was ready. */

@@ -21,6 +21,20 @@ export const ConfigSchema = z
         maxBodyBytes: z.number().int().min(1024).default(1 << 20),
         rateLimit: z.object({ perSecond: z.number().positive(), burst: z.number().positive() }).default({ perSecond: 5000, burst: 10000 }),
         admin: z.boolean().default(false),
+        /** WebSocket limits (docs/api.md, Limits). */
+        ws: z
+          .object({
+            maxConnections: z.number().int().min(1).max(1_000_000).default(1000),
+            maxConnectionsPerAddress: z.number().int().min(1).max(1_000_000).default(32),
+            maxSubscriptionsPerConnection: z.number().int().min(1).max(10_000).default(32),
+            maxSubscriptionsPerAddress: z.number().int().min(1).max(10_000_000).default(256),
+            /** Queued and unsent notification bytes per connection; past it the connection is dropped. */
+            maxBufferedBytes: z.number().int().min(64 * 1024).max(1 << 30).default(4 * 1024 * 1024),
+            /** 0 disables the ping. */
+            pingIntervalMs: z.number().int().min(0).max(3_600_000).default(30_000),
+          })
+          .strict()
+          .default({}),
       })
       .strict()
       .default({}),
@@ -32,10 +46,14 @@ export const ConfigSchema = z
         bridge: address,
         /** Hex private key of the account that sends settlements and equivocation reports. */
         settlerKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte 0x-hex private key").optional(),
+        /** Hex private key that signs rejections (licences for a rebuild's revision); default: the settler key. Must be the hub's layerSigner. */
+        layerKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte 0x-hex private key").optional(),
         confirmations: z.number().int().min(1).max(64).default(1),
         pollMs: ms(500),
         /** Block to start reading the hub's events from (its deployment block). */
         startBlock: z.number().int().min(0).default(0),
+        /** Every L1 request, the start-up checks' included, fails after this long without an answer. */
+        requestTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
         reportEquivocations: z.boolean().default(true),
       })
       .strict(),
@@ -109,7 +127,9 @@ const ENV: Record<string, [string[], (v: string) => unknown]> = {
   COORDINATOR_L1_HUB: [["l1", "hub"], String],
   COORDINATOR_L1_BRIDGE: [["l1", "bridge"], String],
   COORDINATOR_L1_KEY: [["l1", "settlerKey"], String],
+  COORDINATOR_LAYER_KEY: [["l1", "layerKey"], String],
   COORDINATOR_L1_CONFIRMATIONS: [["l1", "confirmations"], Number],
+  COORDINATOR_L1_TIMEOUT_MS: [["l1", "requestTimeoutMs"], Number],
   COORDINATOR_EPOCH_INTERVAL_MS: [["epochs", "intervalMs"], Number],
   COORDINATOR_PROOF_TIMEOUT_MS: [["lifecycle", "proofTimeoutMs"], Number],
   COORDINATOR_LOG_LEVEL: [["log", "level"], String],
@@ -148,8 +168,28 @@ export function loadConfig(o: { file?: string; env?: NodeJS.ProcessEnv; override
   return parseConfig(raw);
 }
 
+/** The config as logged: no key, and the L1 URL without what may carry credentials (user info, path, query). */
 export function redactedConfig(c: CoordinatorConfig): unknown {
-  return { ...c, l1: { ...c.l1, settlerKey: c.l1.settlerKey ? "[redacted]" : undefined } };
+  return {
+    ...c,
+    l1: {
+      ...c.l1,
+      rpcUrl: redactedUrl(c.l1.rpcUrl),
+      settlerKey: c.l1.settlerKey ? "[redacted]" : undefined,
+      layerKey: c.l1.layerKey ? "[redacted]" : undefined,
+    },
+  };
+}
+
+/** scheme://host:port, and "/…" when there was more: provider URLs often carry an API key in the path. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const more = (u.pathname && u.pathname !== "/") || u.search || u.username ? "/…" : "";
+    return `${u.protocol}//${u.host}${more}`;
+  } catch {
+    return "[unparseable URL]";
+  }
 }
 
 export function globalParamsOf(c: CoordinatorConfig): GlobalParams {

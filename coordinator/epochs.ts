@@ -173,10 +173,12 @@ export class EpochManager {
 
   private async signAndSend(e: EpochRecord): Promise<void> {
     if (this.view.mirror.root() !== e.oldRoot) return this.abandon(e, "the global root moved before the epoch was settled");
-    const slots = e.certificateIds.map((id) => {
-      const c = this.node.body(id);
-      return { networkId: c.networkId, height: c.height, certificateId: id, newLocalExitRoot: c.newLocalExitRoot, signature: c.signature };
-    });
+    let slots;
+    try {
+      slots = e.certificateIds.map((id) => this.node.settlementSlot(id));
+    } catch (err) {
+      return this.fail(e, `a slot cannot be settled: ${shortError(err)}`);
+    }
     const data = this.l1.hubInterface.encodeFunctionData("settleEpoch", [e.proof!, e.slotCapacity, e.oldRoot, e.newRoot, e.l1CheckpointNumber, slots]);
     let signed;
     try {

@@ -195,13 +195,20 @@ export class CertificateGraph {
     }
   }
 
-  /** Legs must agree on legCount and not collide; a bundle with a rejected leg has failed and takes no new live legs. */
+  /**
+   * Legs must agree on legCount and participants (so a leg of a chain the bundle does not name can never complete
+   * it) and not collide; a bundle with a rejected leg has failed and takes no new live legs.
+   */
   private checkBundles(n: GraphNode): void {
     const strict = n.status !== "Rejected" && n.status !== "Finalized";
     for (const leg of n.bundles) {
       const b = this.bundles.get(leg.bundleId);
       if (!b) continue;
       if (b.legCount !== leg.legCount) throw new GraphError("BAD_BUNDLE", `bundle ${leg.bundleId} has ${b.legCount} legs, ${where(n)} says ${leg.legCount}`);
+      const named = b.members[0]?.leg.participants;
+      if (named && named.join(",") !== leg.participants.join(",")) {
+        throw new GraphError("BAD_BUNDLE", `bundle ${leg.bundleId} names participants [${named.join(", ")}], ${where(n)} says [${leg.participants.join(", ")}]`);
+      }
       if (!strict) continue;
       if (b.members.some((m) => !isLive(m.entry))) throw new GraphError("BAD_BUNDLE", `bundle ${leg.bundleId} has already failed`);
       if (b.members.some((m) => m.leg.legIndex === leg.legIndex)) throw new GraphError("BAD_BUNDLE", `bundle ${leg.bundleId} leg ${leg.legIndex} is already taken`);

@@ -13,7 +13,7 @@
  *   nothing in progress needs and the L1 mirror the history entries the store holds (forgetSettled). Questions about
  *   forgotten certificates are answered from the store and the mirror, as they would have been from memory.
  */
-import { certificateId as computeCertificateId, compareRefs } from "../lib/certificate";
+import { certificateId as computeCertificateId, compareRefs, revisionOf } from "../lib/certificate";
 import type { Certificate, CertificateRef, SignedCertificate } from "../lib/certificate";
 import { certificateToJson } from "../lib/codec";
 import { HeaderVerifier } from "../lib/header-verifier";
@@ -26,6 +26,7 @@ import { ChainStates, TransitionInvalidError } from "./backup";
 import { certificateShapeOf, CoordinatorConfig } from "./config";
 import { CertificateGraph, GraphError, GraphNode } from "./graph";
 import type { L1Client } from "./l1/client";
+import { LayerSigner } from "./licences";
 import { L1View } from "./l1/view";
 import type { Logger } from "./log";
 import type { ProverPool } from "../zk/prover/pool";
@@ -46,6 +47,8 @@ export interface NodeDeps {
   onChanges?: (changes: StatusChange[]) => void;
   /** Verifies a certificate proof; the Groth16 verifier (zk/groth16.ts) unless a test replaces it. */
   verifyProof?: (instance: string, publicSignals: string[], proof: Groth16ProofJson) => Promise<boolean>;
+  /** The layer key that signs rejections (licences); null: none configured, licences cannot be given. */
+  layer?: LayerSigner | null;
 }
 
 const hex = (x: bigint) => "0x" + x.toString(16);
@@ -77,6 +80,8 @@ export class CoordinatorNode implements CoordinatorApi {
   private readonly bundleFirstSeen = new Map<bigint, number>();
   /** Networks caught equivocating: refused until L1 ejects them (then the registry says so). */
   private readonly equivocated = new Set<number>();
+  /** The highest rejected revision per (networkId, height): the next certificate there needs the one after it. */
+  private readonly rejectedRevision = new Map<string, number>();
   private readonly listeners = new Set<(e: CoordinatorEvent) => void>();
   /** Certificates per status, all of them (the graph holds only those still needed): counted once at load, then kept. */
   private readonly totals = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<CertificateStatus, number>;
@@ -124,6 +129,11 @@ export class CoordinatorNode implements CoordinatorApi {
     }
     for (const r of records) for (const b of r.certificate.bundles) for (const leg of this.d.store.bundleLegs(b.bundleId)) this.recall(leg.certificateId);
     for (const e of this.d.store.listEquivocations()) this.equivocated.add(e.networkId);
+    for (const a of this.d.store.listAbandoned()) this.noteRejected(a.networkId, a.height, a.revision);
+    // the revisions rejected at heights not finalized yet (the graph holds only the live certificates)
+    for (const r of this.d.store.listCertificates({ status: "Rejected" })) {
+      if (!this.d.store.finalizedHistory(r.networkId, r.height, r.height + 1n).length) this.noteRejected(r.networkId, r.height, revisionOf(r.certificate));
+    }
     Object.assign(this.totals, this.d.store.countByStatus());
     this.log.info("loaded certificates", { total: this.statusCounts().total, live: this.bodies.size, awaitingProof: this.awaitingProof.size });
   }
@@ -199,10 +209,29 @@ export class CoordinatorNode implements CoordinatorApi {
     this.state = "stopping";
   }
 
+  /** L1 readmitted an ejected network with a new sequencer: its evidence is history; its certificates are welcome. */
+  readmitted(networkId: number): void {
+    this.equivocated.delete(networkId);
+    this.log.info("network readmitted on L1", { networkId, sequencer: this.d.view.networks.get(networkId)?.sequencer });
+  }
+
+  private noteRejected(networkId: number, height: bigint, revision: number): void {
+    const k = key(networkId, height);
+    if ((this.rejectedRevision.get(k) ?? -1) < revision) this.rejectedRevision.set(k, revision);
+  }
+
+  /** The revision the next certificate at (networkId, height) must carry. */
+  nextRevision(networkId: number, height: bigint): number {
+    return (this.rejectedRevision.get(key(networkId, height)) ?? -1) + 1;
+  }
+
   private afterChanges(changes: StatusChange[]): void {
     for (const c of changes) {
       this.totals[c.from]--;
       this.totals[c.to]++;
+      if (c.to === "Rejected") this.noteRejected(c.networkId, c.height, revisionOf(this.body(c.certificateId)));
+      // a finalized height takes no other revision: what was rejected there is no longer needed
+      if (c.to === "Finalized") this.rejectedRevision.delete(key(c.networkId, c.height));
       if (c.to === "Proven" || c.to === "Rejected" || c.to === "Finalized") this.awaitingProof.delete(c.certificateId);
       if (c.to === "Finalized" || c.to === "Rejected") {
         this.bodies.delete(c.certificateId);
@@ -264,13 +293,18 @@ export class CoordinatorNode implements CoordinatorApi {
     const known = this.statusOf(id);
     if (known) throw new CoordinatorError("DUPLICATE_CERTIFICATE", `certificate ${hex(id)} is already known (${known})`, { certificateId: hex(id), status: known });
     const net = this.checkNetwork(c.networkId);
-    const signer = this.verifier!.recover({ networkId: c.networkId, height: c.height, certificateId: id, signature: c.signature });
+    const signer = this.verifier!.recover({ networkId: c.networkId, height: c.height, revision: revisionOf(c), certificateId: id, signature: c.signature });
     if (signer === null || signer.toLowerCase() !== net.sequencer.toLowerCase()) {
       throw new CoordinatorError("BAD_SIGNATURE", `the signature does not recover to network ${c.networkId}'s sequencer`, { networkId: c.networkId });
     }
     // Evidence needs only the two signatures: check the height before anything else about the content.
     const holder = this.graph.at(c.networkId, c.height) ?? this.forgottenFinalized(c.networkId, c.height);
-    if (holder) return this.equivocation(c, id, holder);
+    if (holder) {
+      const live = revisionOf(this.body(holder.certificateId));
+      if (live === revisionOf(c)) return this.equivocation(c, id, holder);
+      throw new CoordinatorError("REVISION_NOT_LICENSED", `network ${c.networkId} has revision ${live} live at height ${c.height}; another revision needs its rejection first`, { live, got: revisionOf(c) });
+    }
+    this.checkRevision(c);
     this.checkShape(c);
     const failedLeg = c.bundles.find((b) => !b.success);
     if (failedLeg) throw new CoordinatorError("BUNDLE_FAILED", `bundle ${hex(failedLeg.bundleId)} leg ${failedLeg.legIndex} is marked failed`);
@@ -316,6 +350,61 @@ export class CoordinatorNode implements CoordinatorApi {
     if (net.ejected) throw new CoordinatorError("NETWORK_EJECTED", `network ${networkId} was ejected`, { networkId });
     if (this.equivocated.has(networkId)) throw new CoordinatorError("NETWORK_EJECTED", `network ${networkId} equivocated; its ejection is being reported to L1`, { networkId });
     return net;
+  }
+
+  /** A height's first certificate has revision 0; after the layer rejected revision r there, the next has r + 1. */
+  private checkRevision(c: Certificate): void {
+    const expected = this.nextRevision(c.networkId, c.height);
+    if (revisionOf(c) !== expected) {
+      throw new CoordinatorError("REVISION_NOT_LICENSED", `network ${c.networkId}'s next certificate at height ${c.height} has revision ${expected}, not ${revisionOf(c)}`, { expected, got: revisionOf(c) });
+    }
+  }
+
+  /**
+   * A certificate as the hub's settleEpoch/settleDirect take it: the header, the sequencer's signature and, for a
+   * revision r > 0, the licence (the layer's signed rejection of revision r - 1).
+   */
+  settlementSlot(id: bigint) {
+    const c = this.body(id);
+    const revision = revisionOf(c);
+    const licence = revision > 0 ? this.licence(c.networkId, c.height, revision - 1) : "0x";
+    return { networkId: c.networkId, height: c.height, revision, certificateId: id, newLocalExitRoot: c.newLocalExitRoot, signature: c.signature, licence };
+  }
+
+  /**
+   * The chain abandons a certificate the layer does not hold (refused, or given up on before an answer): the
+   * layer records its revision as rejected at that height and returns the licence for the next revision. Only
+   * the chain can ask (its sequencer signed the header), only for the height's current revision, and never for a
+   * certificate live in the layer: those end by the layer's own rules, so their dependents are never surprised.
+   */
+  async abandon(c: SignedCertificate): Promise<{ licence: string; nextRevision: number }> {
+    this.assertIntake();
+    const id = computeCertificateId(c);
+    const net = this.checkNetwork(c.networkId);
+    const revision = revisionOf(c);
+    const signer = this.verifier!.recover({ networkId: c.networkId, height: c.height, revision, certificateId: id, signature: c.signature });
+    if (signer === null || signer.toLowerCase() !== net.sequencer.toLowerCase()) {
+      throw new CoordinatorError("BAD_SIGNATURE", `the signature does not recover to network ${c.networkId}'s sequencer`, { networkId: c.networkId });
+    }
+    const holder = this.graph.at(c.networkId, c.height);
+    if (holder || c.height < this.d.view.mirror.record(c.networkId).nextHeight) {
+      throw new CoordinatorError("NOT_ALLOWED", `network ${c.networkId} has a live or finalized certificate at height ${c.height}: it ends by the layer's rules, not by abandonment`, { networkId: c.networkId, height: hex(c.height) });
+    }
+    this.checkRevision(c);
+    const record = { networkId: c.networkId, height: c.height, revision, certificateId: id, signature: c.signature, at: this.now() };
+    await this.persist([], [{ op: "putAbandoned", record }]);
+    this.noteRejected(c.networkId, c.height, revision);
+    this.log.info("certificate abandoned by its chain", { networkId: c.networkId, height: c.height, revision, certificateId: id });
+    return { licence: this.licence(c.networkId, c.height, revision), nextRevision: revision + 1 };
+  }
+
+  /** The layer's signed rejection of `revision` at (networkId, height): the licence for revision + 1. */
+  licence(networkId: number, height: bigint, revision: number): string {
+    if (!this.d.layer) throw new CoordinatorError("NO_LICENCE", "this coordinator holds no layer key (l1.layerKey / l1.settlerKey)");
+    if (this.nextRevision(networkId, height) <= revision) {
+      throw new CoordinatorError("NO_LICENCE", `the layer has not rejected revision ${revision} of network ${networkId} at height ${height}`, { networkId, height: hex(height), revision });
+    }
+    return this.d.layer.licence({ networkId, height, revision });
   }
 
   private checkShape(c: Certificate): void {
@@ -415,10 +504,10 @@ export class CoordinatorNode implements CoordinatorApi {
     const first = this.body(holder.certificateId);
     const evidence: WriteOp = {
       op: "putEquivocation",
-      record: { networkId: c.networkId, height: c.height, idA: holder.certificateId, sigA: first.signature, idB: id, sigB: c.signature, detectedAt: this.now(), reportTx: null, reportStatus: "pending" },
+      record: { networkId: c.networkId, height: c.height, revision: revisionOf(c), idA: holder.certificateId, sigA: first.signature, idB: id, sigB: c.signature, detectedAt: this.now(), reportTx: null, reportStatus: "pending" },
     };
     this.equivocated.add(c.networkId);
-    const changes = holder.status === "Finalized" ? [] : this.graph.reject(holder.certificateId, { code: "EQUIVOCATION", detail: `network ${c.networkId} signed two certificates for height ${c.height}` });
+    const changes = holder.status === "Finalized" ? [] : this.graph.reject(holder.certificateId, { code: "EQUIVOCATION", detail: `network ${c.networkId} signed two certificates for height ${c.height}, revision ${revisionOf(c)}` });
     await this.persist(changes, [evidence]);
     this.log.warn("equivocation detected", { networkId: c.networkId, height: c.height, idA: holder.certificateId, idB: id });
     throw new CoordinatorError("EQUIVOCATION", `network ${c.networkId} already signed certificate ${hex(holder.certificateId)} for height ${c.height}; both headers are kept as evidence`, { networkId: c.networkId, height: hex(c.height) });

@@ -1,6 +1,7 @@
 /**
  * Assembles and runs a coordinator: store, L1 client and view, prover pool, node, epoch manager, L1 sync, RPC
  * server and the loops that drive them. Start-up order matters and is the recovery procedure:
+ *   0. check the settings nothing runs without (preflight.ts): store.path, the L1 endpoint, l1.hub, l1.bridge;
  *   1. open the store and load every certificate into the graph;
  *   2. rebuild the L1 view (registry, mirror of the global state) from the stored L1 events;
  *   3. read L1 from the stored cursor on (reconcile: settlements that landed while down finalize now);
@@ -9,11 +10,9 @@
  * Shutdown (stop(), SIGINT/SIGTERM in main.ts) is the reverse: stop intake, stop the loops, park the proof in
  * flight (the pool is closed; the epoch stays "proving" and is proven again after a restart), close the store.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { createLogger, Logger } from "./log";
 import { CoordinatorConfig, globalParamsOf, redactedConfig } from "./config";
-import { openSqliteStore } from "./store/sqlite";
+import { checkL1Contracts, openStore, prepareStorePath, probeL1 } from "./preflight";
 import { L1Client } from "./l1/client";
 import { L1View } from "./l1/view";
 import { L1Sync } from "./l1/sync";
@@ -22,6 +21,7 @@ import { ProverPool } from "../zk/prover/pool";
 import { CoordinatorNode, NodeDeps } from "./node";
 import type { Store } from "./store/store";
 import type { GlobalParams, HistoryArchive } from "../lib/global-state";
+import { layerSignerOf } from "./licences";
 import { EpochManager } from "./epochs";
 import { startRpcServer, RpcServer } from "./rpc/server";
 import { Metrics } from "./metrics";
@@ -63,11 +63,29 @@ function loop(name: string, ms: number, fn: () => Promise<unknown>, signal: Abor
   })();
 }
 
+/** Checks the settings nothing runs without; a bad one is a ConfigError naming it. Returns the L1 client. */
+async function preflight(config: CoordinatorConfig, signal: AbortSignal | undefined): Promise<L1Client> {
+  prepareStorePath(config.store.path);
+  const chainId = await probeL1(config.l1.rpcUrl, config.l1.requestTimeoutMs, signal);
+  const l1 = new L1Client({ rpcUrl: config.l1.rpcUrl, hub: config.l1.hub, bridge: config.l1.bridge, settlerKey: config.l1.settlerKey, chainId, timeoutMs: config.l1.requestTimeoutMs });
+  try {
+    await checkL1Contracts(l1, config, chainId);
+    signal?.throwIfAborted();
+  } catch (e) {
+    l1.destroy();
+    throw e;
+  }
+  return l1;
+}
+
 export interface StartOptions {
   log?: Logger;
+  /** Aborts the start-up (main.ts wires it to SIGINT/SIGTERM); a coordinator that already started is stopped with stop(). */
+  signal?: AbortSignal;
   /**
-   * Test seams, which production never passes: another L1 client (an in-memory hub: scripts/lib/loopback-l1.ts),
-   * another prover pool, another certificate-proof verifier. The soak (scripts/soak-coordinator.ts) uses them.
+   * Test seams, which production never passes: another L1 client (an in-memory hub: scripts/lib/loopback-l1.ts;
+   * the L1 start-up checks are then skipped), another prover pool, another certificate-proof verifier. The soak
+   * (scripts/soak-coordinator.ts) and the memory test use them.
    */
   l1?: L1Client;
   pool?: ProverPool;
@@ -79,15 +97,22 @@ export interface StartOptions {
 export async function startCoordinator(config: CoordinatorConfig, o: StartOptions = {}): Promise<Coordinator> {
   const log = o.log ?? createLogger({ level: config.log.level });
   log.info("starting", { config: redactedConfig(config) });
+  const l1 = o.l1 ?? (await preflight(config, o.signal));
   await enableFastPoseidon();
-  if (config.store.path !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(config.store.path)), { recursive: true });
-  const store = openSqliteStore(config.store.path);
-  const l1 = o.l1 ?? new L1Client({ rpcUrl: config.l1.rpcUrl, hub: config.l1.hub, bridge: config.l1.bridge, settlerKey: config.l1.settlerKey });
+  let store: ReturnType<typeof openStore>;
+  try {
+    if (o.l1) prepareStorePath(config.store.path);
+    store = openStore(config.store.path);
+  } catch (e) {
+    if (!o.l1) l1.destroy();
+    throw e;
+  }
   const view = new L1View(o.params ?? globalParamsOf(config), historyArchiveOf(store));
   const pool = o.pool ?? new ProverPool({ workers: config.proving.workers, log: log.child("prover"), jobTimeoutMs: config.proving.jobTimeoutMs });
   const metrics = new Metrics({ defaultMetrics: true });
+  const layer = await layerSignerOf(config, l1);
   const node = new CoordinatorNode({
-    config, store, l1, view, pool, log, verifyProof: o.verifyProof,
+    config, store, l1, view, pool, log, layer, verifyProof: o.verifyProof,
     onChanges: (changes) => {
       for (const c of changes) metrics.statusTransitions.inc({ from: c.from, to: c.to });
       publishCounts();
@@ -113,7 +138,14 @@ export async function startCoordinator(config: CoordinatorConfig, o: StartOption
   node.l1Status = { connected: true, block: head, lagBlocks: 0 };
   node.state = "running";
   await epochs.step(false);
-  const rpc = await startRpcServer(node, { host: config.rpc.host, port: config.rpc.port, maxBodyBytes: config.rpc.maxBodyBytes, rateLimit: config.rpc.rateLimit, admin: config.rpc.admin, log: log.child("rpc"), metrics });
+  const ws = config.rpc.ws;
+  const rpc = await startRpcServer(node, {
+    host: config.rpc.host, port: config.rpc.port, maxBodyBytes: config.rpc.maxBodyBytes, rateLimit: config.rpc.rateLimit, admin: config.rpc.admin, log: log.child("rpc"), metrics,
+    ws: {
+      maxConnections: ws.maxConnections, maxConnectionsPerAddress: ws.maxConnectionsPerAddress, maxSubscriptions: ws.maxSubscriptionsPerConnection,
+      maxSubscriptionsPerAddress: ws.maxSubscriptionsPerAddress, maxBufferedBytes: ws.maxBufferedBytes, pingIntervalMs: ws.pingIntervalMs,
+    },
+  });
   log.info("running", { rpc: rpc.url, ws: rpc.wsUrl, l1Block: head, certificates: store.countCertificates() });
 
   const abort = new AbortController();

@@ -95,6 +95,11 @@ export const ERROR_CODES = {
   UNKNOWN_L1_CHECKPOINT: 1014,
   /** The import's source root is not the new exit root of the dependency it names. */
   IMPORT_ROOT_MISMATCH: 1015,
+  /**
+   * The revision is not the height's next one: 0 for a height's first certificate, r + 1 once the layer rejected
+   * revision r there (`data.expected`); or another revision is live at this height (`data.live`).
+   */
+  REVISION_NOT_LICENSED: 1016,
 
   // submitProof
   UNKNOWN_CERTIFICATE: 1101,
@@ -105,6 +110,8 @@ export const ERROR_CODES = {
   // queries and admin
   UNKNOWN_EPOCH: 1201,
   NOT_ALLOWED: 1202,
+  /** getRejectionLicence: the layer has not rejected that revision, or it holds no layer key. */
+  NO_LICENCE: 1203,
 
   // service
   RATE_LIMITED: 1301,
@@ -157,10 +164,25 @@ export interface ProofRecord {
   at: number;
 }
 
-/** Two signed headers for one height: the evidence kept for reportEquivocation. */
+/**
+ * A certificate its chain abandoned before the layer held it (refused, or never answered): the layer recorded
+ * that revision as rejected at that height, which licenses the next one (docs/protocol.md §5).
+ */
+export interface AbandonedRecord {
+  networkId: number;
+  height: bigint;
+  revision: number;
+  certificateId: bigint;
+  /** The sequencer's signature of the header: the chain itself asked. */
+  signature: string;
+  at: number;
+}
+
+/** Two signed headers for one height and one revision: the evidence kept for reportEquivocation. */
 export interface EquivocationRecord {
   networkId: number;
   height: bigint;
+  revision: number;
   idA: bigint;
   sigA: string;
   idB: bigint;

@@ -54,6 +54,10 @@ export const DEVNET_NETWORKS: readonly DevnetNetwork[] = Object.freeze([
   { name: "devnetC", networkId: 3, chainId: 1003, rpcUrl: process.env.DEVNET_C_RPC ?? "http://127.0.0.1:8548", sequencerAccount: 13 },
 ]);
 export const DEVNET_DEPLOYER_ACCOUNT = 0;
+/** The coordinator's settler account, also the layer's rejection-signing key (the hub's layerSigner). */
+export const DEVNET_COORDINATOR_ACCOUNT = 1;
+/** The devnet hub's timelock delay: seconds, so that the demo's admin steps stay quick (production: days). */
+export const DEVNET_TIMELOCK_DELAY_S = 2;
 export const DEVNET_SETTLER_ACCOUNT = 1;
 export const DEVNET_COORDINATOR_URL = "http://127.0.0.1:7700";
 

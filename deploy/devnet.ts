@@ -8,13 +8,14 @@
  * the bridge address every network shares (nonce 3: the 4th transaction of account 0, on L1 and on every L2).
  */
 import { ContractFactory, Signer, parseEther, getAddress, ZeroAddress, ContractRunner } from "ethers";
-import { ExitRootOracle__factory, SettlementHub__factory, UnifiedBridge__factory, AggregationTestS1Adapter__factory, AggregationTestS2Adapter__factory } from "../typechain-types";
+import { ExitRootOracle__factory, SettlementHub__factory, UnifiedBridge__factory, AggregationTestS1Adapter__factory, AggregationTestS2Adapter__factory, LayerTimelock__factory } from "../typechain-types";
 import type { ExitRootOracle, SettlementHub, UnifiedBridge } from "../typechain-types";
 import PoseidonT3Artifact from "../artifacts/poseidon-solidity/PoseidonT3.sol/PoseidonT3.json";
 import PoseidonT5Artifact from "../artifacts/poseidon-solidity/PoseidonT5.sol/PoseidonT5.json";
 import { bridgeFactory } from "./bridge-stack";
 import { DEVNET_PARAMS, GlobalParams } from "../lib/global-state";
-import { DEVNET_NETWORKS, Deployments, DeploymentRunner, contractAddress } from "./deployments";
+import { DEVNET_NETWORKS, DEVNET_TIMELOCK_DELAY_S, Deployments, DeploymentRunner, contractAddress } from "./deployments";
+import { HubAdmin } from "./governance";
 
 export interface DevnetDeployOptions {
   /** The RPC URL recorded in the deployments file (the signer's provider is what is actually used). */
@@ -28,6 +29,10 @@ export interface DevnetDeployOptions {
 export interface L1DevnetOptions extends DevnetDeployOptions {
   /** Default DEVNET_PARAMS (the set-up instance the devnet's circuits use). */
   params?: GlobalParams;
+  /** The coordinator's rejection-signing key (its settler account). */
+  layerSigner: string;
+  /** Seconds of the hub's timelock (default DEVNET_TIMELOCK_DELAY_S). */
+  timelockDelay?: number;
 }
 
 export interface DevnetDeployResult {
@@ -68,13 +73,17 @@ async function deployPoseidon(runner: DeploymentRunner, signer: Signer): Promise
   return { poseidonT3, poseidonT5 };
 }
 
-/** Same transactions, in the same order, as deployL1Layer (so the same addresses); the deployer owns the hub. */
+/**
+ * Same transactions, in the same order, as deployL1Layer (so the same addresses), then a LayerTimelock (the
+ * deployer as proposer and executor) takes over the hub: from then on every privileged call waits for its delay
+ * (deploy/governance.ts).
+ */
 export async function deployL1Devnet(signer: Signer, o: L1DevnetOptions): Promise<L1DevnetResult> {
   const params = o.params ?? DEVNET_PARAMS;
   const runner = await DeploymentRunner.open(signer, { name: o.name ?? devnetName(0), networkId: 0, rpcUrl: o.rpcUrl, dir: o.dir });
   const me = await signer.getAddress();
   const libs = await deployPoseidon(runner, signer);
-  const hubAddress = await runner.step("hub", () => new SettlementHub__factory(signer).deploy(me, params.networkBits));
+  const hubAddress = await runner.step("hub", () => new SettlementHub__factory(signer).deploy(me, params.networkBits, o.layerSigner, true));
   const hub = SettlementHub__factory.connect(hubAddress, signer);
   const bridgeAddress = await runner.step("bridge", () => bridgeFactory(signer, libs).deploy(0, params.exitDepth, hubAddress));
   const bridge = UnifiedBridge__factory.connect(bridgeAddress, signer);
@@ -93,13 +102,17 @@ export async function deployL1Devnet(signer: Signer, o: L1DevnetOptions): Promis
 
   const verifierS1 = await runner.step("verifierS1", () => new AggregationTestS1Adapter__factory(signer).deploy());
   const verifierS2 = await runner.step("verifierS2", () => new AggregationTestS2Adapter__factory(signer).deploy());
-  for (const [capacity, verifier] of [[1, verifierS1], [2, verifierS2]] as const) {
-    await runner.ensure(
-      `setVerifier${capacity}`,
-      async () => getAddress(await hub.verifiers(capacity)) === verifier,
-      async () => (await hub.setVerifier(capacity, verifier)).wait(),
-    );
-  }
+  await runner.ensure(
+    "setVerifiers",
+    async () => getAddress(await hub.verifiers(1)) === verifierS1 && getAddress(await hub.verifiers(2)) === verifierS2,
+    async () => (await hub.setVerifiers([1, 2], [verifierS1, verifierS2])).wait(),
+  );
+  const timelockAddress = await runner.step("timelock", () => new LayerTimelock__factory(signer).deploy(o.timelockDelay ?? DEVNET_TIMELOCK_DELAY_S, [me], [me]));
+  await runner.ensure(
+    "handOverToTimelock",
+    async () => getAddress(await hub.owner()) === timelockAddress,
+    () => HubAdmin.handOver(hub, signer, LayerTimelock__factory.connect(timelockAddress, signer)),
+  );
   return { deployments: runner.deployments, executed: runner.executed, reused: runner.reused, hub, bridge };
 }
 
@@ -144,14 +157,25 @@ export class RegistrationMismatchError extends Error {
  * policy other than the ones its configuration names.
  */
 export async function registerChainIfNeeded(hub: SettlementHub, c: ChainRegistrationRequest): Promise<boolean> {
-  const info = await hub.networks(c.networkId);
-  if (info.active || info.ejected) {
-    if (getAddress(info.sequencer) !== getAddress(c.sequencer)) throw new RegistrationMismatchError(c.networkId, `sequencer ${info.sequencer}, not ${c.sequencer}`);
-    if (Number(info.policyFlags) !== c.policyFlags) throw new RegistrationMismatchError(c.networkId, `policy flags ${info.policyFlags}, not ${c.policyFlags}`);
-    return false;
+  return (await registerChainsIfNeeded(hub, [c]))[0];
+}
+
+/**
+ * registerChainIfNeeded for several chains: the missing ones are registered by one privileged operation (through
+ * the hub's timelock: one delay for all of them). Returns, per chain, whether it was registered now.
+ */
+export async function registerChainsIfNeeded(hub: SettlementHub, chains: readonly ChainRegistrationRequest[]): Promise<boolean[]> {
+  const missing: ChainRegistrationRequest[] = [];
+  for (const c of chains) {
+    const info = await hub.networks(c.networkId);
+    if (info.active || info.ejected) {
+      if (getAddress(info.sequencer) !== getAddress(c.sequencer)) throw new RegistrationMismatchError(c.networkId, `sequencer ${info.sequencer}, not ${c.sequencer}`);
+      if (Number(info.policyFlags) !== c.policyFlags) throw new RegistrationMismatchError(c.networkId, `policy flags ${info.policyFlags}, not ${c.policyFlags}`);
+    } else missing.push(c);
   }
-  await (await hub.registerNetwork(c.networkId, c.sequencer, c.policyFlags, { value: parseEther(c.stakeEth ?? "1") })).wait();
-  return true;
+  const admin = await HubAdmin.of(hub, hub.runner as Signer);
+  await admin.callAll(missing.map((c) => ({ method: "registerNetwork", args: [c.networkId, c.sequencer, c.policyFlags], value: parseEther(c.stakeEth ?? "1") })));
+  return chains.map((c) => missing.includes(c));
 }
 
 /** The L1 contracts a deployments file records, connected to `runner`. */

@@ -1,7 +1,8 @@
 /**
- * Deploys the layer on an L1: the settlement stack (deploy/settlement-stack.ts) plus the aggregation verifiers
- * of the set-up instances (S = 1 and S = 2, DEVELOPMENT keys), registered on the hub; and registers chains.
- * Used by the coordinator's integration tests and the devnet.
+ * Deploys the layer on an L1: the settlement stack (deploy/settlement-stack.ts, for development: it takes the
+ * DEVELOPMENT-key verifiers) plus the aggregation verifiers of the set-up instances (S = 1 and S = 2), registered
+ * on the hub; and registers chains. Used by the coordinator's integration tests. The deployer stays the hub's
+ * owner (tests act as the owner); the devnet hands it over to a timelock (deploy/devnet.ts).
  */
 import { Signer, parseEther } from "ethers";
 import { AggregationTestS1Adapter__factory, AggregationTestS2Adapter__factory } from "../typechain-types";
@@ -17,13 +18,13 @@ export interface L1Layer {
   startBlock: number;
 }
 
-export async function deployL1Layer(deployer: Signer, params: GlobalParams): Promise<L1Layer> {
+/** @param layerSigner The coordinator's rejection-signing key (its settler account in the tests). */
+export async function deployL1Layer(deployer: Signer, params: GlobalParams, layerSigner: string): Promise<L1Layer> {
   const startBlock = await deployer.provider!.getBlockNumber();
-  const { hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: params.exitDepth, networkBits: params.networkBits });
+  const { hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: params.exitDepth, networkBits: params.networkBits, layerSigner, developmentMode: true });
   const s1 = await (await new AggregationTestS1Adapter__factory(deployer).deploy()).waitForDeployment();
   const s2 = await (await new AggregationTestS2Adapter__factory(deployer).deploy()).waitForDeployment();
-  await (await hub.setVerifier(1, await s1.getAddress())).wait();
-  await (await hub.setVerifier(2, await s2.getAddress())).wait();
+  await (await hub.setVerifiers([1, 2], [await s1.getAddress(), await s2.getAddress()])).wait();
   return { hub, bridge, startBlock, addresses: { hub: await hub.getAddress(), bridge: await bridge.getAddress(), verifierS1: await s1.getAddress(), verifierS2: await s2.getAddress() } };
 }
 

@@ -18,6 +18,13 @@ export interface SettlementStackOptions {
   exitTreeDepth: number;
   /** Depth of the global tree (production 32). */
   networkBits: number;
+  /** The layer's rejection-signing key (the coordinator's); default: the deployer. */
+  layerSigner?: string;
+  /**
+   * Whether the hub accepts verifiers of development keys (public trapdoor). Explicit, always: true only for
+   * devnets and tests.
+   */
+  developmentMode: boolean;
 }
 
 export interface SettlementStack {
@@ -31,7 +38,8 @@ export interface SettlementStack {
 /** The deployer becomes the hub's owner (hand it over with transferOwnership + acceptOwnership). */
 export async function deploySettlementStack(deployer: Signer, o: SettlementStackOptions): Promise<SettlementStack> {
   const libs = await deployPoseidonLibraries(deployer);
-  const hub = await new SettlementHub__factory(deployer).deploy(await deployer.getAddress(), o.networkBits);
+  const me = await deployer.getAddress();
+  const hub = await new SettlementHub__factory(deployer).deploy(me, o.networkBits, o.layerSigner ?? me, o.developmentMode);
   await hub.waitForDeployment();
   const bridge = await bridgeFactory(deployer, libs).deploy(0, o.exitTreeDepth, await hub.getAddress());
   await bridge.waitForDeployment();

@@ -3,6 +3,8 @@
  *
  * applyTransition applies a certificate's imported exits (first, in order) and then its bridge exits (in order)
  * to a network's state. It refuses, with a typed AccountingError and without touching the input state:
+ *  - an asset exit or import of amount 0 (ZERO_AMOUNT): it moves nothing, yet names a token (with its metadata)
+ *    that the network need not hold; a message of value 0 is a plain call and is accepted;
  *  - an exit whose destination is the network itself (SELF_EXIT), or a message exit whose origin is not it
  *    (MESSAGE_ORIGIN_MISMATCH);
  *  - an exit of a token not native to the network that would take its balance below zero (OVERDRAW);
@@ -25,6 +27,7 @@ import { BALANCE_BITS } from "./params";
 import { TokenId, balanceLeaf, balanceSlot, tokenKey } from "./token";
 
 export type AccountingErrorCode =
+  | "ZERO_AMOUNT"
   | "OVERDRAW"
   | "DOUBLE_IMPORT"
   | "WRONG_DESTINATION"
@@ -117,9 +120,15 @@ function leafHashOf(leaf: ExitLeaf, item: "import" | "exit", index: number): big
   }
 }
 
+/** An asset leaf moves a non-zero amount (ZERO_AMOUNT); a message of value 0 is a plain call. */
+function checkAmount(leaf: ExitLeaf, item: "import" | "exit", index: number): void {
+  if (leaf.leafType === LeafType.Asset && leaf.amount === 0n) throw new AccountingError("ZERO_AMOUNT", item, index, "an asset exit of amount 0");
+}
+
 function applyImport(s: NetworkState, imp: ImportInput, i: number): ImportStep {
   const { leaf } = imp;
   const leafHash = leafHashOf(leaf, "import", i);
+  checkAmount(leaf, "import", i);
   if (leaf.destinationNetwork !== s.networkId) {
     throw new AccountingError("WRONG_DESTINATION", "import", i, `exit is for network ${leaf.destinationNetwork}, not ${s.networkId}`);
   }
@@ -150,6 +159,7 @@ function applyImport(s: NetworkState, imp: ImportInput, i: number): ImportStep {
 
 function applyExit(s: NetworkState, leaf: ExitLeaf, i: number): ExitStep {
   const leafHash = leafHashOf(leaf, "exit", i);
+  checkAmount(leaf, "exit", i);
   if (leaf.destinationNetwork === s.networkId) throw new AccountingError("SELF_EXIT", "exit", i, `exit to its own network ${s.networkId}`);
   if (leaf.leafType === LeafType.Message && leaf.originNetwork !== s.networkId) {
     throw new AccountingError("MESSAGE_ORIGIN_MISMATCH", "exit", i, `message claims origin ${leaf.originNetwork}, sent by ${s.networkId}`);

@@ -9,6 +9,8 @@ import { NetworkState } from "./network-state";
 
 export interface BatchInput {
   height: bigint;
+  /** The height's revision: 0 (the default) first, r + 1 to rebuild after the layer rejected revision r. */
+  revision?: number;
   /** The L2's own state root after the batch (bytes32 hex). */
   newStateRoot: string;
   imports: ImportedExit[];
@@ -48,6 +50,7 @@ export function buildCertificate(state: NetworkState, input: BatchInput): BuiltC
   const certificate: Certificate = validateCertificate({
     networkId: state.networkId,
     height: input.height,
+    ...(input.revision !== undefined ? { revision: input.revision } : {}),
     prevStateCommitment: state.commitment(),
     newStateCommitment: transition.state.commitment(),
     prevLocalExitRoot: state.exitRoot,

@@ -1,15 +1,18 @@
 /**
  * Certificates: a chain's signed batch header. See docs/protocol.md §5 for the normative encoding.
  *
- *   certificateId = Poseidon(networkId, height, prevStateCommitment, newStateCommitment,
+ *   certificateId = Poseidon(networkId, height, revision, prevStateCommitment, newStateCommitment,
  *                            prevLocalExitRoot, newLocalExitRoot, newStateRootHi, newStateRootLo,
  *                            exitsHash, importsHash, dependenciesHash, bundlesHash)
  *   exitsHash        = hashList(exit leaf hashes)
  *   importsHash      = hashList(Poseidon(leafHash, sourceNetwork, leafIndex, sourceHeight, sourceCertificateId, sourceExitRoot))
  *   dependenciesHash = hashList(Poseidon(networkId, height, certificateId))
- *   bundlesHash      = hashList(Poseidon(bundleId, legIndex, legCount, success))
+ *   bundlesHash      = hashList(Poseidon(bundleId, legIndex, legCount, success, packParticipants(participants)))
  *
- * The sequencer signs EIP-712 Certificate(uint32 networkId, uint64 height, bytes32 certificateId).
+ * The sequencer signs EIP-712 Certificate(uint32 networkId, uint64 height, uint32 revision, bytes32 certificateId).
+ * A height's first certificate has revision 0; after the layer rejects revision r at a height (and signs
+ * Rejection(networkId, height, r), the licence), the chain's rebuild there is revision r + 1. Two signatures for one
+ * (networkId, height, revision) with different ids are an equivocation; an honest rebuild never is one.
  */
 import { TypedDataEncoder, verifyTypedData, isHexString, getAddress } from "ethers";
 import type { TypedDataDomain, Signer } from "ethers";
@@ -38,11 +41,26 @@ export interface BundleLeg {
   legIndex: number;
   legCount: number;
   success: boolean;
+  /**
+   * The network of every leg, in leg order (legCount entries): leg k must sit in a certificate of participants[k],
+   * and every leg of a bundle names the same list, so no other chain can complete it (docs/protocol.md §5).
+   */
+  participants: number[];
+}
+
+/** At most this many legs per bundle: the participants' network ids (32 bits each) pack into one field element. */
+export const MAX_BUNDLE_LEGS = 7;
+
+/** participants[0] + participants[1] * 2^32 + ... (< 2^224): how the circuits and the certificate id take the list. */
+export function packParticipants(participants: readonly number[]): bigint {
+  return participants.reduce((acc, p, k) => acc + (BigInt(p) << BigInt(32 * k)), 0n);
 }
 
 export interface Certificate {
   networkId: number;
   height: bigint;
+  /** uint32: 0 for a height's first certificate, r + 1 for the rebuild after the layer rejected revision r. Absent = 0. */
+  revision?: number;
   prevStateCommitment: bigint;
   newStateCommitment: bigint;
   prevLocalExitRoot: bigint;
@@ -62,6 +80,7 @@ export interface SignedCertificate extends Certificate {
 export type CertificateFormatCode =
   | "BAD_NETWORK"
   | "BAD_HEIGHT"
+  | "BAD_REVISION"
   | "BAD_FIELD"
   | "BAD_STATE_ROOT"
   | "BAD_LEAF"
@@ -81,6 +100,10 @@ export class CertificateFormatError extends Error {
 }
 
 const U64_MAX = (1n << 64n) - 1n;
+export const MAX_REVISION = 2 ** 32 - 1;
+
+/** A certificate's revision (absent = 0). */
+export const revisionOf = (c: { revision?: number }): number => c.revision ?? 0;
 
 export function hashImport(imp: ImportedExit): bigint {
   return poseidon([
@@ -98,7 +121,7 @@ export function hashDependency(d: CertificateRef): bigint {
 }
 
 export function hashBundleLeg(b: BundleLeg): bigint {
-  return poseidon([b.bundleId, BigInt(b.legIndex), BigInt(b.legCount), b.success ? 1n : 0n]);
+  return poseidon([b.bundleId, BigInt(b.legIndex), BigInt(b.legCount), b.success ? 1n : 0n, packParticipants(b.participants)]);
 }
 
 export function compareRefs(a: CertificateRef, b: CertificateRef): number {
@@ -110,6 +133,8 @@ export function compareRefs(a: CertificateRef, b: CertificateRef): number {
 export function validateCertificate(c: Certificate): Certificate {
   if (!isNetworkId(c.networkId) || c.networkId === 0) throw new CertificateFormatError("BAD_NETWORK", `networkId ${c.networkId}`);
   if (typeof c.height !== "bigint" || c.height < 0n || c.height > U64_MAX) throw new CertificateFormatError("BAD_HEIGHT", `height ${c.height}`);
+  const r = revisionOf(c);
+  if (!Number.isInteger(r) || r < 0 || r > MAX_REVISION) throw new CertificateFormatError("BAD_REVISION", `revision ${c.revision}`);
   for (const f of ["prevStateCommitment", "newStateCommitment", "prevLocalExitRoot", "newLocalExitRoot"] as const) {
     if (typeof c[f] !== "bigint" || !isField(c[f])) throw new CertificateFormatError("BAD_FIELD", `${f} ${c[f]}`);
   }
@@ -144,9 +169,13 @@ export function validateCertificate(c: Certificate): Certificate {
   const seenBundles = new Set<bigint>();
   c.bundles.forEach((b, i) => {
     const ok =
-      isField(b.bundleId) && Number.isInteger(b.legCount) && b.legCount >= 1 && b.legCount < 2 ** 16 &&
-      Number.isInteger(b.legIndex) && b.legIndex >= 0 && b.legIndex < b.legCount && typeof b.success === "boolean";
+      isField(b.bundleId) && Number.isInteger(b.legCount) && b.legCount >= 1 && b.legCount <= MAX_BUNDLE_LEGS &&
+      Number.isInteger(b.legIndex) && b.legIndex >= 0 && b.legIndex < b.legCount && typeof b.success === "boolean" &&
+      Array.isArray(b.participants) && b.participants.length === b.legCount && b.participants.every((p) => isNetworkId(p) && p !== 0);
     if (!ok) throw new CertificateFormatError("BAD_BUNDLE", `bundles[${i}]`);
+    if (b.participants[b.legIndex] !== c.networkId) {
+      throw new CertificateFormatError("BAD_BUNDLE", `bundles[${i}]: leg ${b.legIndex} belongs to network ${b.participants[b.legIndex]}, not ${c.networkId}`);
+    }
     if (seenBundles.has(b.bundleId)) throw new CertificateFormatError("BAD_BUNDLE", `bundles[${i}] repeats bundle ${b.bundleId}`);
     seenBundles.add(b.bundleId);
   });
@@ -174,6 +203,7 @@ export function certificateId(c: Certificate): bigint {
   return poseidon([
     BigInt(c.networkId),
     c.height,
+    BigInt(revisionOf(c)),
     c.prevStateCommitment,
     c.newStateCommitment,
     c.prevLocalExitRoot,
@@ -188,7 +218,7 @@ export function certificateId(c: Certificate): bigint {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// EIP-712 signature over (networkId, height, certificateId)
+// EIP-712 signatures: the sequencer's over (networkId, height, revision, certificateId); the layer's rejection
 
 export const EIP712_NAME = "AggregationLayer";
 export const EIP712_VERSION = "1";
@@ -196,7 +226,16 @@ export const CERTIFICATE_TYPES = {
   Certificate: [
     { name: "networkId", type: "uint32" },
     { name: "height", type: "uint64" },
+    { name: "revision", type: "uint32" },
     { name: "certificateId", type: "bytes32" },
+  ],
+};
+/** The layer's signed rejection of a revision at a height: the licence for the next revision there. */
+export const REJECTION_TYPES = {
+  Rejection: [
+    { name: "networkId", type: "uint32" },
+    { name: "height", type: "uint64" },
+    { name: "revision", type: "uint32" },
   ],
 };
 
@@ -210,27 +249,32 @@ export function eip712Domain(d: SigningDomain): TypedDataDomain {
   return { name: EIP712_NAME, version: EIP712_VERSION, chainId: d.chainId, verifyingContract: getAddress(d.verifyingContract) };
 }
 
-export interface SignedHeader {
+/** What the sequencer signs: revision absent = 0. */
+export interface Header {
   networkId: number;
   height: bigint;
+  revision?: number;
   certificateId: bigint;
+}
+
+export interface SignedHeader extends Header {
   signature: string;
 }
 
-function headerValue(h: { networkId: number; height: bigint; certificateId: bigint }) {
-  return { networkId: h.networkId, height: h.height, certificateId: toBytes32(h.certificateId) };
+function headerValue(h: Header) {
+  return { networkId: h.networkId, height: h.height, revision: revisionOf(h), certificateId: toBytes32(h.certificateId) };
 }
 
-export function headerDigest(domain: SigningDomain, h: { networkId: number; height: bigint; certificateId: bigint }): string {
+export function headerDigest(domain: SigningDomain, h: Header): string {
   return TypedDataEncoder.hash(eip712Domain(domain), CERTIFICATE_TYPES, headerValue(h));
 }
 
-export async function signHeader(signer: Signer, domain: SigningDomain, h: { networkId: number; height: bigint; certificateId: bigint }): Promise<string> {
+export async function signHeader(signer: Signer, domain: SigningDomain, h: Header): Promise<string> {
   return signer.signTypedData(eip712Domain(domain), CERTIFICATE_TYPES, headerValue(h));
 }
 
 export async function signCertificate(signer: Signer, domain: SigningDomain, c: Certificate): Promise<SignedCertificate> {
-  const signature = await signHeader(signer, domain, { networkId: c.networkId, height: c.height, certificateId: certificateId(c) });
+  const signature = await signHeader(signer, domain, { networkId: c.networkId, height: c.height, revision: revisionOf(c), certificateId: certificateId(c) });
   return { ...c, signature };
 }
 
@@ -243,9 +287,32 @@ export function recoverHeaderSigner(domain: SigningDomain, h: SignedHeader): str
   }
 }
 
-/** Two headers signed by `sequencer` for one (networkId, height) with different ids: an equivocation proof. */
+/**
+ * Two headers signed by `sequencer` for one (networkId, height, revision) with different ids: an equivocation
+ * proof. Headers of different revisions of one height are not: a rebuild after the layer's rejection.
+ */
 export function isEquivocation(domain: SigningDomain, sequencer: string, a: SignedHeader, b: SignedHeader): boolean {
-  if (a.networkId !== b.networkId || a.height !== b.height || a.certificateId === b.certificateId) return false;
+  if (a.networkId !== b.networkId || a.height !== b.height || revisionOf(a) !== revisionOf(b) || a.certificateId === b.certificateId) return false;
   const s = getAddress(sequencer);
   return recoverHeaderSigner(domain, a) === s && recoverHeaderSigner(domain, b) === s;
+}
+
+/** The layer's rejection of `revision` at (networkId, height): the licence for revision + 1 there. */
+export interface RejectionHeader {
+  networkId: number;
+  height: bigint;
+  revision: number;
+}
+
+export async function signRejection(layer: Signer, domain: SigningDomain, r: RejectionHeader): Promise<string> {
+  return layer.signTypedData(eip712Domain(domain), REJECTION_TYPES, { networkId: r.networkId, height: r.height, revision: r.revision });
+}
+
+/** The address that signed the rejection, or null when the signature is malformed. */
+export function recoverRejectionSigner(domain: SigningDomain, r: RejectionHeader, signature: string): string | null {
+  try {
+    return verifyTypedData(eip712Domain(domain), REJECTION_TYPES, { networkId: r.networkId, height: r.height, revision: r.revision }, signature);
+  } catch {
+    return null;
+  }
 }

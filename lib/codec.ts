@@ -4,7 +4,7 @@
  * Decoding is strict: unknown shapes and unknown fields throw CertificateFormatError("BAD_ENCODING").
  */
 import { isHexString } from "ethers";
-import { Certificate, CertificateRef, ImportedExit, BundleLeg, SignedCertificate, CertificateFormatError, validateCertificate } from "./certificate";
+import { Certificate, CertificateRef, ImportedExit, BundleLeg, MAX_BUNDLE_LEGS, SignedCertificate, CertificateFormatError, validateCertificate } from "./certificate";
 import { ExitLeaf, LeafType } from "./exit-leaf";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -19,8 +19,8 @@ const KEYS: Record<string, readonly string[]> = {
   leaf: ["leafType", "originNetwork", "originAddress", "destinationNetwork", "destinationAddress", "amount", "metadataHash"],
   ref: ["networkId", "height", "certificateId"],
   import: ["leaf", "leafIndex", "source", "sourceExitRoot", "siblings"],
-  bundle: ["bundleId", "legIndex", "legCount", "success"],
-  certificate: ["networkId", "height", "prevStateCommitment", "newStateCommitment", "prevLocalExitRoot", "newLocalExitRoot", "newStateRoot", "bridgeExits", "importedExits", "dependencies", "bundles", "signature"],
+  bundle: ["bundleId", "legIndex", "legCount", "success", "participants"],
+  certificate: ["networkId", "height", "revision", "prevStateCommitment", "newStateCommitment", "prevLocalExitRoot", "newLocalExitRoot", "newStateRoot", "bridgeExits", "importedExits", "dependencies", "bundles", "signature"],
 };
 
 /** An object with no keys beyond its kind's: an unknown key is an error, not silently dropped. */
@@ -107,18 +107,21 @@ function importFromJson(x: unknown, path: string): ImportedExit {
 }
 
 function bundleToJson(b: BundleLeg): Json {
-  return { bundleId: hex(b.bundleId), legIndex: b.legIndex, legCount: b.legCount, success: b.success };
+  return { bundleId: hex(b.bundleId), legIndex: b.legIndex, legCount: b.legCount, success: b.success, participants: [...b.participants] };
 }
 
 function bundleFromJson(x: unknown, path: string): BundleLeg {
   const o = obj(x, path, "bundle");
-  return { bundleId: big(o.bundleId, `${path}.bundleId`), legIndex: u32(o.legIndex, `${path}.legIndex`), legCount: u32(o.legCount, `${path}.legCount`), success: bool(o.success, `${path}.success`) };
+  const participants = arr(o.participants, `${path}.participants`, MAX_BUNDLE_LEGS).map((p, k) => u32(p, `${path}.participants[${k}]`));
+  return { bundleId: big(o.bundleId, `${path}.bundleId`), legIndex: u32(o.legIndex, `${path}.legIndex`), legCount: u32(o.legCount, `${path}.legCount`), success: bool(o.success, `${path}.success`), participants };
 }
 
 export function certificateToJson(c: Certificate | SignedCertificate): Json {
   const out: Record<string, Json> = {
     networkId: c.networkId,
     height: hex(c.height),
+    // absent means 0 (the first certificate of a height); kept absent so that decoding gives back the same object
+    ...(c.revision !== undefined ? { revision: c.revision } : {}),
     prevStateCommitment: hex(c.prevStateCommitment),
     newStateCommitment: hex(c.newStateCommitment),
     prevLocalExitRoot: hex(c.prevLocalExitRoot),
@@ -141,6 +144,7 @@ export function certificateFromJson(x: unknown): Certificate | SignedCertificate
   const c: Certificate = {
     networkId: u32(o.networkId, "networkId"),
     height: big(o.height, "height"),
+    ...(o.revision !== undefined ? { revision: u32(o.revision, "revision") } : {}),
     prevStateCommitment: big(o.prevStateCommitment, "prevStateCommitment"),
     newStateCommitment: big(o.newStateCommitment, "newStateCommitment"),
     prevLocalExitRoot: big(o.prevLocalExitRoot, "prevLocalExitRoot"),

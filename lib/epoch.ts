@@ -4,7 +4,7 @@
  * witness needs. Anything the circuit refuses is refused here first, with a typed EpochError.
  */
 import { applyTransition, TransitionResult, AccountingError } from "./accounting";
-import { Certificate, CertificateRef, certificateId, compareRefs } from "./certificate";
+import { Certificate, CertificateRef, certificateId, compareRefs, packParticipants } from "./certificate";
 import { GlobalState, NetworkRecord, HistoryEntry } from "./global-state";
 import { SmtUpdate } from "./smt";
 
@@ -142,13 +142,16 @@ function resolveDependency(old: GlobalState, certs: readonly Certificate[], ids:
   return { kind: "finalized", exitRoot: entry.exitRoot, entry, record: rec.leafPreimage(), globalSiblings: old.leafProof(d.networkId), historySiblings: rec.historyProof(d.height).siblings };
 }
 
-/** Every bundle leg succeeded, and each bundle has all legCount legs (distinct legIndex, same legCount). */
+/**
+ * Every bundle leg succeeded, and each bundle has all legCount legs (distinct legIndex, same legCount) naming the
+ * same participants (each leg sits in its participant's certificate: validateCertificate).
+ */
 function checkBundles(certs: readonly Certificate[]): void {
-  const legs = new Map<bigint, { legIndex: number; legCount: number; slot: number }[]>();
+  const legs = new Map<bigint, { legIndex: number; legCount: number; participants: bigint; slot: number }[]>();
   certs.forEach((c, i) =>
     c.bundles.forEach((b) => {
       if (!b.success) throw new EpochError("BUNDLE_FAILED", i, `bundle ${b.bundleId} leg ${b.legIndex} failed`);
-      legs.set(b.bundleId, [...(legs.get(b.bundleId) ?? []), { legIndex: b.legIndex, legCount: b.legCount, slot: i }]);
+      legs.set(b.bundleId, [...(legs.get(b.bundleId) ?? []), { legIndex: b.legIndex, legCount: b.legCount, participants: packParticipants(b.participants), slot: i }]);
     }),
   );
   for (const [id, ls] of legs) {
@@ -156,6 +159,9 @@ function checkBundles(certs: readonly Certificate[]): void {
     const distinct = new Set(ls.map((l) => l.legIndex)).size === ls.length;
     if (ls.length !== count || !distinct || ls.some((l) => l.legCount !== count)) {
       throw new EpochError("BUNDLE_INCOMPLETE", ls[0].slot, `bundle ${id}: ${ls.length} of ${count} legs present`);
+    }
+    if (ls.some((l) => l.participants !== ls[0].participants)) {
+      throw new EpochError("BUNDLE_INCOMPLETE", ls[0].slot, `bundle ${id}: its legs name different participants`);
     }
   }
 }

@@ -20,9 +20,9 @@ export interface GlobalParams extends TreeParams {
 
 export const PRODUCTION_GLOBAL_PARAMS: GlobalParams = Object.freeze({ exitDepth: 32, balanceDepth: 64, networkBits: 32, historyDepth: 32 });
 /**
- * The instance that is set up (development ceremony) for CI's end-to-end tests and the local devnet: 4 networks
+ * The instance that is set up (native development keys) for CI's end-to-end tests and the local devnet: 4 networks
  * (L1 + 3 chains), 127 exits and 63 finalized certificates per network, 256 balance slots. Its 2-slot aggregation
- * circuit stays below 2^16 constraints (a 2^16 development ceremony takes ~20 min on 2 cores; 2^17 twice that).
+ * circuit has ~65k constraints (proved natively in ~1.2 s on 2 cores, docs/benchmarks.md).
  */
 export const DEVNET_PARAMS: GlobalParams = Object.freeze({ exitDepth: 7, balanceDepth: 8, networkBits: 2, historyDepth: 6 });
 

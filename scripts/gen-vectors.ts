@@ -10,7 +10,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { AbiCoder, SigningKey, computeAddress, getAddress, keccak256, toUtf8Bytes } from "ethers";
+import { AbiCoder, SigningKey, TypedDataEncoder, computeAddress, getAddress, keccak256, toUtf8Bytes } from "ethers";
 import {
   BundleLeg,
   CertificateRef,
@@ -41,7 +41,9 @@ import {
   zeroHashes,
   EIP712_NAME,
   EIP712_VERSION,
+  REJECTION_TYPES,
   SigningDomain,
+  eip712Domain,
 } from "../lib";
 import {
   Hex,
@@ -362,7 +364,10 @@ export const VECTOR_DOMAIN: SigningDomain & { chainId: number } = { chainId: 313
 /** Fixed test keys of the sequencers of networks 1 and 2 (never use them anywhere else). */
 export const SEQUENCER_KEYS: Record<number, string> = { 1: "0x" + "11".repeat(32), 2: "0x" + "22".repeat(32) };
 
-function signHeaderSync(privateKey: string, h: { networkId: number; height: bigint; certificateId: bigint }): RawSignedHeader & { signer: string } {
+/** Fixed test key of the layer (the coordinator's rejection signer, the hub's layerSigner) in the vectors. */
+export const LAYER_KEY = "0x" + "33".repeat(32);
+
+function signHeaderSync(privateKey: string, h: { networkId: number; height: bigint; revision?: number; certificateId: bigint }): RawSignedHeader & { signer: string } {
   const digest = headerDigest(VECTOR_DOMAIN, h);
   const key = new SigningKey(privateKey);
   return { certificateId: hex(h.certificateId), digest, signature: key.sign(digest).serialized, signer: computeAddress(key.publicKey) };
@@ -430,7 +435,7 @@ function certificateVectors(): RawCertificateFile {
       assetLeaf(net1Token, 2, bob, 500n * ETHER, tokenMetadata("Network One Token", "ONE", 18)),
       messageLeaf(1, contract1, 2, contract2, ETHER, rng.bytes(100)),
     ],
-    bundles: [{ bundleId, legIndex: 0, legCount: 2, success: true }],
+    bundles: [{ bundleId, legIndex: 0, legCount: 2, success: true, participants: [1, 2] }],
   });
   // Network 2, height 0: imports bob's L1 deposit and everything network 1 sent it, sends some back.
   const c2 = certify("network 2, height 0: imports from L1 and network 1 (dependency), bridges back", 2, {
@@ -441,7 +446,7 @@ function certificateVectors(): RawCertificateFile {
       assetLeaf(net1Token, 1, alice, 200n * ETHER, tokenMetadata("Network One Token", "ONE", 18)),
       assetLeaf(gasCoin(1), 1, alice, ETHER / 4n),
     ],
-    bundles: [{ bundleId, legIndex: 1, legCount: 2, success: true }],
+    bundles: [{ bundleId, legIndex: 1, legCount: 2, success: true, participants: [1, 2] }],
   });
   // Network 1, height 1: takes back its native token and its gas coin (neither is tracked by its balance tree).
   const c3Input = {
@@ -458,12 +463,20 @@ function certificateVectors(): RawCertificateFile {
   const real = entries[2];
   if (BigInt(real.certificateId) === alt.certificateId) throw new Error("equivocation pair has equal ids");
 
+  // An honest rebuild: the layer rejected network 1's revision 0 at height 1 (alt) and signed the rejection; the
+  // chain rebuilt the height as revision 1. Both headers are the sequencer's, and they are not an equivocation.
+  const rebuilt = buildCertificate(c1State, { ...c3Input, revision: 1, newStateRoot: rng.bytes32() });
+  const rebuiltSigned = signHeaderSync(SEQUENCER_KEYS[1], { networkId: 1, height: 1n, revision: 1, certificateId: rebuilt.certificateId });
+  const rejectionDigest = TypedDataEncoder.hash(eip712Domain(VECTOR_DOMAIN), REJECTION_TYPES, { networkId: 1, height: 1n, revision: 0 });
+  const layer = new SigningKey(LAYER_KEY);
+
   return {
     ...header(
       "A certificate scenario built with the model (TEST_PARAMS): network 1 imports L1 deposits (L1 = network 0, source {networkId 0, height = checkpoint, certificateId 0}) " +
         "and bridges to network 2; network 2 imports them (dependency on network 1's certificate) and bridges back; network 1 imports those (dependency on network 2). " +
-        "Each certificate: its id, state commitments, certificateToJson encoding with the sequencer's EIP-712 signature of Certificate(networkId, height, certificateId), " +
-        "the digest and the signer. Plus an equivocation pair (same network and height, different ids, both signed). Private keys are fixed test keys.",
+        "Each certificate: its id, state commitments, certificateToJson encoding with the sequencer's EIP-712 signature of Certificate(networkId, height, revision, certificateId), " +
+        "the digest and the signer. Plus an equivocation pair (same network, height and revision, different ids, both signed) and an honest rebuild " +
+        "(revision 0 rejected, the layer's signed Rejection(networkId, height, revision) licence, revision 1 rebuilt: not an equivocation). Private keys are fixed test keys.",
     ),
     params: { exitDepth: P.exitDepth, balanceDepth: P.balanceDepth, networkBits: P.networkBits },
     domain: { name: EIP712_NAME, version: EIP712_VERSION, chainId: VECTOR_DOMAIN.chainId, verifyingContract: VECTOR_DOMAIN.verifyingContract },
@@ -477,6 +490,14 @@ function certificateVectors(): RawCertificateFile {
       a: { certificateId: real.certificateId, digest: real.digest, signature: real.signature },
       b: { certificateId: altSigned.certificateId, digest: altSigned.digest, signature: altSigned.signature },
       certificateB: certificateToJson(alt.certificate),
+    },
+    rebuild: {
+      networkId: 1,
+      height: hex(1n),
+      rejected: { revision: 0, certificateId: altSigned.certificateId, digest: altSigned.digest, signature: altSigned.signature },
+      rebuilt: { revision: 1, certificateId: rebuiltSigned.certificateId, digest: rebuiltSigned.digest, signature: rebuiltSigned.signature },
+      certificate: certificateToJson({ ...rebuilt.certificate, signature: rebuiltSigned.signature }),
+      licence: { signer: computeAddress(layer.publicKey), privateKey: LAYER_KEY, digest: rejectionDigest, signature: layer.sign(rejectionDigest).serialized },
     },
   };
 }
@@ -592,6 +613,7 @@ function accountingVectors(): RawAccountingFile {
   const N2_FOREIGN_MSG = n2.add(messageLeaf(3, rng.address(), ME, rng.address(), 1n));
   const N2_ONE_HOME = n2.add(assetLeaf(one, ME, user, 42n));
   const N2_TWO = n2.add(assetLeaf(two, ME, user, 7n));
+  const N2_ZERO = n2.add(assetLeaf(usdc, ME, user, 0n, tokenMetadata("USD Coin", "USDC", 0))); // no honest bridge makes it
 
   const n1 = new SourceTree(ME, P.exitDepth);
   const N1_SELF = n1.add(assetLeaf(gasCoin(0), ME, user, 1n));
@@ -609,7 +631,7 @@ function accountingVectors(): RawAccountingFile {
         },
         {
           imports: [n2.imp(N2_MSG), n2.imp(N2_ONE_HOME), n2.imp(N2_TWO)],
-          exits: [assetLeaf(usdc, 0, user, 1000n * 10n ** 6n), assetLeaf(gasCoin(2), 2, user, ETHER / 5n), assetLeaf(two, 2, user, 7n), assetLeaf(gasCoin(0), 0, user, 0n)],
+          exits: [assetLeaf(usdc, 0, user, 1000n * 10n ** 6n), assetLeaf(gasCoin(2), 2, user, ETHER / 5n), assetLeaf(two, 2, user, 7n), assetLeaf(gasCoin(0), 0, user, 6n * ETHER + ETHER / 10n)],
         },
       ],
     },
@@ -620,8 +642,13 @@ function accountingVectors(): RawAccountingFile {
     },
     {
       name: "OVERDRAW: exit of a foreign token never held",
-      steps: [{ exits: [assetLeaf(gasCoin(0), 2, user, 0n), assetLeaf(two, 2, user, 1n)], error: { code: "OVERDRAW", item: "exit", index: 1 } }],
+      steps: [{ exits: [messageLeaf(ME, user, 2, user, 0n), assetLeaf(two, 2, user, 1n)], error: { code: "OVERDRAW", item: "exit", index: 1 } }],
     },
+    {
+      name: "ZERO_AMOUNT: asset exit of amount 0 of a token never held, with metadata (a metadata squat)",
+      steps: [{ exits: [assetLeaf(usdc, 2, user, 0n, tokenMetadata("USD Coin", "USDC", 0))], error: { code: "ZERO_AMOUNT", item: "exit", index: 0 } }],
+    },
+    { name: "ZERO_AMOUNT: import of an asset exit of amount 0", steps: [{ imports: [n2.imp(N2_ZERO)], error: { code: "ZERO_AMOUNT", item: "import", index: 0 } }] },
     { name: "DOUBLE_IMPORT: the same exit twice in one certificate", steps: [{ imports: [l1.imp(L1_ETH), l1.imp(L1_ETH)], error: { code: "DOUBLE_IMPORT", item: "import", index: 1 } }] },
     {
       name: "DOUBLE_IMPORT: an exit imported by an earlier certificate",

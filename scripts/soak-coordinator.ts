@@ -23,7 +23,8 @@
  *      acknowledged long ago (finalized, forgotten by the graph, its history entry released: answered from the
  *      store); one certificate in --withhold gets no proof, so it is rejected (PROOF_TIMEOUT after
  *      --proof-timeout-ms) with its cascade (later heights, dependents on other chains), and the chains rebuild from
- *      the height the coordinator names (HEIGHT_GAP's `expected`). Intake is held while more than --in-flight
+ *      the height the coordinator names (HEIGHT_GAP's `expected`) at the revision it names (REVISION_NOT_LICENSED's
+ *      `expected`; the epochs settle those rebuilds with the layer's licence). Intake is held while more than --in-flight
  *      certificates are unsettled (neither Finalized nor Rejected), so that the backlog stays the same size and
  *      what grows, if anything, is what the coordinator keeps of the past;
  *   3. every --sample seconds asks the child for its RSS and its heap after a full GC (global.gc), its status
@@ -68,6 +69,8 @@ import { eachFlag, numberArg } from "./lib/cli";
 const HUB = "0x00000000000000000000000000000000000000b0";
 const BRIDGE = "0x00000000000000000000000000000000000000b1";
 const MNEMONIC = "test test test test test test test test test test test junk";
+/** The layer key: signs the rejection licences that the chains' rebuilt revisions settle with. */
+const layerKey = () => HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/99");
 const sequencerKey = (networkId: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${100 + networkId}`);
 /** The soak's certificate proof: schema-valid, and the only one the soak's verifier accepts. */
 const SOAK_PROOF = { pi_a: ["1", "2", "1"], pi_b: [["1", "0"], ["0", "1"], ["1", "0"]], pi_c: ["0", "0", "1"], protocol: "groth16", curve: "bn128" };
@@ -177,7 +180,7 @@ async function serve(file: string, serveJson: string): Promise<void> {
   const config = loadConfig({ file, env: {} });
   // an epoch size no circuit instance has is possible only because the epoch proof is replaced (see --slots)
   if (so.slots !== 8) config.circuits.aggregation = [{ slots: so.slots, instance: "aggregation_prod_s8" }];
-  const l1 = new LoopbackL1(so.params, { hub: HUB, bridge: BRIDGE, networks: so.networks });
+  const l1 = new LoopbackL1(so.params, { hub: HUB, bridge: BRIDGE, networks: so.networks, layerSigner: layerKey().address });
   const pool = {
     busy: 0,
     queued: 0,
@@ -297,7 +300,7 @@ function nativeSigner(): NativeSign | null {
 
 interface RpcReply {
   result?: { status?: string };
-  error?: { message: string; data?: { reason?: string; expected?: string } };
+  error?: { message: string; data?: { reason?: string; expected?: string | number } };
 }
 
 /** Builds and signs the chains' certificates: no exits or imports, so every height starts from the genesis state. */
@@ -319,14 +322,16 @@ class Chains {
     this.verifier = new HeaderVerifier(domain);
   }
 
-  async build(networkId: number, height: bigint, dependencies: CertificateRef[]): Promise<{ id: bigint; json: unknown }> {
-    const c = validateCertificate({ ...this.templates.get(networkId)!, height, newStateRoot: hexlify(randomBytes(32)), dependencies, bridgeExits: [], importedExits: [], bundles: [] });
+  async build(networkId: number, height: bigint, dependencies: CertificateRef[], revision = 0): Promise<{ id: bigint; json: unknown }> {
+    const c = validateCertificate({
+      ...this.templates.get(networkId)!, height, ...(revision > 0 ? { revision } : {}), newStateRoot: hexlify(randomBytes(32)), dependencies, bridgeExits: [], importedExits: [], bundles: [],
+    });
     const id = certificateId(c);
     const key = sequencerKey(networkId);
     let signed: SignedCertificate;
     if (!this.native) signed = await signCertificate(key, this.domain, c);
     else {
-      const digest = getBytes(this.verifier.digest({ networkId, height, certificateId: id }));
+      const digest = getBytes(this.verifier.digest({ networkId, height, revision, certificateId: id }));
       const { signature, recid } = this.native.ecdsaSign(digest, getBytes(key.privateKey));
       signed = { ...c, signature: hexlify(signature) + (27 + recid).toString(16) };
       // spot checks: the fast signer gives signCertificate's very signatures
@@ -457,7 +462,7 @@ async function soak(o: Options): Promise<void> {
     const config: ConfigInput = {
       rpc: { host: "127.0.0.1", port: 0, rateLimit: { perSecond: 1e9, burst: 1e9 } },
       store: { path: path.join(dir, "coordinator.sqlite") },
-      l1: { rpcUrl: "http://127.0.0.1:9", hub: HUB, bridge: BRIDGE, confirmations: 1, pollMs: 2, startBlock: 0, reportEquivocations: false },
+      l1: { rpcUrl: "http://127.0.0.1:9", hub: HUB, bridge: BRIDGE, confirmations: 1, pollMs: 2, startBlock: 0, reportEquivocations: false, layerKey: layerKey().privateKey },
       params: "production",
       circuits: { certificate: "certificate_prod", aggregation: [{ slots: 8, instance: "aggregation_prod_s8" }] },
       proving: { workers: 1, backup: { enabled: false } },
@@ -524,11 +529,13 @@ async function soak(o: Options): Promise<void> {
     const done = () => counts.accepted >= o.certs || performance.now() >= stopAt;
     const runChain = async (networkId: number) => {
       let height = 0n;
+      /** 0, or the revision the coordinator named for a height a rejection freed (REVISION_NOT_LICENSED's `expected`). */
+      let revision = 0;
       while (!done()) {
         while (!gateOpen && !done()) await new Promise((r) => setTimeout(r, 5));
         if (done()) break;
         const deps = pickDependency(networkId);
-        const { id, json } = await chains.build(networkId, height, deps);
+        const { id, json } = await chains.build(networkId, height, deps, revision);
         const withhold = o.withhold > 0 && rand() * o.withhold < 1;
         const calls: unknown[] = [{ jsonrpc: "2.0", id: 1, method: "submitCertificate", params: { certificate: json } }];
         if (!withhold) calls.push({ jsonrpc: "2.0", id: 2, method: "submitProof", params: { certificateId: hex(id), proof: SOAK_PROOF, publicSignals: [id.toString()] } });
@@ -552,11 +559,13 @@ async function soak(o: Options): Promise<void> {
             if (old.length > 1000) old.shift();
           }
           height++;
+          revision = 0;
           continue;
         }
         const reason = cert.error?.data?.reason ?? cert.error?.message ?? "NO_RESULT";
         refuse(reason);
         if (reason === "HEIGHT_GAP") height = BigInt(cert.error!.data!.expected!); // a cascade took the chain back
+        else if (reason === "REVISION_NOT_LICENSED" && cert.error!.data!.expected !== undefined) revision = Number(cert.error!.data!.expected); // the rebuild of a rejected height
         else if (reason !== "DEPENDENCY_REJECTED" && reason !== "UNKNOWN_DEPENDENCY") throw new Error(`submitCertificate refused: ${JSON.stringify(cert.error)}`);
       }
     };

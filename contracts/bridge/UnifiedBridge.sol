@@ -16,7 +16,9 @@ import {WrappedToken} from "./WrappedToken.sol";
 /// @notice Exits (asset or message) are appended to this network's Poseidon local exit tree; claims prove an exit
 /// of another network against an exit root held by this network's oracle. A token keeps one identity
 /// (originNetwork, originAddress) everywhere: it is locked on its origin network and exists elsewhere only as
-/// the WrappedToken at the same CREATE2 address on every network.
+/// the WrappedToken at the same CREATE2 address on every network. A wrapped token's name, symbol and decimals come
+/// only from exits of the token's origin network (placeholder metadata until the first one is claimed), so that no
+/// other network can fix them.
 contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
     using SafeERC20 for IERC20;
     using ExitTreeLib for ExitTreeLib.Tree;
@@ -38,11 +40,12 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
         uint256[] siblings;
     }
 
-    /// @notice The origin of a wrapped token deployed by this bridge.
+    /// @notice The origin of a wrapped token deployed by this bridge, and whether its metadata is the origin's.
     struct TokenOrigin {
         bool exists;
         uint32 originNetwork;
         address originAddress;
+        bool metadataFinal;
     }
 
     struct Checkpoint {
@@ -56,7 +59,13 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
         uint8 decimals;
         uint32 originNetwork;
         address originAddress;
+        bool metadataFinal;
     }
+
+    /// @notice Metadata of a wrapped token first claimed from a network other than its origin (docs/protocol.md §7).
+    string public constant PLACEHOLDER_NAME = "Wrapped token (metadata pending)";
+    string public constant PLACEHOLDER_SYMBOL = "PENDING";
+    uint8 public constant PLACEHOLDER_DECIMALS = 18;
 
     error InvalidExitTreeDepth(uint256 depth);
     error ZeroOracle();
@@ -65,6 +74,8 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
     error ZeroDestinationAddress();
     error MsgValueMismatch(uint256 expected, uint256 actual);
     error AmountTooLarge(uint256 amount);
+    /// @notice An asset exit (or its claim) of amount 0: it would move nothing, and is refused in the certificate circuit.
+    error ZeroAmount();
     /// @notice A claim of an exit addressed to another network.
     error WrongDestination(uint32 destinationNetwork);
     /// @notice An oracle entry naming this network's own exit root.
@@ -78,6 +89,9 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
     /// @notice The message target reverted without a reason.
     error MessageCallFailed(address target);
     error CheckpointOnlyOnL1();
+    /// @notice The transaction's gas does not cover its exits at every leaf index: `required` gas
+    /// must remain after them (see `_keepExitGasHeadroom`), `left` did.
+    error GasBelowExitBound(uint256 required, uint256 left);
     error UnknownCheckpoint(uint256 number);
 
     /// @notice Emitted for every exit; with `leafIndex` and `metadata` it is enough to rebuild the exit tree.
@@ -116,10 +130,19 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
     ExitTreeLib.Tree private _exitTree;
     /// @notice claimKey(sourceNetwork, leafIndex) => claimed.
     mapping(uint256 => bool) public isClaimed;
-    /// @notice Wrapped token => its origin.
-    mapping(address => TokenOrigin) public wrappedTokenOrigin;
+    /// @dev Wrapped token => its origin and metadata status (read through wrappedTokenOrigin).
+    mapping(address => TokenOrigin) private _wrappedTokens;
     Checkpoint[] private _checkpoints;
     PendingToken private _pending;
+    /// @dev Transient (this transaction only): the sum over its exits so far of EXIT_GAS_BOUND minus each append's
+    /// `treeGas`, and the sum of those `treeGas`. See `_keepExitGasHeadroom`.
+    uint256 private transient _exitGasHeadroom;
+    uint256 private transient _exitTreeGas;
+
+    /// @notice Gas kept in hand per exit so that a gas estimate holds at any leaf index: the bound on an append
+    /// (ExitTreeLib.APPEND_GAS_BOUND) plus 20,000 for what follows the last exit of a transaction (the bridge's
+    /// return; a calling contract's event).
+    uint256 public constant EXIT_GAS_BOUND = ExitTreeLib.APPEND_GAS_BOUND + 20_000;
 
     /// @param networkId_ This network's id.
     /// @param exitTreeDepth_ Local exit tree depth, 1..32; must equal the certificate circuit's.
@@ -136,7 +159,8 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
 
     /// @notice Bridges `amount` of `token` (address(0): this network's gas coin, sent as msg.value) to
     /// `destinationAddress` on `destinationNetwork`. Native tokens are locked, wrapped ones burnt. For a token that
-    /// charges a fee on transfer, the amount actually received is what is bridged.
+    /// charges a fee on transfer, the amount actually received is what is bridged. An amount of 0 (asked, or
+    /// received) is refused with ZeroAmount.
     /// @return leafIndex Index of the exit in this network's local exit tree.
     function bridgeAsset(uint32 destinationNetwork, address destinationAddress, uint256 amount, address token)
         external
@@ -145,6 +169,7 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
         returns (uint256 leafIndex)
     {
         _checkDestination(destinationNetwork, destinationAddress);
+        if (amount == 0) revert ZeroAmount();
         uint32 originNetwork = networkId;
         address originAddress = token;
         bytes memory metadata;
@@ -154,7 +179,7 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
             metadata = _gasCoinMetadata(networkId);
         } else {
             if (msg.value != 0) revert MsgValueMismatch(0, msg.value);
-            TokenOrigin memory origin = wrappedTokenOrigin[token];
+            TokenOrigin memory origin = _wrappedTokens[token];
             if (origin.exists) {
                 originNetwork = origin.originNetwork;
                 originAddress = origin.originAddress;
@@ -164,6 +189,7 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
                 uint256 before = IERC20(token).balanceOf(address(this));
                 IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
                 bridged = IERC20(token).balanceOf(address(this)) - before;
+                if (bridged == 0) revert ZeroAmount();
                 metadata = _erc20Metadata(token);
             }
         }
@@ -191,16 +217,18 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
     // ------------------------------------------------------------------------------------------------ claims
 
     /// @notice Claims an asset exit of another network: unlocks the native token or mints its wrapped version
-    /// (deploying it on first use) to the exit's destination address. Anyone may submit the claim.
+    /// (deploying it on first use) to the exit's destination address. Anyone may submit the claim. The exit's
+    /// metadata names the wrapped token only if the exit comes from the token's origin network (see
+    /// `_wrappedTokenFor`). An exit of amount 0 is refused with ZeroAmount.
     function claimAsset(ClaimProof calldata proof, Exit calldata exit) external nonReentrant {
-        _verifyAndNullify(ExitLeafLib.LEAF_ASSET, proof, exit);
+        if (exit.amount == 0) revert ZeroAmount();
+        uint32 source = _verifyAndNullify(ExitLeafLib.LEAF_ASSET, proof, exit);
         if (exit.originNetwork == networkId) {
             if (exit.originAddress == address(0)) _sendGasCoin(exit.destinationAddress, exit.amount);
             else IERC20(exit.originAddress).safeTransfer(exit.destinationAddress, exit.amount);
         } else {
-            WrappedToken(_wrappedTokenOrDeploy(exit.originNetwork, exit.originAddress, exit.metadata)).mint(
-                exit.destinationAddress, exit.amount
-            );
+            address token = _wrappedTokenFor(exit.originNetwork, exit.originAddress, source == exit.originNetwork, exit.metadata);
+            WrappedToken(token).mint(exit.destinationAddress, exit.amount);
         }
     }
 
@@ -209,9 +237,8 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
     function claimMessage(ClaimProof calldata proof, Exit calldata exit) external nonReentrant {
         uint32 source = _verifyAndNullify(ExitLeafLib.LEAF_MESSAGE, proof, exit);
         if (exit.amount != 0) {
-            WrappedToken(_wrappedTokenOrDeploy(source, address(0), _gasCoinMetadata(source))).mint(
-                exit.destinationAddress, exit.amount
-            );
+            // The source network's gas coin: its metadata is fixed by the protocol, whatever the message carries.
+            WrappedToken(_wrappedTokenFor(source, address(0), true, "")).mint(exit.destinationAddress, exit.amount);
         }
         (bool ok, bytes memory ret) = exit.destinationAddress.call(
             abi.encodeCall(IBridgeMessageReceiver.onMessageReceived, (exit.originAddress, exit.originNetwork, exit.metadata))
@@ -267,15 +294,35 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
         return (uint256(sourceNetwork) << 32) | leafIndex;
     }
 
+    /// @notice Whether `token` is a wrapped token deployed by this bridge, and its origin.
+    function wrappedTokenOrigin(address token)
+        external
+        view
+        returns (bool exists, uint32 originNetwork, address originAddress)
+    {
+        TokenOrigin storage o = _wrappedTokens[token];
+        return (o.exists, o.originNetwork, o.originAddress);
+    }
+
+    /// @notice Whether the metadata of wrapped token `token` is its origin network's (false: placeholder, or not a
+    /// wrapped token of this bridge).
+    function wrappedTokenMetadataFinal(address token) external view returns (bool) {
+        return _wrappedTokens[token].metadataFinal;
+    }
+
     /// @notice The address of the wrapped token for (originNetwork, originAddress), deployed or not.
     function wrappedTokenAddress(uint32 originNetwork, address originAddress) public view returns (address) {
         return Create2.computeAddress(_tokenSalt(originNetwork, originAddress), keccak256(type(WrappedToken).creationCode));
     }
 
     /// @inheritdoc IWrappedTokenDeployer
-    function wrappedTokenParameters() external view returns (string memory, string memory, uint8, uint32, address) {
+    function wrappedTokenParameters()
+        external
+        view
+        returns (string memory, string memory, uint8, uint32, address, bool)
+    {
         PendingToken storage p = _pending;
-        return (p.name, p.symbol, p.decimals, p.originNetwork, p.originAddress);
+        return (p.name, p.symbol, p.decimals, p.originNetwork, p.originAddress, p.metadataFinal);
     }
 
     /// @notice Decodes token metadata abi.encode(string name, string symbol, uint8 decimals). External so that a
@@ -303,10 +350,35 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
         uint256 leafHash = ExitLeafLib.hash(
             leafType, originNetwork, originAddress, destinationNetwork, destinationAddress, amount, ExitLeafLib.fieldKeccakMem(metadata)
         );
-        leafIndex = _exitTree.append(exitTreeDepth, leafHash);
+        uint256 treeGas;
+        (leafIndex, treeGas) = _exitTree.append(exitTreeDepth, leafHash);
         emit BridgeExit(
             uint32(leafIndex), leafType, originNetwork, originAddress, destinationNetwork, destinationAddress, amount, metadata, leafHash
         );
+        _keepExitGasHeadroom(treeGas);
+    }
+
+    /// @dev Makes the gas a transaction needs independent of where its exits land in the tree, so that a wallet's
+    /// gas estimate (taken before other exits are mined) still holds when the transaction runs. The part of an
+    /// append whose cost depends on the tree (`treeGas`: which height it merges, whether a storage slot is written
+    /// for the first time) is at most ExitTreeLib.APPEND_GAS_BOUND; by requiring that, after each exit, the
+    /// transaction still has in hand what its appends' `treeGas` left unused of EXIT_GAS_BOUND each, the gas limit
+    /// a transaction needs is its fixed part plus EXIT_GAS_BOUND per exit at every leaf index. The headroom is only
+    /// required, never spent: gasUsed is unchanged.
+    /// A contract that makes several exits calls the bridge several times, and each call receives at most 63/64 of
+    /// the caller's gas (EIP-150): what the earlier appends used changes what a later call receives by 1/64 of it,
+    /// which the requirement adds back (exactly, up to one gas of rounding, when one contract makes the calls).
+    /// Called last in `_appendExit`, after the event, so that only the return remains to be paid from the headroom.
+    function _keepExitGasHeadroom(uint256 treeGas) private {
+        uint256 earlier = _exitTreeGas;
+        uint256 headroom = _exitGasHeadroom;
+        // treeGas <= APPEND_GAS_BOUND < EXIT_GAS_BOUND (test/contracts/ExitTree.test.ts measures it at every index).
+        if (treeGas < EXIT_GAS_BOUND) headroom += EXIT_GAS_BOUND - treeGas;
+        _exitGasHeadroom = headroom;
+        _exitTreeGas = earlier + treeGas;
+        uint256 required = headroom + earlier / 64;
+        uint256 left = gasleft();
+        if (left < required) revert GasBelowExitBound(required, left);
     }
 
     /// @dev Checks a claim completely and marks it claimed; returns the source network.
@@ -338,25 +410,55 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
         return source;
     }
 
-    function _wrappedTokenOrDeploy(uint32 originNetwork, address originAddress, bytes memory metadata)
+    /// @dev The wrapped token of (originNetwork, originAddress), deployed on first use, and its metadata
+    /// (docs/protocol.md §7): a gas coin's (originAddress 0) is fixed by the protocol and final at deployment; any
+    /// other token's is taken from `metadata` only when the claimed exit comes from the token's origin network
+    /// (`fromOrigin`) and decodes as (string, string, uint8). Otherwise the token gets, or keeps, placeholder
+    /// metadata, which the first such origin exit claimed here replaces once. No other network can fix it.
+    function _wrappedTokenFor(uint32 originNetwork, address originAddress, bool fromOrigin, bytes memory metadata)
         private
         returns (address token)
     {
         token = wrappedTokenAddress(originNetwork, originAddress);
-        if (wrappedTokenOrigin[token].exists) return token;
-        (string memory name, string memory symbol, uint8 decimals) = _decodeOrDefault(metadata);
-        wrappedTokenOrigin[token] = TokenOrigin(true, originNetwork, originAddress);
-        _pending = PendingToken(name, symbol, decimals, originNetwork, originAddress);
+        TokenOrigin storage known = _wrappedTokens[token];
+        if (known.exists) {
+            if (!known.metadataFinal && fromOrigin) {
+                (bool ok, string memory n, string memory s, uint8 d) = _tryDecodeMetadata(metadata);
+                if (ok) {
+                    known.metadataFinal = true;
+                    WrappedToken(token).setMetadata(n, s, d);
+                }
+            }
+            return token;
+        }
+        string memory name;
+        string memory symbol;
+        uint8 decimals;
+        bool final_;
+        if (originAddress == address(0)) {
+            (name, symbol, decimals) = _gasCoinMetadataFields(originNetwork);
+            final_ = true;
+        } else if (fromOrigin) {
+            (final_, name, symbol, decimals) = _tryDecodeMetadata(metadata);
+        }
+        if (!final_) (name, symbol, decimals) = (PLACEHOLDER_NAME, PLACEHOLDER_SYMBOL, PLACEHOLDER_DECIMALS);
+        _wrappedTokens[token] = TokenOrigin(true, originNetwork, originAddress, final_);
+        _pending = PendingToken(name, symbol, decimals, originNetwork, originAddress, final_);
         Create2.deploy(0, _tokenSalt(originNetwork, originAddress), type(WrappedToken).creationCode);
         delete _pending;
         emit WrappedTokenDeployed(originNetwork, originAddress, token);
     }
 
-    function _decodeOrDefault(bytes memory metadata) private view returns (string memory, string memory, uint8) {
+    /// @dev Token metadata abi.encode(string name, string symbol, uint8 decimals), or ok = false if it does not decode.
+    function _tryDecodeMetadata(bytes memory metadata)
+        private
+        view
+        returns (bool ok, string memory name, string memory symbol, uint8 decimals)
+    {
         try this.decodeTokenMetadata(metadata) returns (string memory n, string memory s, uint8 d) {
-            return (n, s, d);
+            return (true, n, s, d);
         } catch {
-            return ("Wrapped token", "WTKN", 18);
+            return (false, "", "", 0);
         }
     }
 
@@ -364,8 +466,14 @@ contract UnifiedBridge is ReentrancyGuard, IWrappedTokenDeployer {
         return keccak256(abi.encodePacked(originNetwork, originAddress));
     }
 
+    function _gasCoinMetadataFields(uint32 network) private pure returns (string memory, string memory, uint8) {
+        if (network == 0) return ("Ether", "ETH", 18);
+        return ("Gas coin", "GAS", 18);
+    }
+
     function _gasCoinMetadata(uint32 network) private pure returns (bytes memory) {
-        return network == 0 ? abi.encode("Ether", "ETH", uint8(18)) : abi.encode("Gas coin", "GAS", uint8(18));
+        (string memory n, string memory s, uint8 d) = _gasCoinMetadataFields(network);
+        return abi.encode(n, s, d);
     }
 
     function _sendGasCoin(address to, uint256 amount) private {

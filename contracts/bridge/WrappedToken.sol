@@ -7,9 +7,22 @@ import {IWrappedTokenDeployer} from "../interfaces/IWrappedTokenDeployer.sol";
 
 /// @title The representation of a foreign token on a network, minted and burnt only by the unified bridge.
 /// @notice One per origin token (originNetwork, originAddress), at the same CREATE2 address on every network.
+/// Name, symbol and decimals come only from the token's origin network (docs/protocol.md §7): a token first
+/// claimed from another network starts with placeholder metadata (`metadataFinal() == false`), which the bridge
+/// replaces, once, with the metadata of the first exit it claims from the origin network. Amounts are always in
+/// the origin token's base units; decimals only matter for display.
 contract WrappedToken is ERC20Permit {
-    /// @notice Thrown when anyone but the deploying bridge tries to mint or burn.
+    /// @notice Thrown when anyone but the deploying bridge tries to mint, burn or set the metadata.
     error OnlyBridge(address caller);
+    /// @notice Thrown when the bridge sets the metadata of a token whose metadata is already final.
+    error MetadataAlreadyFinal();
+
+    /// @notice Emitted when the metadata becomes final after the token was deployed with placeholder metadata.
+    event MetadataFinalized(string name, string symbol, uint8 decimals);
+
+    /// @notice EIP-712 domain name of every wrapped token's permit: a constant, so that the domain does not change
+    /// when placeholder metadata is replaced (the domain also binds the chain id and this token's address).
+    string public constant PERMIT_DOMAIN_NAME = "Unified bridge wrapped token";
 
     /// @notice The bridge that deployed this token and alone may mint and burn it.
     address public immutable bridge;
@@ -17,12 +30,21 @@ contract WrappedToken is ERC20Permit {
     uint32 public immutable originNetwork;
     /// @notice Address of the token on its origin network (address(0) for that network's gas coin).
     address public immutable originAddress;
-    uint8 private immutable _decimals;
 
-    constructor() ERC20(_name(), _symbol()) ERC20Permit(_name()) {
+    string private _tokenName;
+    string private _tokenSymbol;
+    uint8 private _tokenDecimals;
+    /// @notice Whether name, symbol and decimals are the origin network's (false: placeholder metadata).
+    bool public metadataFinal;
+
+    constructor() ERC20("", "") ERC20Permit(PERMIT_DOMAIN_NAME) {
         bridge = msg.sender;
-        (,, uint8 dec, uint32 net, address addr) = IWrappedTokenDeployer(msg.sender).wrappedTokenParameters();
-        _decimals = dec;
+        (string memory n, string memory s, uint8 d, uint32 net, address addr, bool final_) =
+            IWrappedTokenDeployer(msg.sender).wrappedTokenParameters();
+        _tokenName = n;
+        _tokenSymbol = s;
+        _tokenDecimals = d;
+        metadataFinal = final_;
         originNetwork = net;
         originAddress = addr;
     }
@@ -42,16 +64,28 @@ contract WrappedToken is ERC20Permit {
         _burn(from, amount);
     }
 
+    /// @notice Replaces placeholder metadata with the origin network's, once. Bridge only.
+    function setMetadata(string calldata name_, string calldata symbol_, uint8 decimals_) external onlyBridge {
+        if (metadataFinal) revert MetadataAlreadyFinal();
+        _tokenName = name_;
+        _tokenSymbol = symbol_;
+        _tokenDecimals = decimals_;
+        metadataFinal = true;
+        emit MetadataFinalized(name_, symbol_, decimals_);
+    }
+
+    /// @inheritdoc ERC20
+    function name() public view override returns (string memory) {
+        return _tokenName;
+    }
+
+    /// @inheritdoc ERC20
+    function symbol() public view override returns (string memory) {
+        return _tokenSymbol;
+    }
+
     /// @inheritdoc ERC20
     function decimals() public view override returns (uint8) {
-        return _decimals;
-    }
-
-    function _name() private view returns (string memory n) {
-        (n,,,,) = IWrappedTokenDeployer(msg.sender).wrappedTokenParameters();
-    }
-
-    function _symbol() private view returns (string memory s) {
-        (, s,,,) = IWrappedTokenDeployer(msg.sender).wrappedTokenParameters();
+        return _tokenDecimals;
     }
 }

@@ -11,4 +11,8 @@ interface IAggregationVerifier {
     /// @param publicInputs The public inputs in circuit order.
     /// @return True when the proof is valid.
     function verifyProof(uint256[8] calldata proof, uint256[] calldata publicInputs) external view returns (bool);
+
+    /// @notice Whether the verifier's keys come from a development setup whose trapdoor is public (anyone can forge
+    /// proofs it accepts). A hub not deployed for development refuses such a verifier.
+    function developmentKeys() external view returns (bool);
 }

@@ -5,9 +5,17 @@ pragma solidity ^0.8.28;
 /// @dev Keeping constructor arguments out of the init code makes a wrapped token's CREATE2 address depend only on
 /// the bridge address and the salt (originNetwork, originAddress).
 interface IWrappedTokenDeployer {
-    /// @notice Parameters of the wrapped token being deployed right now.
+    /// @notice Parameters of the wrapped token being deployed right now; `metadataFinal` is false when name,
+    /// symbol and decimals are placeholders (the token was first claimed from a network other than its origin).
     function wrappedTokenParameters()
         external
         view
-        returns (string memory name, string memory symbol, uint8 decimals, uint32 originNetwork, address originAddress);
+        returns (
+            string memory name,
+            string memory symbol,
+            uint8 decimals,
+            uint32 originNetwork,
+            address originAddress,
+            bool metadataFinal
+        );
 }

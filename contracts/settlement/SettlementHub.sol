@@ -15,12 +15,16 @@ import {ZeroHashes} from "../libraries/ZeroHashes.sol";
 /// @title The settlement hub on L1: network registry, global root, aggregated-proof settlement, finalized exit roots.
 /// @notice Networks (ids 1 .. 2^networkBits - 1) are registered by the owner with a sequencer and a stake. An epoch
 /// is settled with one aggregation proof over up to S certificate slots (docs/protocol.md §9, §10); each slot is
-/// authenticated by its sequencer's EIP-712 signature (§5). Every finalized certificate's new local exit root
-/// becomes an exit-root entry, and the hub is the L1 bridge's IExitRootOracle: withdrawals to L1 are claimed
-/// against these entries. Two signatures of one sequencer for one height with different ids slash the network's
-/// whole stake to the reporter and eject the network.
-/// @dev Policy flags are opaque to the hub except bit 0 (`POLICY_DIRECT_SETTLEMENT`): the network has opted out of
-/// epochs and may be settled alone with `settleDirect`. See docs/settlement.md.
+/// authenticated by its sequencer's EIP-712 signature (§5) over (networkId, height, revision, certificateId), and a
+/// slot of revision r > 0 by the layer's signed rejection of revision r - 1 at that height (its licence). Every
+/// finalized certificate's new local exit root becomes an exit-root entry, and the hub is the L1 bridge's
+/// IExitRootOracle: withdrawals to L1 are claimed against these entries. Two signatures of one sequencer for one
+/// height and one revision with different ids slash the network's stake (a share to the reporter, the rest burned)
+/// and eject the network; a governed readmission gives it a new sequencer from its last finalized state.
+/// @dev The owner is meant to be a TimelockController (deploy/l1-layer.ts): every privileged function then takes
+/// effect only after a delay users can see (docs/settlement.md lists them). Policy flags are opaque to the hub
+/// except bit 0 (`POLICY_DIRECT_SETTLEMENT`): the network has opted out of epochs and may be settled alone with
+/// `settleDirect`. See docs/settlement.md.
 contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle {
     // ------------------------------------------------------------------------------------------------ constants
 
@@ -29,9 +33,15 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice Policy bit 0: the network opts out of epochs and may be settled alone (`settleDirect`).
     uint32 public constant POLICY_DIRECT_SETTLEMENT = 1;
-    /// @notice EIP-712 type hash of Certificate(uint32 networkId,uint64 height,bytes32 certificateId).
+    /// @notice EIP-712 type hash of Certificate(uint32 networkId,uint64 height,uint32 revision,bytes32 certificateId).
     bytes32 public constant CERTIFICATE_TYPEHASH =
-        keccak256("Certificate(uint32 networkId,uint64 height,bytes32 certificateId)");
+        keccak256("Certificate(uint32 networkId,uint64 height,uint32 revision,bytes32 certificateId)");
+    /// @notice EIP-712 type hash of Rejection(uint32 networkId,uint64 height,uint32 revision): the layer rejected the
+    /// network's certificate of that revision at that height, which licenses revision + 1 there.
+    bytes32 public constant REJECTION_TYPEHASH = keccak256("Rejection(uint32 networkId,uint64 height,uint32 revision)");
+    /// @notice Share of a slashed stake paid to the reporter, in basis points; the rest is burned (kept in the hub
+    /// forever: no function can move it), so that manufacturing evidence against oneself does not pay.
+    uint256 public constant SLASH_REPORTER_BPS = 1000;
     /// @notice Largest supported depth of the global tree (network ids are uint32).
     uint256 public constant MAX_NETWORK_BITS = 32;
 
@@ -42,13 +52,17 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
 
     // ------------------------------------------------------------------------------------------------ types
 
-    /// @notice One certificate of an aggregation: its header, the exit root it finalizes and the sequencer's signature.
+    /// @notice One certificate of an aggregation: its header, the exit root it finalizes, the sequencer's signature
+    /// and, for revision > 0, the licence: the layer signer's EIP-712 signature of Rejection(networkId, height,
+    /// revision - 1) (empty for revision 0).
     struct Slot {
         uint32 networkId;
         uint64 height;
+        uint32 revision;
         uint256 certificateId;
         uint256 newLocalExitRoot;
         bytes signature;
+        bytes licence;
     }
 
     /// @notice A network as returned by `networks(id)`. `active`: registered and not ejected.
@@ -120,6 +134,14 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
     /// @notice An equivocation report with two identical certificate ids.
     error NotAnEquivocation();
     error StakeTransferFailed(address to, uint256 amount);
+    /// @notice A slot of revision > 0 without a valid licence (the layer's signed rejection of revision - 1).
+    error UnlicensedRevision(uint32 networkId, uint64 height, uint32 revision);
+    /// @notice `readmitNetwork` on a network that is not ejected.
+    error NetworkNotEjectedForReadmission(uint32 networkId);
+    /// @notice A development-keys verifier on a hub not deployed for development.
+    error DevelopmentVerifier(address verifier);
+    /// @notice `setVerifiers` with lists of different lengths, or a slot capacity given twice.
+    error BadVerifierSet();
 
     // ------------------------------------------------------------------------------------------------ events
 
@@ -130,6 +152,11 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
     event Ejected(uint32 indexed networkId, address indexed by);
     event StakeReleased(uint32 indexed networkId, address indexed to, uint256 amount);
     event VerifierSet(uint256 indexed slotCapacity, address previousVerifier, address newVerifier);
+    /// @notice The verifier of `slotCapacity` was retired by a new verifier set that does not keep it.
+    event VerifierRetired(uint256 indexed slotCapacity, address verifier);
+    event LayerSignerChanged(address previousSigner, address newSigner);
+    /// @notice An ejected network was readmitted with a new sequencer; it continues from its last finalized state.
+    event NetworkReadmitted(uint32 indexed networkId, address sequencer, uint256 stake);
     event L1BridgeBound(address indexed bridge);
     /// @notice Settlement number `epoch` (1, 2, ...) moved the global root; `slotCount` slots were finalized.
     event EpochSettled(
@@ -144,8 +171,16 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         uint256 exitRootEntry,
         uint256 epoch
     );
+    /// @notice `slashed` = `reward` (to the reporter) + the burned rest.
     event EquivocationReported(
-        uint32 indexed networkId, uint64 height, uint256 idA, uint256 idB, address indexed reporter, uint256 slashed
+        uint32 indexed networkId,
+        uint64 height,
+        uint32 revision,
+        uint256 idA,
+        uint256 idB,
+        address indexed reporter,
+        uint256 slashed,
+        uint256 reward
     );
 
     // ------------------------------------------------------------------------------------------------ state
@@ -158,20 +193,37 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
     uint256 public globalRoot;
     /// @notice Number of settlements so far (the last settled epoch; 0 = genesis).
     uint256 public epoch;
-    /// @notice slotCapacity => aggregation verifier for that many slots.
+    /// @notice slotCapacity => aggregation verifier for that many slots (only the current set, see setVerifiers).
     mapping(uint256 => IAggregationVerifier) public verifiers;
+    /// @notice Whether the hub accepts verifiers of development keys (public trapdoor): devnets and tests only.
+    bool public immutable developmentMode;
+    /// @notice The layer's key that signs rejections (licences for the next revision of a height).
+    address public layerSigner;
+    /// @notice Slashed stake burned so far (held here forever).
+    uint256 public burnedStake;
+    /// @dev The slot capacities of the current verifier set.
+    uint256[] private _capacities;
 
     mapping(uint32 => NetworkRecord) private _networks;
     ExitRootEntry[] private _entries;
 
     // ------------------------------------------------------------------------------------------------ construction
 
-    /// @param initialOwner The admin (registry, verifiers, bridge binding); transferred with Ownable2Step.
+    /// @param initialOwner The admin (registry, verifiers, bridge binding); transferred with Ownable2Step, meant to
+    /// end with a TimelockController.
     /// @param networkBits_ Depth of the global tree, 1..32 (production 32); must equal the aggregation circuit's.
-    constructor(address initialOwner, uint8 networkBits_) Ownable(initialOwner) EIP712("AggregationLayer", "1") {
+    /// @param layerSigner_ The layer's rejection-signing key (the coordinator's).
+    /// @param developmentMode_ Accept verifiers of development keys (their trapdoor is public): devnets and tests.
+    constructor(address initialOwner, uint8 networkBits_, address layerSigner_, bool developmentMode_)
+        Ownable(initialOwner)
+        EIP712("AggregationLayer", "1")
+    {
         if (networkBits_ == 0 || networkBits_ > MAX_NETWORK_BITS) revert InvalidNetworkBits(networkBits_);
+        if (layerSigner_ == address(0)) revert ZeroAddress();
         networkBits = networkBits_;
         globalRoot = ZeroHashes.zero(networkBits_);
+        layerSigner = layerSigner_;
+        developmentMode = developmentMode_;
     }
 
     // ------------------------------------------------------------------------------------------------ admin
@@ -223,13 +275,62 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         _sendEth(to, amount);
     }
 
-    /// @notice Sets (or, with address(0), removes) the verifier of aggregations with `slotCapacity` slots.
-    function setVerifier(uint256 slotCapacity, IAggregationVerifier verifier) external onlyOwner {
-        if (slotCapacity == 0) revert InvalidSlotCapacity(slotCapacity);
-        if (address(verifier) != address(0) && address(verifier).code.length == 0) revert NotAContract(address(verifier));
-        address previous = address(verifiers[slotCapacity]);
-        verifiers[slotCapacity] = verifier;
-        emit VerifierSet(slotCapacity, previous, address(verifier));
+    /// @notice Replaces the whole verifier set: afterwards exactly `capacities[i]` has `verifiers_[i]`, and every
+    /// verifier of the previous set is retired (a settlement can only name a capacity of the current set).
+    /// @dev Reverts DevelopmentVerifier for a verifier of development keys unless the hub was deployed for
+    /// development, NotAContract, InvalidSlotCapacity (0), BadVerifierSet (lengths differ, a capacity twice).
+    function setVerifiers(uint256[] calldata capacities, IAggregationVerifier[] calldata verifiers_) external onlyOwner {
+        if (capacities.length != verifiers_.length) revert BadVerifierSet();
+        for (uint256 i = 0; i < verifiers_.length; ++i) {
+            address v = address(verifiers_[i]);
+            if (capacities[i] == 0) revert InvalidSlotCapacity(0);
+            if (v.code.length == 0) revert NotAContract(v);
+            if (!developmentMode && verifiers_[i].developmentKeys()) revert DevelopmentVerifier(v);
+            for (uint256 j = 0; j < i; ++j) {
+                if (capacities[j] == capacities[i]) revert BadVerifierSet();
+            }
+        }
+        uint256[] memory old = _capacities;
+        for (uint256 i = 0; i < old.length; ++i) {
+            address previous = address(verifiers[old[i]]);
+            delete verifiers[old[i]];
+            emit VerifierRetired(old[i], previous);
+        }
+        _capacities = capacities;
+        for (uint256 i = 0; i < capacities.length; ++i) {
+            verifiers[capacities[i]] = verifiers_[i];
+            emit VerifierSet(capacities[i], address(0), address(verifiers_[i]));
+        }
+    }
+
+    /// @notice The slot capacities of the current verifier set.
+    function verifierCapacities() external view returns (uint256[] memory) {
+        return _capacities;
+    }
+
+    /// @notice Replaces the layer's rejection-signing key: licences signed by the previous key stop being accepted.
+    function setLayerSigner(address signer) external onlyOwner {
+        if (signer == address(0)) revert ZeroAddress();
+        address previous = layerSigner;
+        layerSigner = signer;
+        emit LayerSignerChanged(previous, signer);
+    }
+
+    /// @notice Readmits an ejected network with a new sequencer (msg.value adds to its stake). It continues from its
+    /// last finalized state: its global-tree leaf, height and history are what the hub finalized; nothing of what
+    /// it signed before counts (only the registered sequencer's signatures are evidence or settle).
+    function readmitNetwork(uint32 networkId, address sequencer) external payable onlyOwner {
+        if (sequencer == address(0)) revert ZeroAddress();
+        NetworkRecord storage n = _networks[networkId];
+        if (!n.registered) revert NetworkNotRegistered(networkId);
+        if (!n.ejected) revert NetworkNotEjectedForReadmission(networkId);
+        address previous = n.sequencer;
+        n.sequencer = sequencer;
+        n.ejected = false;
+        uint256 stake = n.stake + msg.value;
+        n.stake = stake;
+        emit SequencerChanged(networkId, previous, sequencer);
+        emit NetworkReadmitted(networkId, sequencer, stake);
     }
 
     /// @notice Binds the L1 UnifiedBridge (network 0, constructed with this hub as its oracle). Once only: the
@@ -323,14 +424,17 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
 
     // ------------------------------------------------------------------------------------------------ equivocation
 
-    /// @notice Proves that the sequencer of `networkId` signed two different certificate ids for `height`: the
-    /// network's whole stake is sent to the caller and the network is ejected.
+    /// @notice Proves that the sequencer of `networkId` signed two different certificate ids for one `height` and one
+    /// `revision`: the network is ejected and its stake slashed, SLASH_REPORTER_BPS of it to the caller and the rest
+    /// burned. A rebuild after the layer's rejection carries the next revision, so an honest chain never signs two
+    /// ids for one (height, revision): only live certificates for one height are evidence.
     /// @dev The reward is pushed: a caller that rejects ETH makes the report revert (StakeTransferFailed); report
     /// from an account that accepts ETH. Reverts: NetworkNotRegistered, NetworkEjected, NotAnEquivocation (same
     /// ids), InvalidSequencerSignature (either signature malformed or not by the registered sequencer).
     function reportEquivocation(
         uint32 networkId,
         uint64 height,
+        uint32 revision,
         uint256 idA,
         bytes calldata sigA,
         uint256 idB,
@@ -339,15 +443,21 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         NetworkRecord storage n = _activeNetwork(networkId);
         if (idA == idB) revert NotAnEquivocation();
         address sequencer = n.sequencer;
-        if (!_signedBy(sequencer, networkId, height, idA, sigA)) revert InvalidSequencerSignature(networkId, height);
-        if (!_signedBy(sequencer, networkId, height, idB, sigB)) revert InvalidSequencerSignature(networkId, height);
+        if (!_signedBy(sequencer, networkId, height, revision, idA, sigA)) {
+            revert InvalidSequencerSignature(networkId, height);
+        }
+        if (!_signedBy(sequencer, networkId, height, revision, idB, sigB)) {
+            revert InvalidSequencerSignature(networkId, height);
+        }
 
         uint256 slashed = n.stake;
+        uint256 reward = slashed * SLASH_REPORTER_BPS / 10_000;
         n.stake = 0;
         n.ejected = true;
+        burnedStake += slashed - reward;
         emit Ejected(networkId, msg.sender);
-        emit EquivocationReported(networkId, height, idA, idB, msg.sender, slashed);
-        _sendEth(msg.sender, slashed);
+        emit EquivocationReported(networkId, height, revision, idA, idB, msg.sender, slashed, reward);
+        _sendEth(msg.sender, reward);
     }
 
     // ------------------------------------------------------------------------------------------------ views
@@ -395,18 +505,31 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
     }
 
     /// @notice The EIP-712 digest the sequencer of `networkId` signs for a certificate header (§5).
-    function headerDigest(uint32 networkId, uint64 height, uint256 certificateId) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(CERTIFICATE_TYPEHASH, networkId, height, bytes32(certificateId))));
+    function headerDigest(uint32 networkId, uint64 height, uint32 revision, uint256 certificateId)
+        public
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(CERTIFICATE_TYPEHASH, networkId, height, revision, bytes32(certificateId)))
+        );
+    }
+
+    /// @notice The EIP-712 digest the layer signer signs to reject revision `revision` of a height (§5).
+    function rejectionDigest(uint32 networkId, uint64 height, uint32 revision) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(REJECTION_TYPEHASH, networkId, height, revision)));
     }
 
     /// @notice Whether `signature` is a well-formed signature of the header by the currently registered sequencer.
-    function isSequencerSignature(uint32 networkId, uint64 height, uint256 certificateId, bytes calldata signature)
-        external
-        view
-        returns (bool)
-    {
+    function isSequencerSignature(
+        uint32 networkId,
+        uint64 height,
+        uint32 revision,
+        uint256 certificateId,
+        bytes calldata signature
+    ) external view returns (bool) {
         address sequencer = _networks[networkId].sequencer;
-        return sequencer != address(0) && _signedBy(sequencer, networkId, height, certificateId, signature);
+        return sequencer != address(0) && _signedBy(sequencer, networkId, height, revision, certificateId, signature);
     }
 
     /// @notice The public inputs `settleEpoch` passes to the verifier, for a given L1 exit root (for provers and
@@ -444,24 +567,34 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         if (oldGlobalRoot != current) revert StaleGlobalRoot(current, oldGlobalRoot);
     }
 
-    /// @dev The slot's network is active and the slot is signed by its sequencer.
+    /// @dev The slot's network is active, the slot is signed by its sequencer, and a revision > 0 is licensed by the
+    /// layer's signed rejection of the previous revision at that height.
     function _checkSlot(Slot calldata s) private view returns (NetworkRecord storage n) {
         n = _activeNetwork(s.networkId);
-        if (!_signedBy(n.sequencer, s.networkId, s.height, s.certificateId, s.signature)) {
+        if (!_signedBy(n.sequencer, s.networkId, s.height, s.revision, s.certificateId, s.signature)) {
             revert InvalidSequencerSignature(s.networkId, s.height);
+        }
+        if (s.revision > 0 && !_signedDigest(layerSigner, rejectionDigest(s.networkId, s.height, s.revision - 1), s.licence)) {
+            revert UnlicensedRevision(s.networkId, s.height, s.revision);
         }
     }
 
+    function _signedBy(
+        address sequencer,
+        uint32 networkId,
+        uint64 height,
+        uint32 revision,
+        uint256 certificateId,
+        bytes calldata signature
+    ) private view returns (bool) {
+        return _signedDigest(sequencer, headerDigest(networkId, height, revision, certificateId), signature);
+    }
+
     /// @dev ECDSA.tryRecoverCalldata rejects signatures that are not 65 bytes, have a high s or a v other than
-    /// 27/28, and returns address(0) for unrecoverable ones; a registered sequencer is never address(0).
-    function _signedBy(address sequencer, uint32 networkId, uint64 height, uint256 certificateId, bytes calldata signature)
-        private
-        view
-        returns (bool)
-    {
-        (address recovered, ECDSA.RecoverError err,) =
-            ECDSA.tryRecoverCalldata(headerDigest(networkId, height, certificateId), signature);
-        return err == ECDSA.RecoverError.NoError && recovered == sequencer;
+    /// 27/28, and returns address(0) for unrecoverable ones; a registered signer is never address(0).
+    function _signedDigest(address signer, bytes32 digest, bytes calldata signature) private pure returns (bool) {
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
+        return err == ECDSA.RecoverError.NoError && recovered == signer;
     }
 
     /// @dev The root of L1 checkpoint `number` from the bound bridge.
@@ -487,11 +620,11 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         inputs[3] = _field(l1ExitRoot);
     }
 
-    /// @dev Slot i's inputs: slotWord = networkId + height * 2^32 (< 2^96, always a field element), certificateId,
-    /// newLocalExitRoot.
+    /// @dev Slot i's inputs: slotWord = networkId + height * 2^32 + revision * 2^96 (< 2^128, always a field
+    /// element), certificateId, newLocalExitRoot.
     function _writeSlotInputs(uint256[] memory inputs, uint256 i, Slot calldata s) private pure {
         uint256 at = HEADER_INPUTS + INPUTS_PER_SLOT * i;
-        inputs[at] = uint256(s.networkId) | (uint256(s.height) << 32);
+        inputs[at] = uint256(s.networkId) | (uint256(s.height) << 32) | (uint256(s.revision) << 96);
         inputs[at + 1] = _field(s.certificateId);
         inputs[at + 2] = _field(s.newLocalExitRoot);
     }

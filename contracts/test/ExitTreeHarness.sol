@@ -19,8 +19,17 @@ contract ExitTreeHarness {
         depth = depth_;
     }
 
-    function append(uint256 leaf) external returns (uint256) {
-        return _tree.append(depth, leaf);
+    function append(uint256 leaf) external returns (uint256 index) {
+        (index,) = _tree.append(depth, leaf);
+    }
+
+    /// @notice Appends like `append` and records in lastGas the append's `treeGas` (the part that depends on the tree).
+    function appendMeasured(uint256 leaf) external returns (uint256 index) {
+        (index, lastGas) = _tree.append(depth, leaf);
+    }
+
+    function appendGasBound() external pure returns (uint256) {
+        return ExitTreeLib.APPEND_GAS_BOUND;
     }
 
     function root() external view returns (uint256) {

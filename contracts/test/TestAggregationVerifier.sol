@@ -24,6 +24,18 @@ contract TestAggregationVerifier is IAggregationVerifier {
     Mode public mode;
     /// @notice keccak256(abi.encode(proof, publicInputs)) that Expect mode accepts.
     bytes32 public expectedHash;
+    /// @notice What developmentKeys() answers (a stand-in has no keys; tests choose).
+    bool public claimsDevelopmentKeys;
+
+    /// @notice Sets what developmentKeys() answers.
+    function setDevelopmentKeys(bool yes) external {
+        claimsDevelopmentKeys = yes;
+    }
+
+    /// @inheritdoc IAggregationVerifier
+    function developmentKeys() external view returns (bool) {
+        return claimsDevelopmentKeys;
+    }
 
     /// @notice Sets the behaviour.
     function setMode(Mode mode_) external {
@@ -53,11 +65,12 @@ contract EthRejectingReporter {
         SettlementHub hub,
         uint32 networkId,
         uint64 height,
+        uint32 revision,
         uint256 idA,
         bytes calldata sigA,
         uint256 idB,
         bytes calldata sigB
     ) external {
-        hub.reportEquivocation(networkId, height, idA, sigA, idB, sigB);
+        hub.reportEquivocation(networkId, height, revision, idA, sigA, idB, sigB);
     }
 }

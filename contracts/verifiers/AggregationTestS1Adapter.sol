@@ -24,6 +24,12 @@ contract AggregationTestS1Adapter is IAggregationVerifier {
     }
 
     /// @inheritdoc IAggregationVerifier
+    /// @dev The native development setup: its trapdoor is derived from a public seed.
+    function developmentKeys() external pure returns (bool) {
+        return true;
+    }
+
+    /// @inheritdoc IAggregationVerifier
     /// @dev False (no revert) when publicInputs does not have exactly PUBLIC_INPUTS elements, an input is not
     /// below the field modulus, or the proof does not verify.
     function verifyProof(uint256[8] calldata proof, uint256[] calldata publicInputs) external view returns (bool) {

@@ -3,7 +3,7 @@
  * and the settler account's transactions. Transactions are signed here and broadcast separately, so that the
  * caller can store the signed transaction before it leaves the process (a crash never loses track of one).
  */
-import { JsonRpcProvider, Wallet, Log, TransactionReceipt, Interface } from "ethers";
+import { FetchRequest, JsonRpcProvider, Network, Wallet, Log, TransactionReceipt, Interface } from "ethers";
 import { SettlementHub__factory, UnifiedBridge__factory } from "../../typechain-types";
 import type { SettlementHub, UnifiedBridge } from "../../typechain-types";
 import type { StoredL1Event } from "../store/store";
@@ -13,6 +13,13 @@ export interface L1ClientOptions {
   hub: string;
   bridge: string;
   settlerKey?: string;
+  /**
+   * L1's chain id when it is already known (coordinator/preflight.ts asks for it first). Without it ethers
+   * detects the network itself, and retries that forever (every second) while the endpoint does not answer.
+   */
+  chainId?: bigint;
+  /** Every request fails after this long without an answer (default: ethers' 5 minutes). */
+  timeoutMs?: number;
 }
 
 export interface SignedTx {
@@ -34,7 +41,11 @@ export class L1Client {
   private lock: Promise<unknown> = Promise.resolve();
 
   constructor(readonly o: L1ClientOptions) {
-    this.provider = new JsonRpcProvider(o.rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+    const request = new FetchRequest(o.rpcUrl);
+    if (o.timeoutMs !== undefined) request.timeout = o.timeoutMs;
+    const network = o.chainId === undefined ? undefined : Network.from(o.chainId);
+    this.provider = new JsonRpcProvider(request, network, { staticNetwork: network ?? true, batchMaxCount: 1, cacheTimeout: -1 });
+    if (o.chainId !== undefined) this.chainIdCache = o.chainId;
     this.provider.pollingInterval = 200;
     this.hub = SettlementHub__factory.connect(o.hub, this.provider);
     this.bridge = UnifiedBridge__factory.connect(o.bridge, this.provider);
@@ -56,6 +67,11 @@ export class L1Client {
   }
 
   /** The hub's current global root. */
+  /** The address whose signature the hub takes as the layer's (rejection licences). */
+  layerSigner(): Promise<string> {
+    return this.hub.layerSigner();
+  }
+
   globalRoot(): Promise<bigint> {
     return this.hub.globalRoot();
   }

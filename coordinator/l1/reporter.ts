@@ -1,7 +1,7 @@
 /**
  * Sends the equivocation evidence the node keeps (two signed headers for one (networkId, height), see
- * CoordinatorNode.equivocation) to L1: `hub.reportEquivocation(networkId, height, idA, sigA, idB, sigB)` slashes
- * the chain's stake (to the settler account) and ejects it. The L1 sync then sees the Ejected event and rejects the
+ * CoordinatorNode.equivocation) to L1: `hub.reportEquivocation(networkId, height, revision, idA, sigA, idB, sigB)` slashes
+ * the chain's stake (a share to the settler account, the rest burned) and ejects it. The L1 sync then sees the Ejected event and rejects the
  * chain's live certificates (NETWORK_EJECTED).
  *
  * Progress lives in the equivocation row (reportStatus, reportTx), so a restart resumes where it stopped:
@@ -92,7 +92,7 @@ export class EquivocationReporter {
   }
 
   private async signAndSend(r: EquivocationRecord): Promise<EquivocationRecord["reportStatus"]> {
-    const data = this.l1.hubInterface.encodeFunctionData("reportEquivocation", [r.networkId, r.height, r.idA, r.sigA, r.idB, r.sigB]);
+    const data = this.l1.hubInterface.encodeFunctionData("reportEquivocation", [r.networkId, r.height, r.revision, r.idA, r.sigA, r.idB, r.sigB]);
     let tx;
     try {
       tx = await this.l1.signHubCall(data);

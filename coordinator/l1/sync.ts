@@ -116,6 +116,7 @@ export class L1Sync {
       const first = node.firstLive(networkId);
       if (first) await node.rejectWith(first.certificateId, { code: "NETWORK_EJECTED", detail: `network ${networkId} was ejected on L1` });
     }
+    for (const networkId of fx.readmitted) node.readmitted(networkId);
   }
 
   /** Events stored from `fromBlock` on (dashboard, tests). */

@@ -26,6 +26,8 @@ export interface Finalization {
 export interface ViewEffects {
   finalized: Finalization[];
   ejected: number[];
+  /** Networks readmitted (a new sequencer, from their last finalized state). */
+  readmitted: number[];
   settlements: { txHash: string; l1Epoch: number; newRoot: bigint }[];
 }
 
@@ -56,7 +58,7 @@ export class L1View {
    * `checkpointRoot` the root of an L1 exit-root checkpoint.
    */
   async apply(events: StoredL1Event[], body: (id: bigint) => Certificate | undefined, checkpointRoot: (n: bigint) => Promise<bigint | null>): Promise<ViewEffects> {
-    const fx: ViewEffects = { finalized: [], ejected: [], settlements: [] };
+    const fx: ViewEffects = { finalized: [], ejected: [], readmitted: [], settlements: [] };
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       if (e.name === "EpochSettled") {
@@ -111,8 +113,15 @@ export class L1View {
         this.update(id, (n) => ({ ...n, ejected: true }));
         fx.ejected.push(id);
         break;
+      case "NetworkReadmitted":
+        this.update(id, (n) => ({ ...n, sequencer: String(a.sequencer), stake: big(a.stake), ejected: false }));
+        fx.readmitted.push(id);
+        break;
       case "VerifierSet":
         this.verifiers.set(Number(a.slotCapacity), String(a.newVerifier));
+        break;
+      case "VerifierRetired":
+        this.verifiers.delete(Number(a.slotCapacity));
         break;
       default:
         break;

@@ -136,8 +136,12 @@ type EnvelopeResult = { ok: true; call: Call } | { ok: false; id: RpcId; error: 
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
 
-/** 1e400 parses to Infinity, which JSON.stringify would echo back as null: refuse it instead. */
-const isValidId = (v: unknown): v is RpcId => v === null || typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
+/**
+ * A numeric id must come back exactly as sent, and JSON.parse keeps only a double: 2^53 + 1 would be echoed as
+ * 2^53, 0.30000000000000001 as 0.3, 1e400 (Infinity) as null. Integers up to 2^53 - 1 survive the round trip;
+ * every other number is refused rather than answered under another id.
+ */
+const isValidId = (v: unknown): v is RpcId => v === null || typeof v === "string" || Number.isSafeInteger(v);
 
 function invalid(id: RpcId, message: string): EnvelopeResult {
   return { ok: false, id, error: rpcError("INVALID_REQUEST", message) };
@@ -145,7 +149,7 @@ function invalid(id: RpcId, message: string): EnvelopeResult {
 
 function readEnvelope(x: unknown): EnvelopeResult {
   if (!isPlainObject(x)) return invalid(null, "a request must be a JSON object");
-  if (has(x, "id") && !isValidId(x.id)) return invalid(null, "id must be a string, a finite number or null");
+  if (has(x, "id") && !isValidId(x.id)) return invalid(null, "id must be a string, an integer of magnitude at most 2^53 - 1, or null");
   const id = has(x, "id") ? (x.id as RpcId) : null;
   if (x.jsonrpc !== "2.0") return invalid(id, 'jsonrpc must be "2.0"');
   if (typeof x.method !== "string") return invalid(id, "method must be a string");

@@ -121,6 +121,8 @@ export const METHOD_PARAMS = {
       .transform((s) => s ?? "PreConfirmed"),
   }),
   getNetwork: params(["networkId"], { networkId: u32 }),
+  abandonCertificate: params(["certificate"], { certificate }),
+  getRejectionLicence: params(["networkId", "height", "revision"], { networkId: u32, height: hex32.refine((h) => h < 1n << 64n, "expected a uint64"), revision: u32 }),
   getEpoch: params(["id"], { id: optional(u32) }),
   subscribe: params(["networks", "events"], {
     // An empty filter list is refused rather than read as "nothing" or "everything": omit the field for "all".

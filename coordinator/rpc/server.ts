@@ -4,21 +4,24 @@
  * deals with what is transport-specific: body size, rate limits, origins, subscriptions and slow consumers.
  *
  * Every limit refuses early and cheaply: a Content-Length over the limit is answered before one byte is read,
- * a streamed body stops being buffered the moment it crosses the limit, and a WebSocket client that does not
- * read its notifications is dropped instead of growing our memory.
+ * a streamed body stops being buffered the moment it crosses the limit, a client trickling its request is cut off
+ * at the documented time, connections and subscriptions are capped per client address, and a WebSocket client
+ * that does not read its notifications is dropped instead of growing our memory (fanout.ts).
  */
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
+import { isUtf8 } from "node:buffer";
 import { WebSocketServer, WebSocket, RawData } from "ws";
-import type { CoordinatorApi, CoordinatorEvent } from "../api";
+import type { CoordinatorApi } from "../api";
 import { CoordinatorError, ErrorReason } from "../types";
 import { Logger, silentLogger } from "../log";
 import { Metrics } from "../metrics";
 import { Dispatcher, errorResponseText } from "./jsonrpc";
 import type { RpcSession } from "./methods";
 import type { SubscriptionFilter } from "./schemas";
+import { FanOut, Outbox, Subscription } from "./fanout";
 
 export interface RpcServerOptions {
   /** Default 127.0.0.1: the API has write and admin methods, so exposing it is an explicit choice. */
@@ -36,18 +39,30 @@ export interface RpcServerOptions {
   metrics?: Metrics;
   /** Browser origins allowed to open a WebSocket; upgrades carrying any other Origin header are refused (403). */
   allowedOrigins?: string[];
+  /** A request whose headers are not complete after this long is answered 408 and closed (default 15 s). */
+  headersTimeoutMs?: number;
+  /** A request not received in full after this long is answered 408 and closed (default 30 s). */
+  requestTimeoutMs?: number;
   ws?: WsOptions;
 }
 
 export interface WsOptions {
   /** Largest incoming message (default maxBodyBytes). */
   maxPayloadBytes?: number;
-  /** A connection whose unsent output exceeds this is dropped (default 4 MiB). */
+  /** A connection whose queued and unsent output exceeds this is dropped (default 4 MiB). */
   maxBufferedBytes?: number;
+  /** Subscriptions per connection (default 32). */
   maxSubscriptions?: number;
+  /** Subscriptions per client address, all its connections together (default 256). */
+  maxSubscriptionsPerAddress?: number;
+  /** Connections in all (default 1000). */
   maxConnections?: number;
+  /** Connections per client address (default 32). */
+  maxConnectionsPerAddress?: number;
   /** Dead peers are detected by ping/pong at this interval (default 30 s; 0 disables). */
   pingIntervalMs?: number;
+  /** Share of the event loop notifications may take while requests wait (default 0.05). */
+  fanOutShare?: number;
 }
 
 export interface RpcServer {
@@ -66,10 +81,18 @@ export const SERVER_DEFAULTS = Object.freeze({
   rateLimit: { perSecond: 5000, burst: 10000 },
   maxBufferedBytes: 4 * 1024 * 1024,
   maxSubscriptions: 32,
+  maxSubscriptionsPerAddress: 256,
   maxConnections: 1000,
+  maxConnectionsPerAddress: 32,
   pingIntervalMs: 30_000,
-  /** Notifications held per new subscription while its subscribe response is on its way. */
-  maxHeldEvents: 1000,
+  fanOutShare: 0.05,
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 30_000,
+  /**
+   * How often node looks for connections past those two timeouts. Its default (30 s) let a slow client keep a
+   * connection for up to 30 s longer than documented.
+   */
+  timeoutCheckMs: 1000,
   closeGraceMs: 1000,
 });
 
@@ -170,14 +193,46 @@ function decodeUtf8(buf: Buffer): Body {
   }
 }
 
-// ------------------------------------------------------------------------------------------------ WebSocket connections
+// ------------------------------------------------------------------------------------------------ client addresses
 
-interface CompiledFilter {
-  networks?: Set<number>;
-  events?: Set<string>;
+/**
+ * The key per-client caps count under: the IPv4 address (also when it arrives IPv4-mapped), or the /64 prefix
+ * of an IPv6 address, which is what one IPv6 client usually controls.
+ */
+export function clientAddressKey(address: string | undefined): string {
+  if (!address) return "unknown";
+  const a = address.toLowerCase().split("%")[0];
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (mapped) return mapped[1];
+  if (!a.includes(":")) return a;
+  const [left, right = ""] = a.split("::");
+  const l = left ? left.split(":") : [];
+  const r = a.includes("::") && right ? right.split(":") : [];
+  const groups = a.includes("::") ? [...l, ...Array(Math.max(0, 8 - l.length - r.length)).fill("0"), ...r] : l;
+  return groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(":") + "::/64";
 }
 
-const matches = (f: CompiledFilter, e: CoordinatorEvent) => (!f.networks || f.networks.has(e.networkId)) && (!f.events || f.events.has(e.type));
+/** Open connections and subscriptions per client address; an entry goes when both are back to zero. */
+class AddressBook {
+  private readonly counts = new Map<string, { connections: number; subscriptions: number }>();
+
+  connections(key: string): number {
+    return this.counts.get(key)?.connections ?? 0;
+  }
+
+  subscriptions(key: string): number {
+    return this.counts.get(key)?.subscriptions ?? 0;
+  }
+
+  add(key: string, what: "connections" | "subscriptions", delta: number): void {
+    let c = this.counts.get(key);
+    if (!c) this.counts.set(key, (c = { connections: 0, subscriptions: 0 }));
+    c[what] += delta;
+    if (c.connections <= 0 && c.subscriptions <= 0) this.counts.delete(key);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ WebSocket connections
 
 interface ConnectionEnv {
   api: CoordinatorApi;
@@ -185,40 +240,40 @@ interface ConnectionEnv {
   limiter: TokenBuckets;
   log: Logger;
   metrics: Metrics;
+  fanOut: FanOut;
+  addresses: AddressBook;
   maxBufferedBytes: number;
   maxSubscriptions: number;
-}
-
-interface Subscription {
-  id: string;
-  filter: CompiledFilter;
-  unsubscribe: () => void;
-  /** Notifications held until the subscribe response is out; null once it is. */
-  held: string[] | null;
+  maxSubscriptionsPerAddress: number;
 }
 
 /**
- * One WebSocket client. Notifications of a new subscription are held back until the response to the message
- * that created it has been sent, so a client never sees a subscription id before it learns it. Each message gets
- * its own session so that concurrent messages cannot release each other's subscriptions.
+ * One WebSocket client. Its notifications go through the fan-out (fanout.ts); those of a new subscription are
+ * held back until the response to the message that created it has been sent, so a client never sees a
+ * subscription id before it learns it. Each message gets its own session so that concurrent messages cannot
+ * release each other's subscriptions.
  */
 class WsConnection {
   alive = true;
-  private readonly subs = new Map<string, Subscription>();
+  readonly box: Outbox;
+  private disposed = false;
 
   constructor(
     readonly ws: WebSocket,
+    socket: Duplex,
     private readonly ip: string,
+    readonly addressKey: string,
     private readonly env: ConnectionEnv,
   ) {
-    ws.on("message", (data, isBinary) => this.onMessage(data, isBinary));
+    this.box = env.fanOut.open(socket, () => ws.readyState === WebSocket.OPEN, () => this.drop("slow_consumer"));
+    ws.on("message", (data) => this.onMessage(data));
     ws.on("pong", () => (this.alive = true));
     ws.on("error", (err) => env.log.debug("websocket error", { ip, err }));
   }
 
-  private onMessage(data: RawData, isBinary: boolean): void {
+  private onMessage(data: RawData): void {
     if (!this.env.limiter.take(this.ip)) return this.send(errorResponseText("RATE_LIMITED", "rate limit exceeded"));
-    const text = messageText(data, isBinary);
+    const text = messageText(data);
     if (text === null) return this.send(errorResponseText("PARSE_ERROR", "message is not UTF-8"));
     const created: Subscription[] = [];
     const session: RpcSession = { transport: "ws", subscriptions: { add: (f) => this.addSubscription(f, created), remove: (id) => this.removeSubscription(id) } };
@@ -226,78 +281,60 @@ class WsConnection {
       .handle(text, session)
       .then((r) => r !== null && this.send(r))
       .catch((err) => this.env.log.error("websocket dispatch failed", { err }))
-      .finally(() => created.forEach((sub) => this.release(sub)));
+      .finally(() => created.forEach((sub) => this.env.fanOut.release(this.box, sub)));
   }
 
-  /** Sends, or drops the client when it is not reading what we already queued. */
+  /** Sends a response, or drops the client when it would take the connection past its cap. */
   send(text: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    if (this.ws.bufferedAmount <= this.env.maxBufferedBytes) this.ws.send(text);
-    if (this.ws.bufferedAmount > this.env.maxBufferedBytes) this.drop("slow_consumer");
+    if (this.box.bufferedBytes() + Buffer.byteLength(text) > this.env.maxBufferedBytes) return this.drop("slow_consumer");
+    this.ws.send(text);
   }
 
   drop(cause: string): void {
-    this.env.log.warn("dropping websocket client", { ip: this.ip, cause });
+    if (this.disposed) return;
+    this.env.log.warn("dropping websocket client", { ip: this.ip, cause, bufferedBytes: this.box.bufferedBytes() });
     this.env.metrics.wsDropped.inc({ cause });
-    // Detach now, not on the asynchronous close event: the API may be emitting to us in a tight loop.
+    // Detach now, not on the asynchronous close event: the fan-out may be queueing for us in a tight loop.
     this.dispose();
     this.ws.terminate();
   }
 
   private addSubscription(filter: SubscriptionFilter, created: Subscription[]): string {
-    const limit = this.env.maxSubscriptions;
-    if (this.subs.size >= limit) throw new CoordinatorError("NOT_ALLOWED", `at most ${limit} subscriptions per connection`, { maxSubscriptions: limit });
-    const sub: Subscription = {
-      id: "0x" + randomBytes(16).toString("hex"),
-      filter: { networks: filter.networks && new Set(filter.networks), events: filter.events && new Set(filter.events) },
-      unsubscribe: () => undefined,
-      held: [],
-    };
-    this.subs.set(sub.id, sub);
+    const perConnection = this.env.maxSubscriptions;
+    if (this.box.subs.size >= perConnection) throw new CoordinatorError("NOT_ALLOWED", `at most ${perConnection} subscriptions per connection`, { maxSubscriptions: perConnection });
+    const perAddress = this.env.maxSubscriptionsPerAddress;
+    if (this.env.addresses.subscriptions(this.addressKey) >= perAddress) {
+      throw new CoordinatorError("NOT_ALLOWED", `at most ${perAddress} subscriptions per client address`, { maxSubscriptionsPerAddress: perAddress });
+    }
+    const sub = this.env.fanOut.subscribe(this.box, "0x" + randomBytes(16).toString("hex"), filter);
+    this.env.addresses.add(this.addressKey, "subscriptions", 1);
     created.push(sub);
-    sub.unsubscribe = this.env.api.subscribe((e) => this.onEvent(sub, e));
     return sub.id;
   }
 
   private removeSubscription(id: string): boolean {
-    const sub = this.subs.get(id);
-    if (!sub) return false;
-    this.subs.delete(id);
-    sub.unsubscribe();
+    if (!this.env.fanOut.unsubscribe(this.box, id)) return false;
+    this.env.addresses.add(this.addressKey, "subscriptions", -1);
     return true;
   }
 
-  /** Runs inside the API's emit: must never throw into it. */
-  private onEvent(sub: Subscription, e: CoordinatorEvent): void {
-    try {
-      if (!matches(sub.filter, e)) return;
-      const text = JSON.stringify({ jsonrpc: "2.0", method: "subscription", params: { subscription: sub.id, result: e } });
-      if (!sub.held) return this.send(text);
-      if (sub.held.push(text) > SERVER_DEFAULTS.maxHeldEvents) this.drop("slow_consumer");
-    } catch (err) {
-      this.env.log.error("subscription notification failed", { err });
-    }
-  }
-
-  private release(sub: Subscription): void {
-    const held = sub.held ?? [];
-    sub.held = null;
-    if (this.subs.get(sub.id) === sub) for (const text of held) this.send(text);
-  }
-
-  /** Detaches from the API; called whenever the socket closes, whoever closed it. */
+  /** Detaches from the fan-out; called whenever the socket closes, whoever closed it. Idempotent. */
   dispose(): void {
-    for (const sub of this.subs.values()) sub.unsubscribe();
-    this.subs.clear();
+    if (this.disposed) return;
+    this.disposed = true;
+    this.env.addresses.add(this.addressKey, "subscriptions", -this.box.subs.size);
+    this.env.fanOut.remove(this.box);
   }
 }
 
-/** The text of a message, or null when a binary one is not UTF-8 (text frames are checked by ws already). */
-function messageText(data: RawData, isBinary: boolean): string | null {
+/**
+ * The text of a message, or null when it is not UTF-8. Text frames too: the server skips ws's own check, which
+ * would close the connection (1007) where docs/api.md promises a PARSE_ERROR answer.
+ */
+function messageText(data: RawData): string | null {
   const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-  if (!isBinary) return buf.toString("utf8");
-  const decoded = decodeUtf8(buf);
-  return decoded.kind === "ok" ? decoded.text : null;
+  return isUtf8(buf) ? buf.toString("utf8") : null;
 }
 
 // ------------------------------------------------------------------------------------------------ server
@@ -306,6 +343,7 @@ interface ServerContext extends ConnectionEnv {
   state: { intakeOpen: boolean };
   maxBodyBytes: number;
   maxConnections: number;
+  maxConnectionsPerAddress: number;
   allowedOrigins: Set<string>;
   connections: Set<WsConnection>;
   wss: WebSocketServer;
@@ -321,6 +359,7 @@ function makeContext(api: CoordinatorApi, opts: RpcServerOptions): ServerContext
   const metrics = opts.metrics ?? new Metrics();
   const state = { intakeOpen: true };
   const w = opts.ws ?? {};
+  const maxBufferedBytes = w.maxBufferedBytes ?? SERVER_DEFAULTS.maxBufferedBytes;
   return {
     api,
     log,
@@ -329,13 +368,19 @@ function makeContext(api: CoordinatorApi, opts: RpcServerOptions): ServerContext
     maxBodyBytes,
     limiter: new TokenBuckets(rate.perSecond, rate.burst),
     dispatcher: new Dispatcher({ api, admin: opts.admin ?? false, intakeOpen: () => state.intakeOpen, log, metrics }),
-    maxBufferedBytes: w.maxBufferedBytes ?? SERVER_DEFAULTS.maxBufferedBytes,
+    fanOut: new FanOut(api, { maxBufferedBytes, share: w.fanOutShare ?? SERVER_DEFAULTS.fanOutShare, log }),
+    addresses: new AddressBook(),
+    maxBufferedBytes,
     maxSubscriptions: w.maxSubscriptions ?? SERVER_DEFAULTS.maxSubscriptions,
+    maxSubscriptionsPerAddress: w.maxSubscriptionsPerAddress ?? SERVER_DEFAULTS.maxSubscriptionsPerAddress,
     maxConnections: w.maxConnections ?? SERVER_DEFAULTS.maxConnections,
+    maxConnectionsPerAddress: w.maxConnectionsPerAddress ?? SERVER_DEFAULTS.maxConnectionsPerAddress,
     allowedOrigins: new Set(opts.allowedOrigins ?? []),
     connections: new Set(),
-    // No compression: a small deflated frame can inflate past every limit we set.
-    wss: new WebSocketServer({ noServer: true, maxPayload: w.maxPayloadBytes ?? maxBodyBytes, perMessageDeflate: false }),
+    // No compression: a small deflated frame can inflate past every limit we set, and the fan-out's direct
+    // frame writes rely on ws writing every message whole and at once (fanout.ts). UTF-8 is checked by
+    // messageText, so that a bad text frame is answered (PARSE_ERROR) rather than closing the connection.
+    wss: new WebSocketServer({ noServer: true, maxPayload: w.maxPayloadBytes ?? maxBodyBytes, perMessageDeflate: false, skipUTF8Validation: true }),
   };
 }
 
@@ -389,21 +434,26 @@ function onUpgrade(ctx: ServerContext, req: http.IncomingMessage, socket: Duplex
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
   const ip = req.socket.remoteAddress ?? "unknown";
+  const key = clientAddressKey(ip);
   if (!WS_PATHS.has(pathOf(req.url))) return refuse(404, "Not Found");
   // Browsers let any page open a WebSocket to localhost; only the Origin header tells a page from a client program.
   if (req.headers.origin !== undefined && !ctx.allowedOrigins.has(req.headers.origin)) return refuse(403, "Forbidden", "NOT_ALLOWED");
   if (!ctx.limiter.take(ip)) return refuse(429, "Too Many Requests", "RATE_LIMITED");
   if (ctx.connections.size >= ctx.maxConnections) return refuse(503, "Service Unavailable", "UNAVAILABLE");
-  ctx.wss.handleUpgrade(req, socket, head, (ws) => attach(ctx, ws, ip));
+  if (ctx.addresses.connections(key) >= ctx.maxConnectionsPerAddress) return refuse(429, "Too Many Requests", "NOT_ALLOWED");
+  // Without a verifyClient hook ws completes the upgrade synchronously: the counts above cannot be raced.
+  ctx.wss.handleUpgrade(req, socket, head, (ws) => attach(ctx, ws, socket, ip, key));
 }
 
-function attach(ctx: ServerContext, ws: WebSocket, ip: string): void {
-  const conn = new WsConnection(ws, ip, ctx);
+function attach(ctx: ServerContext, ws: WebSocket, socket: Duplex, ip: string, key: string): void {
+  const conn = new WsConnection(ws, socket, ip, key, ctx);
   ctx.connections.add(conn);
+  ctx.addresses.add(key, "connections", 1);
   ctx.metrics.wsConnections.inc();
   ws.on("close", () => {
     conn.dispose();
     ctx.connections.delete(conn);
+    ctx.addresses.add(key, "connections", -1);
     ctx.metrics.wsConnections.dec();
   });
 }
@@ -436,6 +486,7 @@ async function closeWsClients(ctx: ServerContext): Promise<void> {
   for (const c of all) c.ws.close(1001, "server shutting down");
   await Promise.race([Promise.all(closed), delay(SERVER_DEFAULTS.closeGraceMs)]);
   for (const c of all) c.ws.terminate();
+  ctx.fanOut.close();
   await new Promise<void>((r) => ctx.wss.close(() => r()));
 }
 
@@ -464,16 +515,20 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startRpcServer(api: CoordinatorApi, opts: RpcServerOptions): Promise<RpcServer> {
   const ctx = makeContext(api, opts);
   const host = opts.host ?? SERVER_DEFAULTS.host;
-  const server = http.createServer((req, res) => {
+  // A client trickling its headers or body a byte at a time must not hold a connection for the default five
+  // minutes, nor for up to a checking interval longer than documented.
+  const timeouts = {
+    headersTimeout: opts.headersTimeoutMs ?? SERVER_DEFAULTS.headersTimeoutMs,
+    requestTimeout: opts.requestTimeoutMs ?? SERVER_DEFAULTS.requestTimeoutMs,
+    connectionsCheckingInterval: SERVER_DEFAULTS.timeoutCheckMs,
+  };
+  const server = http.createServer(timeouts, (req, res) => {
     onRequest(ctx, req, res).catch((err) => {
       ctx.log.error("http request failed", { err });
       if (!res.headersSent) sendRpcError(res, 500, "INTERNAL_ERROR", "internal error");
       else res.destroy();
     });
   });
-  // A client trickling its body a byte at a time must not hold a connection for the default five minutes.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 15_000;
   server.on("upgrade", (req, socket, head) => onUpgrade(ctx, req, socket, head));
   const port = await listen(server, opts.port, host);
   const ping = startPing(ctx, opts.ws?.pingIntervalMs ?? SERVER_DEFAULTS.pingIntervalMs);

@@ -24,6 +24,7 @@ import type {
   CertificateRecord,
   CertificateStatus,
   EpochRecord,
+  AbandonedRecord,
   EquivocationRecord,
   JobRecord,
   NetworkRecordRow,
@@ -197,11 +198,26 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
     PRIMARY KEY (block_number, log_index)
   );
   `,
+  // 2: certificate revisions (docs/protocol.md §5): equivocation evidence is per (network, height, revision);
+  // revisions a chain abandoned before the layer held them.
+  `
+  ALTER TABLE equivocations ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE abandoned (
+    network_id INTEGER NOT NULL,
+    height TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    certificate_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (network_id, height, revision)
+  );
+  `,
+  // 3: who names a certificate, which certificates name a bundle (what memory forgets answers from here)
   (db) => reverseIndexes(db),
 ];
 
 /**
- * Version 2: who names a certificate as a dependency, and which certificates name a bundle. The coordinator's memory
+ * Version 3: who names a certificate as a dependency, and which certificates name a bundle. The coordinator's memory
  * forgets settled certificates; these answer for them (a certificate's dependents, a failed or taken bundle leg).
  * Rows are written with each certificate; the certificates already stored are indexed here from their bodies.
  */
@@ -372,6 +388,7 @@ const proofFromRow = (r: ProofRow): ProofRecord => ({
 interface EquivocationRow {
   network_id: number;
   height: string;
+  revision: number;
   id_a: string;
   sig_a: string;
   id_b: string;
@@ -384,6 +401,7 @@ interface EquivocationRow {
 const equivocationFromRow = (r: EquivocationRow): EquivocationRecord => ({
   networkId: r.network_id,
   height: BigInt(r.height),
+  revision: r.revision,
   idA: BigInt(r.id_a),
   sigA: r.sig_a,
   idB: BigInt(r.id_b),
@@ -550,8 +568,10 @@ const SQL = {
   putProof: `INSERT INTO proofs (certificate_id, source, proof, public_signals, at) VALUES (@id, @source, @proof, @publicSignals, @at)
     ON CONFLICT (certificate_id) DO UPDATE SET source = excluded.source, proof = excluded.proof,
       public_signals = excluded.public_signals, at = excluded.at`,
-  putEquivocation: `INSERT INTO equivocations (network_id, height, id_a, sig_a, id_b, sig_b, detected_at, report_tx, report_status)
-    VALUES (@networkId, @height, @idA, @sigA, @idB, @sigB, @detectedAt, @reportTx, @reportStatus)
+  putAbandoned: `INSERT INTO abandoned (network_id, height, revision, certificate_id, signature, at)
+    VALUES (@networkId, @height, @revision, @certificateId, @signature, @at)`,
+  putEquivocation: `INSERT INTO equivocations (network_id, height, revision, id_a, sig_a, id_b, sig_b, detected_at, report_tx, report_status)
+    VALUES (@networkId, @height, @revision, @idA, @sigA, @idB, @sigB, @detectedAt, @reportTx, @reportStatus)
     ON CONFLICT (network_id, height, id_a, id_b) DO UPDATE SET sig_a = excluded.sig_a, sig_b = excluded.sig_b,
       detected_at = excluded.detected_at, report_tx = excluded.report_tx, report_status = excluded.report_status`,
   putEpoch: `INSERT OR REPLACE INTO epochs (id, certificate_ids, old_root, new_root, l1_checkpoint_number, l1_exit_root, slot_capacity,
@@ -780,6 +800,10 @@ export class SqliteStore implements Store {
         return this.run(SQL.putProof, proofParams(op.proof));
       case "putEquivocation":
         return this.run(SQL.putEquivocation, equivocationParams(op.record));
+      case "putAbandoned": {
+        const r = op.record;
+        return this.run(SQL.putAbandoned, { networkId: r.networkId, height: heightText(r.height), revision: r.revision, certificateId: dec(r.certificateId), signature: r.signature, at: r.at });
+      }
       case "putEpoch":
         this.bump("epoch", op.record.id);
         return this.run(SQL.putEpoch, epochParams(op.record));
@@ -933,6 +957,11 @@ export class SqliteStore implements Store {
     return row && proofFromRow(row);
   }
 
+  listAbandoned(): AbandonedRecord[] {
+    const rows = this.sql("SELECT * FROM abandoned ORDER BY at, network_id, height, revision").all() as { network_id: number; height: string; revision: number; certificate_id: string; signature: string; at: number }[];
+    return rows.map((r) => ({ networkId: r.network_id, height: BigInt(r.height), revision: r.revision, certificateId: BigInt(r.certificate_id), signature: r.signature, at: r.at }));
+  }
+
   listEquivocations(): EquivocationRecord[] {
     const rows = this.sql("SELECT * FROM equivocations ORDER BY detected_at, network_id, height, id_a, id_b").all() as EquivocationRow[];
     return rows.map(equivocationFromRow);
@@ -1072,6 +1101,7 @@ const proofParams = (p: ProofRecord): Params => ({
 const equivocationParams = (r: EquivocationRecord): Params => ({
   networkId: r.networkId,
   height: heightText(r.height),
+  revision: r.revision,
   idA: dec(r.idA),
   sigA: r.sigA,
   idB: dec(r.idB),

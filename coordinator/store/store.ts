@@ -9,6 +9,7 @@
  * their own in-memory view (the graph) and use the store to load it at start and to answer cold queries.
  */
 import type {
+  AbandonedRecord,
   CertificateRecord,
   CertificateStatus,
   EpochRecord,
@@ -28,6 +29,8 @@ export type WriteOp =
   | { op: "setStatus"; change: StatusChange; at: number; epoch?: number | null; l1Tx?: string | null }
   | { op: "putProof"; proof: ProofRecord }
   | { op: "putEquivocation"; record: EquivocationRecord }
+  /** A revision its chain abandoned (insert; the same (network, height, revision) twice fails the batch). */
+  | { op: "putAbandoned"; record: AbandonedRecord }
   /** Insert or replace by id. */
   | { op: "putEpoch"; record: EpochRecord }
   /** Insert (id 0 = allocate) or replace by id. */
@@ -102,6 +105,7 @@ export interface Store {
   statusHistory(certificateId: bigint): StatusHistoryEntry[];
   getProof(certificateId: bigint): ProofRecord | undefined;
   listEquivocations(): EquivocationRecord[];
+  listAbandoned(): AbandonedRecord[];
   getEpoch(id: number): EpochRecord | undefined;
   /** The epoch with the highest id. */
   latestEpoch(): EpochRecord | undefined;

@@ -6,6 +6,7 @@
 import { EpochResult } from "../epoch";
 import { GlobalParams, genesisStateCommitment } from "../global-state";
 import { zeroHash } from "../poseidon";
+import { revisionOf } from "../certificate";
 import { certificateWitness, emptyCertificateWitness, CertificateShape } from "./certificate";
 
 /** A circuit input value: a field element or a (nested) array of them. */
@@ -23,6 +24,11 @@ export class AggregationWitnessError extends Error {
   }
 }
 
+/** A slot's first public input: networkId + height * 2^32 + revision * 2^96 (< 2^128; docs/protocol.md §9). */
+export function slotWord(c: { networkId: number; height: bigint; revision?: number }): bigint {
+  return BigInt(c.networkId) + (c.height << 32n) + (BigInt(revisionOf(c)) << 96n);
+}
+
 /** The public inputs in circuit and hub order (docs/protocol.md §9). */
 export function aggregationPublicInputs(epoch: EpochResult, slots: number): bigint[] {
   if (epoch.slots.length > slots) throw new AggregationWitnessError("OVER_CAPACITY", `${epoch.slots.length} certificates, ${slots} slots`);
@@ -30,7 +36,7 @@ export function aggregationPublicInputs(epoch: EpochResult, slots: number): bigi
   for (let s = 0; s < slots; s++) {
     const r = epoch.slots[s];
     if (!r) out.push(0n, 0n, 0n);
-    else out.push(BigInt(r.certificate.networkId) + (r.certificate.height << 32n), r.certificateId, r.certificate.newLocalExitRoot);
+    else out.push(slotWord(r.certificate), r.certificateId, r.certificate.newLocalExitRoot);
   }
   return out;
 }

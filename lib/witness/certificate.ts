@@ -9,6 +9,7 @@
  */
 import { BalanceChange } from "../accounting";
 import { BuiltCertificate, buildCertificate } from "../certificate-builder";
+import { packParticipants, revisionOf } from "../certificate";
 import { ExitLeaf } from "../exit-leaf";
 import { splitBytes32 } from "../field";
 import { NetworkState } from "../network-state";
@@ -47,6 +48,7 @@ export class CertificateWitnessError extends Error {
 export type CertificateCircuitInput = {
   networkId: bigint;
   height: bigint;
+  revision: bigint;
   newStateRootHi: bigint;
   newStateRootLo: bigint;
   exitRoot: bigint;
@@ -101,18 +103,19 @@ export type CertificateCircuitInput = {
   bun_legIndex: bigint[];
   bun_legCount: bigint[];
   bun_success: bigint[];
+  bun_participants: bigint[];
 };
 
 /** The input signal names, in the order CertificateTransition declares them. */
 export const CERTIFICATE_INPUT_SIGNALS: readonly (keyof CertificateCircuitInput)[] = Object.freeze([
-  "networkId", "height", "newStateRootHi", "newStateRootLo", "exitRoot", "exitCount", "balanceRoot", "nullifierRoot",
+  "networkId", "height", "revision", "newStateRootHi", "newStateRootLo", "exitRoot", "exitCount", "balanceRoot", "nullifierRoot",
   "importCount", "imp_leafType", "imp_originNetwork", "imp_originAddress", "imp_destinationNetwork", "imp_destinationAddress",
   "imp_amount", "imp_metadataHash", "imp_sourceNetwork", "imp_leafIndex", "imp_sourceHeight", "imp_sourceCertificateId",
   "imp_sourceExitRoot", "imp_siblings", "imp_nullifierSiblings", "imp_balSlotKeyBefore", "imp_balBefore", "imp_balSiblings",
   "bridgeExitCount", "ex_leafType", "ex_originNetwork", "ex_originAddress", "ex_destinationNetwork", "ex_destinationAddress",
   "ex_amount", "ex_metadataHash", "ex_balSlotKeyBefore", "ex_balBefore", "ex_balSiblings", "exitAppendSiblings",
   "dependencyCount", "dep_networkId", "dep_height", "dep_certificateId",
-  "bundleCount", "bun_bundleId", "bun_legIndex", "bun_legCount", "bun_success",
+  "bundleCount", "bun_bundleId", "bun_legIndex", "bun_legCount", "bun_success", "bun_participants",
 ] as (keyof CertificateCircuitInput)[]);
 
 function checkShape(shape: CertificateShape): void {
@@ -190,6 +193,7 @@ export function certificateWitness(prevState: NetworkState, built: BuiltCertific
   return {
     networkId: BigInt(c.networkId),
     height: c.height,
+    revision: BigInt(revisionOf(c)),
     newStateRootHi,
     newStateRootLo,
     exitRoot: prevState.exitRoot,
@@ -241,6 +245,7 @@ export function certificateWitness(prevState: NetworkState, built: BuiltCertific
     bun_legIndex: pad(c.bundles.map((b) => BigInt(b.legIndex)), nB, () => 0n),
     bun_legCount: pad(c.bundles.map((b) => BigInt(b.legCount)), nB, () => 0n),
     bun_success: pad(c.bundles.map((b) => (b.success ? 1n : 0n)), nB, () => 0n),
+    bun_participants: pad(c.bundles.map((b) => packParticipants(b.participants)), nB, () => 0n),
   };
 }
 

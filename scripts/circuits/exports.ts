@@ -88,6 +88,12 @@ contract ${a} is IAggregationVerifier {
     }
 
     /// @inheritdoc IAggregationVerifier
+    /// @dev ${setup.kind === "dev" ? "The native development setup: its trapdoor is derived from a public seed." : "Phase 2 used a public beacon only: the keys stay forgeable until a real phase-2 ceremony."}
+    function developmentKeys() external pure returns (bool) {
+        return true;
+    }
+
+    /// @inheritdoc IAggregationVerifier
     /// @dev False (no revert) when publicInputs does not have exactly PUBLIC_INPUTS elements, an input is not
     /// below the field modulus, or the proof does not verify.
     function verifyProof(uint256[8] calldata proof, uint256[] calldata publicInputs) external view returns (bool) {

@@ -8,6 +8,7 @@ import { WrappedToken__factory } from "../../typechain-types";
 import type { UnifiedBridge } from "../../typechain-types";
 import { claimFromNetwork, NoRootYetError, ExitNotFoundError } from "../../chain/claims";
 import { DEVNET_PARAMS } from "../../lib/global-state";
+import { revisionOf } from "../../lib/certificate";
 import { account, Devnet, eth } from "./devnet";
 
 export interface Timing {
@@ -204,5 +205,18 @@ export async function runScenario(net: Devnet, say: (line: string) => void): Pro
   expectEq("bob's ETH on L1", (await net.l1.provider.getBalance(bob.address)) - before, eth("0.2"));
   expectEq("bob's ETH on B", await s.wethBalance(2, bob.address), bobOnB + eth("0.3"));
   expectEq("alice's ETH on A", await s.wethBalance(1, alice.address), eth("2.75"));
+
+  // A's rejected certificate and its rebuild share a height with different revisions: the rebuild settled with
+  // the layer's licence, and the two signed headers are no evidence against A (PROTOCOL §5).
+  const height = BigInt(rejected.height);
+  const atHeight = net.coordinator.node.d.store.listCertificates().filter((r) => r.networkId === 1 && r.height === height);
+  const rebuiltA = atHeight.find((r) => r.status === "Finalized");
+  if (!rebuiltA || revisionOf(rebuiltA.certificate) < 1) throw new Error(`A's height ${height}: no finalized rebuild (revisions ${atHeight.map((r) => `${revisionOf(r.certificate)} ${r.status}`).join(", ")})`);
+  const rejectedA = atHeight.find((r) => r.certificateId === BigInt(rejected.certificateId))!;
+  const hub = net.l1.layer.hub;
+  const report = hub.reportEquivocation.staticCall(1, height, revisionOf(rejectedA.certificate), rejectedA.certificateId, rejectedA.certificate.signature, rebuiltA.certificateId, rebuiltA.certificate.signature);
+  if (await report.then(() => true, () => false)) throw new Error("A's rejected certificate and its rebuild were accepted as an equivocation");
+  if ((await hub.networks(1)).ejected || (await hub.networks(2)).ejected) throw new Error("a chain that rebuilt was ejected");
+  say(`   A's height ${height}: revision ${revisionOf(rejectedA.certificate)} rejected, revision ${revisionOf(rebuiltA.certificate)} finalized on L1 with the layer's licence; not slashable`);
   return s;
 }

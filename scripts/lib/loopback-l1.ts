@@ -7,7 +7,8 @@
  *
  * What it checks of a settlement, as the hub does: the slot count against the capacity, that every slot's network
  * is registered and not ejected, and that the old global root is the current one (StaleGlobalRoot, both when the
- * coordinator estimates the transaction and when it is mined). What it does not: the sequencers' signatures and the
+ * coordinator estimates the transaction and when it is mined). What it does not: the sequencers' signatures, the
+ * rejection licences of rebuilt revisions and the
  * aggregation proof (the soak's proofs are replaced too); the new root is taken from the calldata, as the hub does
  * once the proof verifies.
  *
@@ -54,16 +55,18 @@ export class LoopbackL1 extends L1Client {
   /** Signed, not yet mined: raw -> calldata. */
   private readonly pending = new Map<string, string>();
   private readonly mined = new Map<string, Mined>();
+  private readonly layer: string;
   /** The single L1 exit-root checkpoint (0): the empty L1 exit tree's root; the soak imports nothing from L1. */
   private readonly checkpoint0: bigint;
 
   constructor(
     readonly params: GlobalParams,
-    o: { hub: string; bridge: string; networks: LoopbackNetwork[] },
+    o: { hub: string; bridge: string; networks: LoopbackNetwork[]; layerSigner?: string },
   ) {
     // the base class's provider is never asked anything: every method it would serve is overridden below
     super({ rpcUrl: "http://127.0.0.1:9", hub: o.hub, bridge: o.bridge });
     this.root = new GlobalState(params).root();
+    this.layer = o.layerSigner ?? SETTLER;
     this.checkpoint0 = zeroHash(params.exitDepth);
     this.mine(
       "0x" + "00".repeat(32),
@@ -84,6 +87,11 @@ export class LoopbackL1 extends L1Client {
 
   override async chainId(): Promise<bigint> {
     return 31337n;
+  }
+
+  /** The layer key's address as the hub holds it (the coordinator checks its l1.layerKey against it). */
+  override async layerSigner(): Promise<string> {
+    return this.layer;
   }
 
   override async globalRoot(): Promise<bigint> {

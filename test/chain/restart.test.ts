@@ -106,6 +106,23 @@ describe("chain client restart (devnet: L1 + three L2 nodes, coordinator, chain 
     expect(net.coordinator.node.d.store.listEquivocations().filter((e) => e.networkId === 1)).to.deep.equal([]);
   });
 
+  it("opt-out chain C relays a root only once the hub finalized it: a false \"Finalized\" is not posted", async function () {
+    const C = net.chains.get(3)!;
+    const postsOnC = async () => (await C.oracle.queryFilter(C.oracle.filters.ExitRootPosted())).map((l) => `${l.args.networkId}/${l.args.height}/${l.args.certificateId}`);
+    // A coordinator that lies: another id at one of A's real heights, and a height A has not reached.
+    const real = net.coordinator.node.d.store.listCertificates({ networkId: 1 }).filter((c) => c.status !== "Rejected").pop()!;
+    const lies = [
+      { networkId: 1, height: real.height, certificateId: real.certificateId ^ 1n, exitRoot: real.certificate.newLocalExitRoot },
+      { networkId: 1, height: real.height + 100n, certificateId: real.certificateId, exitRoot: real.certificate.newLocalExitRoot },
+    ];
+    for (const lie of lies) await C.client.relay(lie, "Finalized");
+    const posted = await postsOnC();
+    for (const lie of lies) expect(posted).to.not.include(`1/${lie.height}/${lie.certificateId}`);
+    // What the hub finalized is relayed (the opt-out policy accepts it).
+    const finalized = await waitUntil("a finalized certificate of A", async () => net.coordinator.node.d.store.listCertificates({ networkId: 1 }).find((c) => c.status === "Finalized"), 600_000, 500);
+    await waitUntil("A's finalized root relayed to C", async () => (await postsOnC()).includes(`1/${finalized.height}/${finalized.certificateId}`), 60_000, 250);
+  });
+
   it("refuses to start without its state file, or with another network's, and changes nothing", async function () {
     const heights = liveHeightsOfA();
     const posts = (await postsOnA()).total;

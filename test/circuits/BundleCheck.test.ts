@@ -4,15 +4,17 @@ import { P } from "./fixtures";
 
 const N = 3;
 
-interface Entry { active: bigint; bundleId: bigint; legIndex: bigint; legCount: bigint; success: bigint }
-const e = (active: number, bundleId: bigint, legIndex: number, legCount: number, success = 1): Entry =>
-  ({ active: BigInt(active), bundleId, legIndex: BigInt(legIndex), legCount: BigInt(legCount), success: BigInt(success) });
+interface Entry { active: bigint; bundleId: bigint; legIndex: bigint; legCount: bigint; success: bigint; participants: bigint }
+/** `participants` is the packed list (BundleLegs checks its form; here only equality across a bundle's legs matters). */
+const e = (active: number, bundleId: bigint, legIndex: number, legCount: number, success = 1, participants = 0x12n): Entry =>
+  ({ active: BigInt(active), bundleId, legIndex: BigInt(legIndex), legCount: BigInt(legCount), success: BigInt(success), participants });
 const input = (entries: Entry[]): CircuitInput => ({
   active: entries.map((x) => x.active),
   bundleId: entries.map((x) => x.bundleId),
   legIndex: entries.map((x) => x.legIndex),
   legCount: entries.map((x) => x.legCount),
   success: entries.map((x) => x.success),
+  participants: entries.map((x) => x.participants),
 });
 
 describe("circuit BundleCheck(3)", function () {
@@ -55,6 +57,14 @@ describe("circuit BundleCheck(3)", function () {
     await expectNoWitness(c, input([e(1, 7n, 0, 1), e(0, 0n, 0, 0), e(0, 0n, 0, 0)].map((x, i) => (i === 1 ? { ...x, active: 2n } : x))), /BundleCheck/);
   });
 
+  it("a leg naming other participants than the bundle's other legs (a squatter completing someone else's bundle) has no witness", async () => {
+    await expectNoWitness(c, input([e(1, 7n, 0, 2, 1, 0x12n), e(1, 7n, 1, 2, 1, 0x13n), e(0, 0n, 0, 0, 0, 0n)]), /BundleCheck/);
+    await expectNoWitness(c, input([e(1, 7n, 2, 3, 1, 5n), e(1, 7n, 0, 3, 1, 5n), e(1, 7n, 1, 3, 1, P - 1n)]), /BundleCheck/);
+    // other bundles may name other participants
+    const w = await c.calculateWitness(input([e(1, 7n, 0, 2, 1, 0x12n), e(1, 7n, 1, 2, 1, 0x12n), e(1, 8n, 0, 1, 1, 0x3n)]));
+    await c.checkConstraints(w);
+  });
+
   it("field edges: active = p - 1 or success = p - 1 has no witness", async () => {
     await expectNoWitness(c, input([{ ...e(1, 7n, 0, 1), active: P - 1n }, e(0, 0n, 0, 0), e(0, 0n, 0, 0)]), /BundleCheck/);
     await expectNoWitness(c, input([{ ...e(1, 7n, 0, 1), success: P - 1n }, e(0, 0n, 0, 0), e(0, 0n, 0, 0)]), /BundleCheck/);
@@ -68,6 +78,7 @@ describe("circuit BundleCheck(3)", function () {
   });
 
   it("constraint count", () => {
-    expect(c.constraintCount()).to.equal(42);
+    // + one participants equality per pair i < j
+    expect(c.constraintCount()).to.equal(45);
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Certificate, certificateId, hashBundleLeg, hashDependency, hashExitLeaf, hashImport, hashList, poseidon, splitBytes32 } from "../../lib";
+import { Certificate, certificateId, hashBundleLeg, hashDependency, hashExitLeaf, hashImport, hashList, poseidon, revisionOf, splitBytes32 } from "../../lib";
 import { TestCircuit, expectConstraintFailure, loadCircuit } from "../helpers/circuit";
 import { loadCertificateVectors } from "../helpers/vectors";
 import { P } from "./fixtures";
@@ -9,6 +9,7 @@ function idInputs(c: Certificate) {
   return {
     networkId: c.networkId,
     height: c.height,
+    revision: revisionOf(c),
     prevStateCommitment: c.prevStateCommitment,
     newStateCommitment: c.newStateCommitment,
     prevLocalExitRoot: c.prevLocalExitRoot,
@@ -39,13 +40,17 @@ describe("circuit CertificateIdHash()", function () {
       expect(c.readOutput(w, "out")).to.equal(v.certificateId);
       expect(c.readOutput(w, "out")).to.equal(certificateId(v.certificate));
     }
+    // The vectors' rebuild (revision 1).
+    const rb = loadCertificateVectors().rebuild;
+    const w = await c.calculateWitness(idInputs(rb.certificate));
+    expect(c.readOutput(w, "out")).to.equal(rb.rebuilt.certificateId);
   });
 
   it("field edges: all inputs 0, all p - 1", async () => {
     const names = Object.keys(idInputs(loadCertificateVectors().certificates[0].certificate));
     for (const x of [0n, P - 1n]) {
       const w = await c.calculateWitness(Object.fromEntries(names.map((n) => [n, x])));
-      expect(c.readOutput(w, "out")).to.equal(poseidon(new Array(12).fill(x)));
+      expect(c.readOutput(w, "out")).to.equal(poseidon(new Array(13).fill(x)));
     }
   });
 
@@ -56,7 +61,7 @@ describe("circuit CertificateIdHash()", function () {
       const w = await c.calculateWitness({ ...base, [k]: BigInt(base[k]) + 1n });
       ids.add(c.readOutput(w, "out"));
     }
-    expect(ids.size).to.equal(12);
+    expect(ids.size).to.equal(13);
   });
 
   it("tampered witness: a changed id violates a constraint", async () => {
@@ -66,6 +71,6 @@ describe("circuit CertificateIdHash()", function () {
 
   it("constraint count", () => {
     // Poseidon(12)
-    expect(c.constraintCount()).to.equal(504);
+    expect(c.constraintCount()).to.equal(543);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { expect } from "chai";
 import {
+  AccountingError,
   BuiltCertificate,
   ExitLeaf,
   ImportedExit,
@@ -76,7 +77,7 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
 
   // Shape A: a chain of three certificates of network 1.
   const cert0 = build(genesis, 0n, [l1.imp(L1.eth)], [assetLeaf(mine, 0, user, 5n)], {
-    bundles: [{ bundleId: rng.field(), legIndex: 0, legCount: 2, success: true }],
+    bundles: [{ bundleId: rng.field(), legIndex: 0, legCount: 2, success: true, participants: [ME, 2] }],
   });
   const s1 = cert0.transition.state;
   const cert1 = build(s1, 1n, [n2.imp(N2.msg)], [assetLeaf(gasCoin(0), 2, user, 4n * ETHER)]);
@@ -110,6 +111,14 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
     it("OVERDRAW by 1 wei has no witness (10 ETH held, 10 ETH + 1 wei exit); exactly 10 ETH proves", async () => {
       await expectNoWitness(A, forgeInput(s1, { height: 1n, imports: [], exits: [assetLeaf(gasCoin(0), 2, user, 10n * ETHER + 1n)] }, SHAPE_A), /BalanceChange/);
       await proves(A, s1, build(s1, 1n, [], [assetLeaf(gasCoin(0), 2, user, 10n * ETHER)]), SHAPE_A);
+    });
+
+    it("ZERO_AMOUNT: an asset exit of amount 0 (naming a token never held) has no witness; the builder refuses it", async () => {
+      const squat = assetLeaf(usdc, 2, user, 0n, fieldKeccak("0x5155415454"));
+      await expectNoWitness(A, forgeInput(genesis, { height: 0n, imports: [], exits: [squat] }, SHAPE_A), /ExitStep/);
+      expect(() => build(genesis, 0n, [], [squat])).to.throw(AccountingError, /ZERO_AMOUNT/);
+      // a message without value is a plain call and proves
+      await proves(A, genesis, build(genesis, 0n, [], [messageLeaf(ME, user, 2, user, 0n, fieldKeccak("0x01"))]), SHAPE_A);
     });
 
     it("balance wrap-around: no claimed balanceBefore makes an overdraw pass, and no credit reaches 2^192", async () => {
@@ -190,7 +199,7 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
     });
 
     it("constraint count", () => {
-      expect(A.constraintCount()).to.equal(26391);
+      expect(A.constraintCount()).to.equal(26731);
     });
   });
 
@@ -240,7 +249,7 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
     });
 
     it("constraint count", () => {
-      expect(B.constraintCount()).to.equal(47980);
+      expect(B.constraintCount()).to.equal(48322);
     });
   });
 });

@@ -39,8 +39,8 @@ describe("circuit CertificateTransition(8, 8, 2, 1, 1, 2, 2)", function () {
   const n1Msg = n1.add(messageLeaf(1, rng.address(), ME, user, 3n, fieldKeccak("0x99")));
   const dep3: CertificateRef = { networkId: 3, height: 0n, certificateId: rng.field() };
   const legs = [
-    { bundleId: rng.field(), legIndex: 1, legCount: 3, success: true },
-    { bundleId: rng.field(), legIndex: 0, legCount: 1, success: false },
+    { bundleId: rng.field(), legIndex: 1, legCount: 3, success: true, participants: [1, ME, 3] },
+    { bundleId: rng.field(), legIndex: 0, legCount: 1, success: false, participants: [ME] },
   ];
   const genesis = new NetworkState(ME, TEST_PARAMS);
 
@@ -150,6 +150,6 @@ describe("circuit CertificateTransition(8, 8, 2, 1, 1, 2, 2)", function () {
   });
 
   it("constraint count", () => {
-    expect(c.constraintCount()).to.equal(27694);
+    expect(c.constraintCount()).to.equal(28301);
   });
 });

@@ -29,13 +29,13 @@ describe("circuit ExitStep(8)", function () {
   };
   const forged = (leaf: ExitLeaf, s = state) => exitStepInput(forgeInput(s, { imports: [], exits: [leaf] }, SHAPE_A), 0, s.balances.root());
 
-  it("applies valid exits like the model: foreign debits (down to exactly 0), native tokens, message values, zero amounts", async () => {
+  it("applies valid exits like the model: foreign debits (down to exactly 0), native tokens, message values, a message without value", async () => {
     const exits = [
       assetLeaf(gasCoin(0), 2, user, ETHER),
       assetLeaf(usdc, 0, user, 500n), // the whole balance
       assetLeaf(mine, 2, user, (1n << 128n) - 1n), // native: not tracked, any amount
       messageLeaf(ME, user, 0, user, 3n * ETHER, fieldKeccak("0xabcd")), // value in ME's own gas coin: native
-      assetLeaf({ originNetwork: 3, originAddress: 9n }, 2, user, 0n), // nothing moves
+      messageLeaf(ME, user, 2, user, 0n, fieldKeccak("0x01")), // a plain call: nothing moves
     ];
     for (const leaf of exits) {
       const { built, input } = valid(leaf);
@@ -50,6 +50,16 @@ describe("circuit ExitStep(8)", function () {
     await expectNoWitness(c, forged(assetLeaf(gasCoin(0), 2, user, 10n * ETHER + 1n)), /Num2Bits/);
     await expectNoWitness(c, forged(assetLeaf(usdc, 2, user, 501n)), /Num2Bits/);
     await expectNoWitness(c, forged(assetLeaf({ originNetwork: 3, originAddress: 9n }, 2, user, 1n)), /Num2Bits/);
+  });
+
+  it("ZERO_AMOUNT: an asset exit of amount 0 has no witness, whatever the token (the model refuses it too)", async () => {
+    for (const leaf of [assetLeaf({ originNetwork: 3, originAddress: 9n }, 2, user, 0n), assetLeaf(gasCoin(0), 2, user, 0n), assetLeaf(mine, 2, user, 0n)]) {
+      await expectNoWitness(c, forged(leaf), /ExitStep/);
+      expect(() => valid(leaf)).to.throw(/ZERO_AMOUNT/);
+    }
+    // an amount of 1 of a held token proves
+    const w = await c.calculateWitness(valid(assetLeaf(usdc, 0, user, 1n)).input);
+    await c.checkConstraints(w);
   });
 
   it("SELF_EXIT and MESSAGE_ORIGIN_MISMATCH have no witness", async () => {
@@ -72,10 +82,12 @@ describe("circuit ExitStep(8)", function () {
     const w = await c.calculateWitness(valid(assetLeaf(gasCoin(0), 2, user, ETHER)).input);
     await expectConstraintFailure(c, c.tamper(w, "debited", 0n));
     await expectConstraintFailure(c, c.tamper(w, "balance.balanceAfter", 10n * ETHER));
+    // the zero-amount flag cannot be raised on a non-zero asset amount (with its inverse cleared, as a prover would)
+    await expectConstraintFailure(c, c.tamper(c.tamper(w, "zeroAmount.out", 1n), "zeroAmount.inv", 0n));
   });
 
   it("constraint count", () => {
-    // padding 7 + ExitLeafHash 810 + rules 2 + IsZero x 2 + BalanceChange(8) 5294 + ...
-    expect(c.constraintCount()).to.equal(6117);
+    // padding 7 + ExitLeafHash 810 + rules 3 (ZERO_AMOUNT one) + IsZero x 2 + BalanceChange(8) 5294 + ...
+    expect(c.constraintCount()).to.equal(6118);
   });
 });

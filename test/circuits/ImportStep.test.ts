@@ -26,6 +26,7 @@ describe("circuit ImportStep(8, 8, 2)", function () {
     home: l1.add(assetLeaf(mine, ME, user, 42n)),
     spoofed: l1.add(messageLeaf(3, rng.address(), ME, user, 5n)), // a message claiming origin 3 in L1's tree
     zeroMsg: l1.add(messageLeaf(0, rng.address(), ME, user, 0n)),
+    zeroAsset: l1.add(assetLeaf(usdc, ME, user, 0n, fieldKeccak("0x02"))), // in a tree no honest bridge would build
   };
   const N2 = { msg: n2.add(messageLeaf(2, rng.address(), ME, user, 77n)), self: 0 };
   n3.add(assetLeaf(usdc, ME, user, 1n));
@@ -76,6 +77,12 @@ describe("circuit ImportStep(8, 8, 2)", function () {
     }
   });
 
+  it("ZERO_AMOUNT: an asset import of amount 0 has no witness (the model refuses it too); a zero-value message is accepted above", async () => {
+    const imp = l1.imp(L1.zeroAsset);
+    await expectNoWitness(c, forged(imp), /ImportStep/);
+    expect(() => valid(imp)).to.throw(/ZERO_AMOUNT/);
+  });
+
   it("WRONG_DESTINATION, SELF_IMPORT, MESSAGE_ORIGIN_MISMATCH have no witness", async () => {
     await expectNoWitness(c, forged(l1.imp(L1.forTwo)), /ImportStep/);
     await expectNoWitness(c, forged(own.imp(ownExit)), /AssertNonZeroIf/);
@@ -118,11 +125,13 @@ describe("circuit ImportStep(8, 8, 2)", function () {
     await expectConstraintFailure(c, c.tamper(w, "proof.node[3]", 1n));
     await expectConstraintFailure(c, c.tamper(w, "nullifier.after.node[5]", 1n));
     await expectConstraintFailure(c, c.tamper(w, "importHash", 1n));
+    // the zero-amount flag cannot be raised on a non-zero asset amount (with its inverse cleared, as a prover would)
+    await expectConstraintFailure(c, c.tamper(c.tamper(w, "zeroAmount.out", 1n), "zeroAmount.inv", 0n));
   });
 
   it("constraint count", () => {
-    // padding 12 + ExitLeafHash 810 + rules 3 + Num2Bits 2 + 8 + 64 + proof 8 x 241 + nullifier 2 x 10 x 241
+    // padding 12 + ExitLeafHash 810 + rules 4 (ZERO_AMOUNT one) + Num2Bits 2 + 8 + 64 + proof 8 x 241 + nullifier 2 x 10 x 241
     // + IsZero x 3 + BalanceChange(8) + Poseidon(6) ...
-    expect(c.constraintCount()).to.equal(13305);
+    expect(c.constraintCount()).to.equal(13306);
   });
 });

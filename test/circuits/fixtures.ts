@@ -14,6 +14,7 @@ import {
   TreeParams,
   CertificateRef,
   BundleLeg,
+  packParticipants,
   balanceLeaf,
   balanceSlot,
   hashExitLeaf,
@@ -143,6 +144,7 @@ export function forgeInput(
   return {
     networkId: BigInt(state.networkId),
     height: batch.height ?? 0n,
+    revision: 0n,
     newStateRootHi: hi,
     newStateRootLo: lo,
     exitRoot,
@@ -188,6 +190,7 @@ export function forgeInput(
     bun_legIndex: padTo(bundles.map((b) => BigInt(b.legIndex)), nB, () => 0n),
     bun_legCount: padTo(bundles.map((b) => BigInt(b.legCount)), nB, () => 0n),
     bun_success: padTo(bundles.map((b) => (b.success ? 1n : 0n)), nB, () => 0n),
+    bun_participants: padTo(bundles.map((b) => packParticipants(b.participants)), nB, () => 0n),
   };
 }
 

@@ -123,6 +123,38 @@ describe("ExitTreeLib / ExitLeafLib (Solidity) against the reference model", fun
     }
   });
 
+  it("root equals the model's after every insert of a whole depth-9 tree (511 leaves, every pending-merge pattern)", async function () {
+    const h = await harness(9);
+    const model = new ExitTree(9);
+    const r = rng(9);
+    for (let i = 0; i < 511; i++) {
+      const leaf = randomField(r);
+      await h.append(leaf);
+      model.append(leaf);
+      expect(await h.root(), `root after insert ${i}`).to.equal(model.root());
+    }
+    await expect(h.append(1n)).to.be.revertedWithCustomError(h, "ExitTreeFull").withArgs(9);
+  });
+
+  it("an append costs at most one Poseidon hash: its gas stays under APPEND_GAS_BOUND at every index, fresh slots included", async function () {
+    const h = await harness(32);
+    const bound = await h.appendGasBound();
+    const r = rng(11);
+    const gas: bigint[] = [];
+    for (let i = 0; i < 300; i++) {
+      await (await h.appendMeasured(randomField(r))).wait();
+      gas.push(await h.lastGas());
+    }
+    const max = gas.reduce((a, b) => (a > b ? a : b));
+    const min = gas.reduce((a, b) => (a < b ? a : b));
+    expect(max, `append gas at index ${gas.indexOf(max)}`).to.be.lessThanOrEqual(bound);
+    // no index pays for more than one hash: the spread is one PoseidonT3 (~20k) plus first writes of storage slots
+    expect(max - min, `spread ${min}..${max}`).to.be.lessThan(70_000n);
+    // later appends (every slot below height 8 written before) stay within one hash of each other
+    const later = gas.slice(256);
+    expect(later.reduce((a, b) => (a > b ? a : b)) - later.reduce((a, b) => (a < b ? a : b))).to.be.lessThan(30_000n);
+  });
+
   it("a small tree (depth 3) takes 2^3 - 1 leaves and then refuses with ExitTreeFull", async function () {
     const h = await harness(3);
     const model = new ExitTree(3);

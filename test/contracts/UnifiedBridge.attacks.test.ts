@@ -182,6 +182,34 @@ describe("UnifiedBridge: attacks fail with their custom error and change nothing
     expect(await l1.bridge.exitCount()).to.equal(count);
   });
 
+  it("a zero-amount asset exit is refused with ZeroAmount (gas coin, ERC20, wrapped token); nothing is appended", async function () {
+    const b = l1.bridge.connect(signer(l1, "alice"));
+    const count = await l1.bridge.exitCount();
+    await expect(b.bridgeAsset(1, addr(l1, "bob"), 0n, ZeroAddress)).to.be.revertedWithCustomError(b, "ZeroAmount");
+    await expect(b.bridgeAsset(1, addr(l1, "bob"), 0n, await token.getAddress())).to.be.revertedWithCustomError(b, "ZeroAmount");
+    expect(await l1.bridge.exitCount()).to.equal(count);
+    // bob holds wrapped TT on chain 1 (claimed above): burning 0 of it is refused too
+    const wTT = await n1.bridge.wrappedTokenAddress(0, await token.getAddress());
+    const n1Count = await n1.bridge.exitCount();
+    await expect(n1.bridge.connect(signer(n1, "bob")).bridgeAsset(0, addr(n1, "bob"), 0n, wTT)).to.be.revertedWithCustomError(n1.bridge, "ZeroAmount");
+    expect(await n1.bridge.exitCount()).to.equal(n1Count);
+    // a message without value is a plain call and still goes through
+    const [call] = await exitVia(l1, b.bridgeMessage(1, addr(l1, "bob"), "0x01"));
+    expect([call.leaf.leafType, call.leaf.amount]).to.deep.equal([LeafType.Message, 0n]);
+  });
+
+  it("a claim of a zero-amount asset exit (forged into a posted root) is refused with ZeroAmount; nothing is deployed or claimed", async function () {
+    const fresh = addr(l1, "carol"); // a token address nobody has bridged
+    const leaf = { leafType: LeafType.Asset, originNetwork: 0, originAddress: BigInt(fresh), destinationNetwork: 1, destinationAddress: BigInt(addr(n1, "mallory")), amount: 0n, metadataHash: fieldKeccak("0x") };
+    const forged = new ExitTree(DEPTH);
+    forged.append(hashExitLeaf(leaf));
+    const e = await postRoot(n1, 2, 7n, 1n, forged.root());
+    const exit = { originNetwork: 0, originAddress: fresh, destinationNetwork: 1, destinationAddress: addr(n1, "mallory"), amount: 0n, metadata: "0x" };
+    await expect(n1.bridge.claimAsset({ oracleEntry: e, leafIndex: 0, siblings: forged.proof(0).siblings }, exit)).to.be.revertedWithCustomError(n1.bridge, "ZeroAmount");
+    expect(await n1.chain.provider.getCode(await n1.bridge.wrappedTokenAddress(0, fresh))).to.equal("0x");
+    expect(await n1.bridge.isClaimed(await n1.bridge.claimKey(2, 0))).to.equal(false);
+  });
+
   it("the ETH a claim unlocks goes to the exit's recipient, whoever submits the claim", async function () {
     // chain 1 holds wrapped ETH (7 wei minted by the message above) for the recorder; here: a fresh round trip of 1 ETH.
     const [dep] = await exitVia(l1, l1.bridge.connect(signer(l1, "alice")).bridgeAsset(1, addr(l1, "bob"), parseEther("1"), ZeroAddress, { value: parseEther("1") }));

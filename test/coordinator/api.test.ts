@@ -21,8 +21,9 @@ import * as http from "http";
 import { HDNodeWallet, Wallet } from "ethers";
 import { buildCertificate, BuiltCertificate, CertificateRef, ExitLeaf, LeafType, NetworkState, fieldKeccak } from "../../lib";
 import { certificateFromJson, certificateToJson } from "../../lib/codec";
-import { signCertificate, signHeader } from "../../lib/certificate";
+import { recoverRejectionSigner, signCertificate, signHeader } from "../../lib/certificate";
 import { startCoordinator, Coordinator } from "../../coordinator/service";
+import type { CoordinatorConfig } from "../../coordinator/config";
 import { ProverPool } from "../../zk/prover/pool";
 import { terminateCurves } from "../../zk/groth16";
 import { ERROR_CODES, ErrorReason, EquivocationRecord } from "../../coordinator/types";
@@ -58,7 +59,7 @@ async function resign(l1: TestL1, j: CertJson, signer?: HDNodeWallet): Promise<C
 }
 
 /** The chain's next certificate, built WITHOUT advancing the model (for certificates that must be refused). */
-function peek(chains: TestChains, networkId: number, batch: { height?: bigint; state?: NetworkState; exits?: ExitLeaf[]; extraDependencies?: CertificateRef[]; newStateRoot?: string } = {}): BuiltCertificate {
+function peek(chains: TestChains, networkId: number, batch: { height?: bigint; state?: NetworkState; exits?: ExitLeaf[]; extraDependencies?: CertificateRef[]; newStateRoot?: string; revision?: number } = {}): BuiltCertificate {
   const state = batch.state ?? chains.world.chain(networkId);
   return buildCertificate(state, {
     height: batch.height ?? chains.world.heights.get(networkId)!,
@@ -66,6 +67,7 @@ function peek(chains: TestChains, networkId: number, batch: { height?: bigint; s
     imports: [],
     exits: batch.exits ?? [],
     extraDependencies: batch.extraDependencies,
+    revision: batch.revision,
   });
 }
 
@@ -85,6 +87,7 @@ function snapshot(coord: Coordinator): unknown {
     history: certs.map((r) => store.statusHistory(r.certificateId)),
     proofs: certs.map((r) => store.getProof(r.certificateId) ?? null),
     equivocations: store.listEquivocations(),
+    abandoned: store.listAbandoned(),
     epochs: store.listEpochs(),
     jobs: store.listJobs(),
     settlements: store.listSettlements(),
@@ -102,6 +105,7 @@ describe("coordinator API acceptance (real coordinator, real hardhat node)", fun
   let chains: TestChains;
   let pool: ProverPool;
   let url: string;
+  let config: CoordinatorConfig;
 
   const post = (body: string | Buffer, headers?: http.OutgoingHttpHeaders, chunked?: boolean) => request(url, { body, headers, chunked });
   const call = (method: string, params?: unknown) => post(rpcText(method, params));
@@ -133,7 +137,8 @@ describe("coordinator API acceptance (real coordinator, real hardhat node)", fun
     l1 = await startTestL1([{ networkId: 1, policyFlags: 0 }, { networkId: 2, policyFlags: 0 }, { networkId: 3, policyFlags: 1 }]);
     // No backup prover (it would change the store in the background), no epochs timer, and no equivocation
     // reports in this coordinator (the describe below covers them): chain 2 must stay registered here.
-    coord = await startCoordinator(testConfig(l1, { store: tempStorePath("api") }, { proving: { workers: 1, backup: { enabled: false } }, l1: { reportEquivocations: false } }));
+    config = testConfig(l1, { store: tempStorePath("api") }, { proving: { workers: 1, backup: { enabled: false } }, l1: { reportEquivocations: false } });
+    coord = await startCoordinator(config);
     url = coord.rpc.url;
     chains = new TestChains(l1);
     pool = new ProverPool({ workers: 1 });
@@ -366,14 +371,14 @@ describe("coordinator API acceptance (real coordinator, real hardhat node)", fun
 
     it("2 bundles (the circuit takes 1): EXCEEDS_CIRCUIT", async function () {
       const j = clone(A0json);
-      j.bundles = [{ bundleId: "0x11", legIndex: 0, legCount: 2, success: true }, { bundleId: "0x12", legIndex: 0, legCount: 2, success: true }];
+      j.bundles = [{ bundleId: "0x11", legIndex: 0, legCount: 2, success: true, participants: [1, 2] }, { bundleId: "0x12", legIndex: 0, legCount: 2, success: true, participants: [1, 2] }];
       const err = await refused(async () => submit(await resign(l1, j)), "EXCEEDS_CIRCUIT");
       expect(err.data).to.include({ field: "bundles", count: 2, max: 1 });
     });
 
     it("a bundle leg marked failed: BUNDLE_FAILED (1013)", async function () {
       const j = clone(A0json);
-      j.bundles = [{ bundleId: "0x99", legIndex: 0, legCount: 2, success: false }];
+      j.bundles = [{ bundleId: "0x99", legIndex: 0, legCount: 2, success: false, participants: [1, 2] }];
       await refused(async () => submit(await resign(l1, j)), "BUNDLE_FAILED");
     });
 
@@ -523,6 +528,73 @@ describe("coordinator API acceptance (real coordinator, real hardhat node)", fun
     });
   });
 
+  describe("revisions: abandonment, licences, rebuilds (docs/protocol.md §5)", function () {
+    // Chain 1 has A0 live at height 0; A1 (height 1, revision 0) was signed but never submitted.
+    let A1json: CertJson, A1r1: BuiltCertificate, licence: string;
+    const layerAddress = () => account(1).address;
+
+    it("getRejectionLicence before any rejection: NO_LICENCE (1203); bad params: INVALID_PARAMS", async function () {
+      A1json = await sign(A1);
+      const err = await refused(() => call("getRejectionLicence", { networkId: 1, height: "0x1", revision: 0 }), "NO_LICENCE");
+      expect(err.message).to.match(/has not rejected revision 0/);
+      await refused(() => call("getRejectionLicence", { networkId: 1, height: "0x1" + "0".repeat(16), revision: 0 }), "INVALID_PARAMS");
+      await refused(() => call("getRejectionLicence", { networkId: 1, height: "0x1", revision: -1 }), "INVALID_PARAMS");
+    });
+
+    it("abandoning A0 (live in the layer): NOT_ALLOWED; A1 signed by another key: BAD_SIGNATURE", async function () {
+      await refused(() => call("abandonCertificate", { certificate: A0json }), "NOT_ALLOWED");
+      await refused(async () => call("abandonCertificate", { certificate: await sign(A1, l1.sequencers.get(2)!) }), "BAD_SIGNATURE");
+    });
+
+    it("a revision 1 before revision 0 was rejected: REVISION_NOT_LICENSED (1016) with data.expected 0", async function () {
+      const early = peek(chains, 1, { revision: 1 });
+      const err = await refused(async () => submit(await sign(early)), "REVISION_NOT_LICENSED");
+      expect(err.data).to.include({ expected: 0, got: 1 });
+    });
+
+    it("the chain abandons A1: recorded, and the layer's licence (signed by the hub's layerSigner) comes back", async function () {
+      const r = await ok<{ licence: string; nextRevision: number }>("abandonCertificate", { certificate: A1json });
+      expect(r.nextRevision).to.equal(1);
+      licence = r.licence;
+      const rejection = { networkId: 1, height: 1n, revision: 0 };
+      expect(recoverRejectionSigner(l1.domain, rejection, licence)).to.equal(layerAddress());
+      expect(await l1.layer.hub.layerSigner()).to.equal(layerAddress());
+      const rows = coord.node.d.store.listAbandoned();
+      expect(rows.map((a) => [a.networkId, a.height, a.revision, a.certificateId])).to.deep.equal([[1, 1n, 0, A1.certificateId]]);
+      expect(await ok("getRejectionLicence", { networkId: 1, height: "0x1", revision: 0 })).to.deep.equal({ licence });
+      // Revision 1 has not been rejected: no licence for revision 2.
+      await refused(() => call("getRejectionLicence", { networkId: 1, height: "0x1", revision: 1 }), "NO_LICENCE");
+    });
+
+    it("after abandonment: A1 (revision 0) again is REVISION_NOT_LICENSED, as a submission and as a second abandonment", async function () {
+      const err = await refused(() => submit(A1json), "REVISION_NOT_LICENSED");
+      expect(err.data).to.include({ expected: 1, got: 0 });
+      await refused(() => call("abandonCertificate", { certificate: A1json }), "REVISION_NOT_LICENSED");
+    });
+
+    it("the rebuild A1 revision 1 is pre-confirmed; its settlement slot carries the licence; revision 2 there is refused", async function () {
+      A1r1 = peek(chains, 1, { revision: 1, newStateRoot: "0x" + "ef".repeat(32) });
+      expect(A1r1.certificateId).to.not.equal(A1.certificateId);
+      expect((await ok("submitCertificate", { certificate: await sign(A1r1) })).status).to.equal("PreConfirmed");
+      const slot = coord.node.settlementSlot(A1r1.certificateId);
+      expect(slot).to.include({ networkId: 1, height: 1n, revision: 1, certificateId: A1r1.certificateId, licence });
+      const r2 = peek(chains, 1, { revision: 2, newStateRoot: "0x" + "12".repeat(32) });
+      const err = await refused(async () => submit(await sign(r2)), "REVISION_NOT_LICENSED");
+      expect(err.data).to.include({ live: 1, got: 2 });
+    });
+
+    it("a restart reloads the abandonment: the licence is still given, revision 0 still refused, revision 1 still live", async function () {
+      await coord.stop();
+      coord = await startCoordinator(config);
+      url = coord.rpc.url;
+      await waitFor("network 1 known again", async () => (await call("getNetwork", [1])).json.result?.registered === true, 30_000);
+      expect(coord.node.nextRevision(1, 1n)).to.equal(1);
+      expect(await ok("getRejectionLicence", { networkId: 1, height: "0x1", revision: 0 })).to.deep.equal({ licence });
+      await refused(() => call("abandonCertificate", { certificate: A1json }), "NOT_ALLOWED"); // revision 1 is live there now
+      expect((await ok("getCertificate", { certificateId: hex(A1r1.certificateId) })).status).to.equal("PreConfirmed");
+    });
+  });
+
   describe("queries", function () {
     it("getCertificate of an unknown id: UNKNOWN_CERTIFICATE (1101)", async function () {
       await refused(() => call("getCertificate", { certificateId: "0xdeadbeef" }), "UNKNOWN_CERTIFICATE");
@@ -663,7 +735,7 @@ describe("coordinator API: equivocation is kept, cascades, and is reported to L1
 
   it("a report that would revert (the network is already ejected) is marked failed and not sent", async function () {
     const nonce = await l1.provider.getTransactionCount(settler, "pending");
-    const swapped: EquivocationRecord = { networkId: 1, height: 0n, idA: Xp.certificateId, sigA: Xpjson.signature, idB: X.certificateId, sigB: Xjson.signature, detectedAt: Date.now(), reportTx: null, reportStatus: "pending" };
+    const swapped: EquivocationRecord = { networkId: 1, height: 0n, revision: 0, idA: Xp.certificateId, sigA: Xpjson.signature, idB: X.certificateId, sigB: Xjson.signature, detectedAt: Date.now(), reportTx: null, reportStatus: "pending" };
     await coord.node.d.store.commit([{ op: "putEquivocation", record: swapped }]);
     const row = await waitFor("report failed", () => evidence().find((e) => e.idA === Xp.certificateId && e.reportStatus !== "pending"), 30_000);
     expect(row.reportStatus).to.equal("failed");
@@ -676,7 +748,7 @@ describe("coordinator API: equivocation is kept, cascades, and is reported to L1
     const [idA, idB] = [111n, 222n];
     const [sigA, sigB] = [await signHeader(seq, l1.domain, { networkId: 2, height: 5n, certificateId: idA }), await signHeader(seq, l1.domain, { networkId: 2, height: 5n, certificateId: idB })];
     const lost = "0x" + "11".repeat(32);
-    await coord.node.d.store.commit([{ op: "putEquivocation", record: { networkId: 2, height: 5n, idA, sigA, idB, sigB, detectedAt: Date.now(), reportTx: lost, reportStatus: "sent" } }]);
+    await coord.node.d.store.commit([{ op: "putEquivocation", record: { networkId: 2, height: 5n, revision: 0, idA, sigA, idB, sigB, detectedAt: Date.now(), reportTx: lost, reportStatus: "sent" } }]);
     await waitFor("chain 2 ejected on L1", async () => (await l1.layer.hub.networks(2)).ejected, 60_000);
     const row = await waitFor("report confirmed", () => evidence().find((e) => e.networkId === 2 && e.reportStatus === "confirmed"), 30_000);
     expect(row.reportTx).to.not.equal(lost);

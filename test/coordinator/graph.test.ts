@@ -25,7 +25,7 @@ function shuffle<T>(xs: T[], rnd: () => number): T[] {
 /** Ids that name their slot, so failures are readable; `variant` tells resubmissions apart. */
 const idOf = (networkId: number, height: number, variant = 0): bigint => BigInt(networkId) * 1_000_000n + BigInt(height) * 10n + BigInt(variant);
 const refTo = (n: { networkId: number; height: bigint; certificateId: bigint }): CertificateRef => ({ networkId: n.networkId, height: n.height, certificateId: n.certificateId });
-const leg = (bundleId: bigint, legIndex: number, legCount: number, success = true): BundleLeg => ({ bundleId, legIndex, legCount, success });
+const leg = (bundleId: bigint, legIndex: number, legCount: number, success = true, participants = Array.from({ length: legCount }, (_, k) => k + 1)): BundleLeg => ({ bundleId, legIndex, legCount, success, participants });
 
 interface NodeOpts {
   status?: CertificateStatus;
@@ -111,6 +111,8 @@ describe("coordinator graph (coordinator/graph.ts)", function () {
       expectGraphError(() => b.add(2, 0, { deps: [{ ...refTo(a0), height: 5n }] }), "BAD_DEPENDENCY");
       b.add(3, 0, { bundles: [leg(50n, 0, 2)] });
       expectGraphError(() => b.add(4, 0, { bundles: [leg(50n, 1, 3)] }), "BAD_BUNDLE");
+      // a leg naming other participants than the bundle's first leg: a squatter
+      expectGraphError(() => b.add(4, 0, { bundles: [leg(50n, 1, 2, true, [1, 4])] }), "BAD_BUNDLE");
       expectGraphError(() => b.add(4, 0, { bundles: [leg(50n, 0, 2)] }), "BAD_BUNDLE");
       expectGraphError(() => b.g.markProven(12345n), "UNKNOWN");
       expect(b.g.at(2, 0n)).to.equal(undefined);

@@ -107,7 +107,7 @@ describe("coordinator integration (real hardhat node, real proofs)", function ()
       const epoch = await rpc.call<number>("admin_triggerEpoch");
       await waitFor("settlement sent", () => coord.node.d.store.listSettlements(epoch).some((s) => s.status === "sent"), 180_000);
       // The owner swaps in a rejecting verifier with a higher tip: it lands first in the same block.
-      await hub.connect(l1.deployer).setVerifier(1, await rejecting.getAddress(), { maxPriorityFeePerGas: parseEther("0.0001"), maxFeePerGas: parseEther("0.001") });
+      await hub.connect(l1.deployer).setVerifiers([1, 2], [await rejecting.getAddress(), l1.layer.addresses.verifierS2], { maxPriorityFeePerGas: parseEther("0.0001"), maxFeePerGas: parseEther("0.001") });
       await mine();
       await waitFor("the settlement reverted", () => coord.node.d.store.listSettlements(epoch).some((s) => s.status === "reverted"));
       expect(coord.node.d.store.getEpoch(epoch)!.status).to.equal("failed");
@@ -115,7 +115,7 @@ describe("coordinator integration (real hardhat node, real proofs)", function ()
       await l1.provider.send("evm_setAutomine", [true]);
     }
     await waitStatus(a1, "Confirmed");
-    await (await hub.connect(l1.deployer).setVerifier(1, l1.layer.addresses.verifierS1)).wait();
+    await (await hub.connect(l1.deployer).setVerifiers([1, 2], [l1.layer.addresses.verifierS1, l1.layer.addresses.verifierS2])).wait();
     await settleAndFinalize([a1]);
     expect(await finalizedEvents(a1)).to.equal(1);
   });

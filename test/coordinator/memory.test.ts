@@ -24,6 +24,8 @@ import type { ProverPool } from "../../zk/prover/pool";
 import { LoopbackL1 } from "../../scripts/lib/loopback-l1";
 
 const HUB = "0x00000000000000000000000000000000000000b0";
+/** The layer key: signs the rejection licences that rebuilt revisions settle with. */
+const LAYER = HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, "m/44'/60'/0'/0/99");
 const P: GlobalParams = { exitDepth: 4, balanceDepth: 4, networkBits: 2, historyDepth: 12 };
 const CHAINS = [1, 2];
 const HEIGHTS = 800;
@@ -32,8 +34,8 @@ const sequencer = (networkId: number) => HDNodeWallet.fromPhrase(MNEMONIC, undef
 const PROOF = { pi_a: ["1", "2", "1"], pi_b: [["1", "0"], ["0", "1"], ["1", "0"]], pi_c: ["0", "0", "1"], protocol: "groth16", curve: "bn128" };
 const domain: SigningDomain = { chainId: 31337n, verifyingContract: HUB };
 
-async function signed(networkId: number, height: bigint, o: { deps?: CertificateRef[]; bundles?: BundleLeg[] } = {}) {
-  const b = buildCertificate(new NetworkState(networkId, P), { height, newStateRoot: hexlify(randomBytes(32)), imports: [], exits: [], extraDependencies: o.deps ?? [], bundles: o.bundles ?? [] });
+async function signed(networkId: number, height: bigint, o: { deps?: CertificateRef[]; bundles?: BundleLeg[]; revision?: number } = {}) {
+  const b = buildCertificate(new NetworkState(networkId, P), { height, newStateRoot: hexlify(randomBytes(32)), imports: [], exits: [], extraDependencies: o.deps ?? [], bundles: o.bundles ?? [], revision: o.revision });
   return { id: b.certificateId, ref: { networkId, height, certificateId: b.certificateId }, certificate: await signCertificate(sequencer(networkId), domain, b.certificate) };
 }
 
@@ -60,11 +62,11 @@ async function until<T>(what: string, f: () => T | undefined | false, timeoutMs 
 describe("the coordinator forgets what is settled and still answers (coordinator/node.ts, graph.ts, lib/history.ts)", function () {
   this.timeout(180_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "coord-memory-"));
-  const l1 = new LoopbackL1(P, { hub: HUB, bridge: "0x00000000000000000000000000000000000000b1", networks: CHAINS.map((networkId) => ({ networkId, sequencer: sequencer(networkId).address, policyFlags: 0 })) });
+  const l1 = new LoopbackL1(P, { hub: HUB, bridge: "0x00000000000000000000000000000000000000b1", networks: CHAINS.map((networkId) => ({ networkId, sequencer: sequencer(networkId).address, policyFlags: 0 })), layerSigner: LAYER.address });
   const config = parseConfig({
     rpc: { port: 0 },
     store: { path: path.join(dir, "coordinator.sqlite") },
-    l1: { rpcUrl: "http://127.0.0.1:9", hub: HUB, bridge: "0x00000000000000000000000000000000000000b1", confirmations: 1, pollMs: 5, reportEquivocations: false },
+    l1: { rpcUrl: "http://127.0.0.1:9", hub: HUB, bridge: "0x00000000000000000000000000000000000000b1", confirmations: 1, pollMs: 5, reportEquivocations: false, layerKey: LAYER.privateKey },
     circuits: { certificate: "certificate_prod", aggregation: [{ slots: 8, instance: "aggregation_prod_s8" }] },
     proving: { backup: { enabled: false } },
     lifecycle: { proofTimeoutMs: 1500, tickMs: 50 },
@@ -85,7 +87,7 @@ describe("the coordinator forgets what is settled and still answers (coordinator
   const settleElsewhere = async (x: Awaited<ReturnType<typeof signed>>) => {
     const cp = await l1.latestCheckpoint();
     const r = applyEpoch(c.node.d.view.mirror, [x.certificate], cp, 1);
-    const slot = { networkId: x.ref.networkId, height: x.ref.height, certificateId: x.id, newLocalExitRoot: x.certificate.newLocalExitRoot, signature: x.certificate.signature };
+    const slot = { networkId: x.ref.networkId, height: x.ref.height, revision: 0, certificateId: x.id, newLocalExitRoot: x.certificate.newLocalExitRoot, signature: x.certificate.signature, licence: "0x" };
     const tx = await l1.signHubCall(l1.hubInterface.encodeFunctionData("settleEpoch", [new Array(8).fill(0n), 1, r.oldRoot, r.newRoot, cp.number, [slot]]));
     await l1.broadcast(tx.raw);
   };
@@ -163,8 +165,8 @@ describe("the coordinator forgets what is settled and still answers (coordinator
   it("forgets a rejection with its cascade, and still refuses a dependency on it and a leg of its failed bundle", async function () {
     const bundle = 4242n;
     const a = await signed(1, next.get(1)!);
-    const a2 = await signed(1, next.get(1)! + 1n, { bundles: [{ bundleId: bundle, legIndex: 0, legCount: 2, success: true }] });
-    const b = await signed(2, next.get(2)!, { bundles: [{ bundleId: bundle, legIndex: 1, legCount: 2, success: true }] });
+    const a2 = await signed(1, next.get(1)! + 1n, { bundles: [{ bundleId: bundle, legIndex: 0, legCount: 2, success: true, participants: [1, 2] }] });
+    const b = await signed(2, next.get(2)!, { bundles: [{ bundleId: bundle, legIndex: 1, legCount: 2, success: true, participants: [1, 2] }] });
     await submit(a, false); // no proof: PROOF_TIMEOUT, and the cascade takes a2 and a2's bundle partner b
     await submit(a2);
     await submit(b);
@@ -177,11 +179,12 @@ describe("the coordinator forgets what is settled and still answers (coordinator
     expect(c.node.graph.counts().Rejected).to.equal(0);
     expect(await reason(() => c.node.submitProof({ certificateId: a.id, proof: PROOF, publicSignals: [a.id.toString()] }))).to.equal("PROOF_NOT_NEEDED");
     expect(await reason(() => c.node.submitCertificate(a2.certificate))).to.equal("DUPLICATE_CERTIFICATE");
-    expect(await reason(async () => submit(await signed(2, next.get(2)!, { deps: [a2.ref] })))).to.equal("DEPENDENCY_REJECTED");
-    expect(await reason(async () => submit(await signed(2, next.get(2)!, { bundles: [{ bundleId: bundle, legIndex: 1, legCount: 2, success: true }] })))).to.equal("BUNDLE_FAILED");
+    // b (revision 0) was rejected at network 2's next height: what comes there now is revision 1
+    expect(await reason(async () => submit(await signed(2, next.get(2)!, { deps: [a2.ref], revision: 1 })))).to.equal("DEPENDENCY_REJECTED");
+    expect(await reason(async () => submit(await signed(2, next.get(2)!, { revision: 1, bundles: [{ bundleId: bundle, legIndex: 1, legCount: 2, success: true, participants: [1, 2] }] })))).to.equal("BUNDLE_FAILED");
     // The chain rebuilds at the freed height, but L1 settles the rejected (and forgotten) certificate anyway: L1 is the
     // truth. The coordinator takes it back from the store, finalizes it and rejects what holds its height now.
-    const rebuilt = await signed(1, next.get(1)!);
+    const rebuilt = await signed(1, next.get(1)!, { revision: 1 }); // the rebuild after a rejection is the next revision
     await submit(rebuilt, false);
     await settleElsewhere(a);
     await until("L1's finalization applied and stored", () => c.node.d.store.certificateStatus(rebuilt.id) === "Rejected");
@@ -190,7 +193,9 @@ describe("the coordinator forgets what is settled and still answers (coordinator
     expect(c.node.graph.get(rebuilt.id), "the rejected holder is forgotten").to.equal(undefined);
     expect(c.node.graph.tip(1)!.certificateId).to.equal(a.id);
     next.set(1, next.get(1)! + 1n);
-    const after = await signed(1, next.get(1)!);
+    // a2 (revision 0) was rejected here: the rebuild is revision 1, and settles with the layer's licence
+    expect(await reason(async () => submit(await signed(1, next.get(1)!)))).to.equal("REVISION_NOT_LICENSED");
+    const after = await signed(1, next.get(1)!, { revision: 1 });
     await submit(after);
     next.set(1, next.get(1)! + 1n);
     await until("the next height finalized", () => c.node.getCertificate(after.id).status === "Finalized");

@@ -7,7 +7,10 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as http from "http";
+import * as net from "net";
 import * as path from "path";
+import * as v8 from "v8";
+import { runInNewContext } from "vm";
 import WebSocket from "ws";
 import { Wallet } from "ethers";
 import { DEVNET_PARAMS, NetworkState, buildCertificate } from "../../lib";
@@ -18,7 +21,7 @@ import { CertificateStatus, CoordinatorError, ERROR_CODES, ErrorReason } from ".
 import { createLogger } from "../../coordinator/log";
 import { Metrics } from "../../coordinator/metrics";
 import { Dispatcher, exceedsDepth } from "../../coordinator/rpc/jsonrpc";
-import { RpcServer, RpcServerOptions, TokenBuckets, startRpcServer } from "../../coordinator/rpc/server";
+import { RpcServer, RpcServerOptions, SERVER_DEFAULTS, TokenBuckets, clientAddressKey, startRpcServer } from "../../coordinator/rpc/server";
 import { request, Reply } from "./helpers/http";
 
 // ------------------------------------------------------------------------------------------------ fake API
@@ -35,8 +38,12 @@ class FakeApi implements CoordinatorApi {
     this.calls.push({ method, args });
   }
 
+  /** Emitted while a certificate is submitted, before the answer, as the node does. */
+  emitOnSubmit: CoordinatorEvent[] = [];
+
   async submitCertificate(c: SignedCertificate): Promise<SubmitResult> {
     this.record("submitCertificate", c);
+    for (const e of this.emitOnSubmit) this.emit(e);
     return { certificateId: hex(certificateId(c)), status: "PreConfirmed" };
   }
   async submitProof(input: SubmitProofInput): Promise<SubmitResult> {
@@ -51,6 +58,15 @@ class FakeApi implements CoordinatorApi {
   getLatestCertificate(networkId: number, minStatus: CertificateStatus): CertificateView | null {
     this.record("getLatestCertificate", networkId, minStatus);
     return null;
+  }
+  licence(networkId: number, height: bigint, revision: number): string {
+    this.record("licence", networkId, height, revision);
+    if (revision > 0) throw new CoordinatorError("NO_LICENCE", `the layer has not rejected revision ${revision}`);
+    return "0x" + "ab".repeat(65);
+  }
+  async abandon(c: SignedCertificate): Promise<{ licence: string; nextRevision: number }> {
+    this.record("abandon", c);
+    return { licence: "0x" + "cd".repeat(65), nextRevision: (c.revision ?? 0) + 1 };
   }
   getNetwork(networkId: number): NetworkView {
     this.record("getNetwork", networkId);
@@ -162,12 +178,15 @@ function expectError(r: Reply, status: number, reason: ErrorReason, id: unknown 
 
 class WsClient {
   readonly messages: any[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Every message as received, in order. */
+  readonly raw: string[] = [];
   private waiters: (() => void)[] = [];
   closed = false;
   closeCode: number | undefined;
 
   private constructor(readonly ws: WebSocket) {
     ws.on("message", (data) => {
+      this.raw.push(data.toString());
       this.messages.push(JSON.parse(data.toString()));
       this.waiters.splice(0).forEach((w) => w());
     });
@@ -223,6 +242,61 @@ class WsClient {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** One turn of the event loop: what the server scheduled (the notification fan-out) runs. */
+const tick = () => new Promise((r) => setImmediate(r));
+
+/** Stops reading the socket: the kernel buffers fill, then the server's side of the connection grows. */
+function pauseReading(c: WsClient): void {
+  c.ws.pause();
+}
+
+/** A full garbage collection (the flag can be set at run time; the function comes from a fresh context). */
+function exposeGc(): () => void {
+  v8.setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+
+/** Live JS heap plus memory outside it held by JS objects (Buffers, pending writes). */
+const liveBytes = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+};
+
+/** A status event of the size the node emits (32-byte certificate ids). */
+const realisticEvent = (i: number): CoordinatorEvent => ({
+  type: "status",
+  networkId: 1 + (i % 3),
+  certificateId: "0x" + i.toString(16).padStart(64, "c"),
+  height: "0x" + i.toString(16),
+  from: "PreConfirmed",
+  to: "Proven",
+  rejection: null,
+});
+
+/**
+ * Opens a raw connection that sends a request slowly, one line (or body byte) a second, and resolves with the
+ * time from connecting until the server closed it.
+ */
+function trickle(port: number, part: "headers" | "body"): Promise<{ ms: number; answer: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    const started = Date.now();
+    let answer = "";
+    let timer: NodeJS.Timeout | undefined;
+    socket.on("connect", () => {
+      socket.write("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n");
+      if (part === "body") socket.write("Content-Length: 100000\r\n\r\n");
+      timer = setInterval(() => socket.write(part === "headers" ? "X-Slow: 1\r\n" : "["), 1000);
+    });
+    socket.on("data", (d) => (answer += d.toString()));
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      clearInterval(timer);
+      resolve({ ms: Date.now() - started, answer });
+    });
+    setTimeout(() => (socket.destroy(), reject(new Error(`the ${part} trickle was still open after 90 s`))), 90_000).unref();
+  });
+}
 
 // ------------------------------------------------------------------------------------------------ tests
 
@@ -298,12 +372,35 @@ describe("coordinator/rpc: JSON-RPC over HTTP and WebSocket", function () {
       ]);
     });
 
+    it("getRejectionLicence and abandonCertificate: typed params (height a u64 hex, revision a u32), the licence returned", async function () {
+      const ok = await post(server.url, rpc("getRejectionLicence", { networkId: 3, height: "0xffffffffffffffff", revision: 0 }));
+      expect(ok.json.result).to.deep.equal({ licence: "0x" + "ab".repeat(65) });
+      const none = await post(server.url, rpc("getRejectionLicence", [3, "0x1", 1]));
+      expect(none.json.error.code).to.equal(ERROR_CODES.NO_LICENCE);
+      for (const bad of [{ networkId: 3, height: "0x10000000000000000", revision: 0 }, { networkId: 3, height: "0x1", revision: 2 ** 32 }, { networkId: 3, height: 1, revision: 0 }, { networkId: 3, height: "0x1" }]) {
+        const r = await post(server.url, rpc("getRejectionLicence", bad));
+        expect(r.json.error.code, JSON.stringify(bad)).to.equal(ERROR_CODES.INVALID_PARAMS);
+      }
+      const a = await post(server.url, rpc("abandonCertificate", { certificate: cert }));
+      expect(a.json.result).to.deep.equal({ licence: "0x" + "cd".repeat(65), nextRevision: 1 });
+      const unsigned = await post(server.url, rpc("abandonCertificate", { certificate: { ...cert, signature: undefined } }));
+      expect(unsigned.json.error.code).to.equal(ERROR_CODES.BAD_CERTIFICATE);
+      expect(api.calls.map((c) => c.method)).to.deep.equal(["licence", "licence", "abandon"]);
+    });
+
     it("a batch is answered in order; a notification in it runs but gets no answer", async function () {
       const batch = `[${rpc("getNetwork", [1], 1)},${JSON.stringify({ jsonrpc: "2.0", method: "getNetwork", params: [2] })},${rpc("getEpoch", undefined, 3)}]`;
       const r = await post(server.url, batch);
       expect(r.status).to.equal(200);
       expect(r.json.map((x: { id: number }) => x.id)).to.deep.equal([1, 3]);
       expect(api.apiCalls()).to.deep.equal(["getNetwork", "getNetwork", "getEpoch"]);
+    });
+
+    it("ids up to 2^53 - 1 in magnitude are echoed exactly", async function () {
+      for (const id of ["9007199254740991", "-9007199254740991", "0", '"9007199254740993"']) {
+        const r = await post(server.url, `{"jsonrpc":"2.0","id":${id},"method":"getEpoch"}`);
+        expect(r.text).to.equal(`{"jsonrpc":"2.0","id":${id},"result":null}`);
+      }
     });
 
     it("a lone notification: HTTP 204, empty body, the call ran", async function () {
@@ -341,6 +438,10 @@ describe("coordinator/rpc: JSON-RPC over HTTP and WebSocket", function () {
       { name: "method not a string", body: () => rpc(42, [1], 9), reason: "INVALID_REQUEST", id: 9 },
       { name: "id an object (answered with id null)", body: () => rpc("getNetwork", [1], { a: 1 }), reason: "INVALID_REQUEST" },
       { name: "id 1e400 (Infinity)", body: () => '{"jsonrpc":"2.0","id":1e400,"method":"getNetwork","params":[1]}', reason: "INVALID_REQUEST" },
+      // JSON.parse would turn it into 2^53: refused rather than answered under another id.
+      { name: "id 2^53 + 1", body: () => '{"jsonrpc":"2.0","id":9007199254740993,"method":"getNetwork","params":[1]}', reason: "INVALID_REQUEST" },
+      { name: "id -(2^53 + 1)", body: () => '{"jsonrpc":"2.0","id":-9007199254740993,"method":"getNetwork","params":[1]}', reason: "INVALID_REQUEST" },
+      { name: "id 0.30000000000000001 (not an integer)", body: () => '{"jsonrpc":"2.0","id":0.30000000000000001,"method":"getNetwork","params":[1]}', reason: "INVALID_REQUEST" },
       { name: "unknown method", body: () => rpc("eth_blockNumber", []), reason: "METHOD_NOT_FOUND", id: 1 },
       { name: "Object.prototype member as method", body: () => rpc("constructor", []), reason: "METHOD_NOT_FOUND", id: 1 },
       { name: "__proto__ as method", body: () => rpc("__proto__", []), reason: "METHOD_NOT_FOUND", id: 1 },
@@ -596,6 +697,30 @@ describe("coordinator/rpc: JSON-RPC over HTTP and WebSocket", function () {
     });
   });
 
+  describe("slow clients", function () {
+    it("client addresses: IPv4, IPv4-mapped IPv6, and the /64 prefix of IPv6", function () {
+      expect(clientAddressKey("127.0.0.1")).to.equal("127.0.0.1");
+      expect(clientAddressKey("::ffff:10.1.2.3")).to.equal("10.1.2.3");
+      expect(clientAddressKey("2001:db8:1:2:a:b:c:d")).to.equal("2001:db8:1:2::/64");
+      expect(clientAddressKey("2001:db8:1:2::5")).to.equal("2001:db8:1:2::/64");
+      expect(clientAddressKey("2001:DB8::1")).to.equal("2001:db8:0:0::/64");
+      expect(clientAddressKey("::1")).to.equal("0:0:0:0::/64");
+      expect(clientAddressKey("fe80::1%eth0")).to.equal("fe80:0:0:0::/64");
+    });
+
+    it("a request trickling its headers is closed at 15 s, one trickling its body at 30 s (408)", async function () {
+      this.timeout(60_000);
+      const s = await start();
+      const [headers, body] = await Promise.all([trickle(s.port, "headers"), trickle(s.port, "body")]);
+      expect(headers.ms, "headers").to.be.within(14_500, 17_500);
+      expect(body.ms, "body").to.be.within(29_500, 32_500);
+      expect([SERVER_DEFAULTS.headersTimeoutMs, SERVER_DEFAULTS.requestTimeoutMs]).to.deep.equal([15_000, 30_000]);
+      expect(headers.answer).to.match(/^HTTP\/1\.1 408/);
+      expect(body.answer).to.match(/^HTTP\/1\.1 408/);
+      expect(api.apiCalls()).to.deep.equal([]);
+    });
+  });
+
   describe("dispatcher without a transport", function () {
     it("a 1 MB body of '[' is a PARSE_ERROR, not a stack overflow", async function () {
       const d = new Dispatcher({ api });
@@ -613,8 +738,10 @@ describe("coordinator/rpc: JSON-RPC over HTTP and WebSocket", function () {
       clients.push(c);
       return c;
     };
-    afterEach(function () {
+    afterEach(async function () {
       clients.splice(0).forEach((c) => c.close());
+      // The server lets go of the API once it has seen its last subscriber leave.
+      for (let i = 0; i < 200 && api.listeners.size > 0; i++) await sleep(10);
       api.listeners.clear();
     });
 
@@ -646,6 +773,35 @@ describe("coordinator/rpc: JSON-RPC over HTTP and WebSocket", function () {
       expect(only2.messages, "network 1 leaked to a [2] subscriber").to.deep.equal([]);
     });
 
+    it("overlapping subscriptions on one connection: each matching one is notified, until it ends", async function () {
+      const own = new FakeApi();
+      const s = await start({}, own);
+      const c = await open(s.wsUrl);
+      const all = (await c.call("subscribe", {})).result;
+      const net2 = (await c.call("subscribe", { networks: [2, 3] })).result;
+      const exit2 = (await c.call("subscribe", { networks: [2], events: ["exitRoot"] })).result;
+      const notified = async (e: CoordinatorEvent, count: number) => {
+        own.emit(e);
+        const got: string[] = [];
+        for (let i = 0; i < count; i++) {
+          const m = await c.take((x) => x.method === "subscription");
+          expect(m.params.result).to.deep.equal(e);
+          got.push(m.params.subscription);
+        }
+        await sleep(50);
+        expect(c.messages, "more notifications than matching subscriptions").to.deep.equal([]);
+        return got.sort();
+      };
+      expect(await notified(statusEvent(2), 2)).to.deep.equal([all, net2].sort());
+      expect(await notified(exitRootEvent(2), 3)).to.deep.equal([all, net2, exit2].sort());
+      expect(await notified(statusEvent(1), 1)).to.deep.equal([all]);
+      expect((await c.call("unsubscribe", [all])).result).to.equal(true);
+      expect(await notified(statusEvent(3), 1)).to.deep.equal([net2]);
+      expect((await c.call("unsubscribe", [net2])).result).to.equal(true);
+      expect(await notified(exitRootEvent(2), 1)).to.deep.equal([exit2]);
+      expect(await notified(statusEvent(2), 0)).to.deep.equal([]);
+    });
+
     it("subscribe with an event filter, then unsubscribe stops notifications", async function () {
       const c = await open();
       const id = (await c.call("subscribe", { events: ["exitRoot"] })).result;
@@ -672,6 +828,18 @@ describe("coordinator/rpc: JSON-RPC over HTTP and WebSocket", function () {
       } finally {
         api.emitOnSubscribe = null;
       }
+    });
+
+    it("a text frame that is not UTF-8 is a PARSE_ERROR, and the connection stays open", async function () {
+      const c = await open();
+      c.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+      const e = await c.take(() => true);
+      expect(e.id).to.equal(null);
+      expect(e.error.code).to.equal(ERROR_CODES.PARSE_ERROR);
+      expect(e.error.data.reason).to.equal("PARSE_ERROR");
+      expect((await c.call("getNetwork", [6], 7)).result.networkId).to.equal(6);
+      expect(c.closed).to.equal(false);
+      expect(api.apiCalls()).to.deep.equal(["getNetwork"]);
     });
 
     it("a binary frame that is not UTF-8 is a PARSE_ERROR; a binary JSON frame is served", async function () {
@@ -724,25 +892,161 @@ describe("coordinator/rpc: JSON-RPC over HTTP and WebSocket", function () {
     });
 
     it("a slow consumer is dropped instead of buffered without bound", async function () {
-      const s = await start({ ws: { maxBufferedBytes: 64 * 1024 }, metrics: new Metrics() });
+      const own = new FakeApi();
+      const s = await start({ ws: { maxBufferedBytes: 64 * 1024 }, metrics: new Metrics() }, own);
       const c = await open(s.wsUrl);
       await c.call("subscribe", {});
-      // Stop reading: the kernel buffers fill, then the server's queue grows past its limit.
-      (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      pauseReading(c);
       const big = (i: number): CoordinatorEvent => ({ type: "exitRoot", networkId: 1, height: "0x" + i.toString(16), certificateId: "0x1", exitRoot: "0x" + "ab".repeat(2000), status: "Confirmed" });
-      for (let i = 0; i < 10_000 && api.listeners.size > 0; i++) api.emit(big(i));
-      expect(api.listeners.size, "the slow client was not dropped").to.equal(0);
+      for (let i = 0; i < 10_000 && own.listeners.size > 0; i++) {
+        own.emit(big(i));
+        if (i % 16 === 15) await tick(); // the fan-out runs between the node's turns
+      }
+      expect(own.listeners.size, "the slow client was not dropped").to.equal(0);
       expect(logs.some((l) => l.includes("slow_consumer"))).to.equal(true);
     });
 
-    it("more subscriptions than allowed per connection: NOT_ALLOWED", async function () {
-      const s = await start({ ws: { maxSubscriptions: 2 } });
+    it("an event is serialised once, whatever the number of subscriptions it reaches", async function () {
+      const own = new FakeApi();
+      const s = await start({}, own);
+      const cs = [await open(s.wsUrl), await open(s.wsUrl), await open(s.wsUrl)];
+      const ids: string[] = [];
+      for (const c of cs) for (let i = 0; i < 4; i++) ids.push((await c.call("subscribe", {})).result);
+      const e = realisticEvent(5);
+      const original = JSON.stringify;
+      let serialised = 0;
+      // Counts every serialisation that has the event inside it (on its own, or in a whole notification).
+      JSON.stringify = function (value: unknown, ...rest: unknown[]): string {
+        const v = value as { params?: { result?: unknown } } | null;
+        if (value === e || v?.params?.result === e) serialised++;
+        return (original as (...a: unknown[]) => string).call(JSON, value, ...rest);
+      } as typeof JSON.stringify;
+      const got: { client: WsClient; message: any }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      try {
+        own.emit(e);
+        for (const client of cs) for (let i = 0; i < 4; i++) got.push({ client, message: await client.take((m) => m.method === "subscription") });
+      } finally {
+        JSON.stringify = original;
+      }
+      expect(serialised, "serialisations of one event").to.equal(1);
+      expect(got.map((g) => g.message.params.subscription).sort()).to.deep.equal([...ids].sort());
+      // Byte for byte what serialising each notification would give.
+      for (const c of cs) {
+        const expected = c.raw.filter((t) => t.includes('"method":"subscription"'));
+        expect(expected).to.have.length(4);
+        for (const text of expected) {
+          const sub = JSON.parse(text).params.subscription;
+          expect(text).to.equal(JSON.stringify({ jsonrpc: "2.0", method: "subscription", params: { subscription: sub, result: e } }));
+        }
+      }
+    });
+
+    it("the submission path does not wait for the fan-out: the submitter's answer comes before the notifications", async function () {
+      const own = new FakeApi();
+      own.emitOnSubmit = [statusEvent(1), exitRootEvent(1)];
+      const s = await start({}, own);
       const c = await open(s.wsUrl);
-      await c.call("subscribe", {});
-      await c.call("subscribe", {});
+      for (let i = 0; i < 8; i++) await c.call("subscribe", {});
+      c.send(rpc("submitCertificate", [cert], "submit"));
+      const first = await c.take(() => true);
+      expect(first.id, `a notification came before the answer: ${JSON.stringify(first)}`).to.equal("submit");
+      expect(first.result.status).to.equal("PreConfirmed");
+      for (let i = 0; i < 16; i++) expect((await c.take(() => true)).method).to.equal("subscription");
+    });
+
+    it("connections per client address are capped (HTTP 429); other addresses are not affected", async function () {
+      const own = new FakeApi();
+      const m = new Metrics();
+      const s = await start({ ws: { maxConnectionsPerAddress: 3 }, metrics: m }, own);
+      const first = [await open(s.wsUrl), await open(s.wsUrl), await open(s.wsUrl)];
+      let err = "";
+      await open(s.wsUrl).catch((e: Error) => (err = e.message));
+      expect(err).to.equal("HTTP 429");
+      expect(await m.render()).to.match(/coordinator_http_rejected_total\{reason="NOT_ALLOWED"\} 1/);
+      const other = await open(s.wsUrl, { localAddress: "127.0.0.2" });
+      expect((await other.call("getEpoch", [])).result).to.equal(null);
+      // A slot frees once the server has seen a connection go.
+      first[0].close();
+      let reopened: WsClient | null = null;
+      for (let i = 0; i < 100 && !reopened; i++) reopened = await open(s.wsUrl).catch(() => sleep(20).then(() => null));
+      expect(reopened, "no connection slot came back").to.not.equal(null);
+    });
+
+    it("subscriptions per client address are capped across its connections: NOT_ALLOWED", async function () {
+      const own = new FakeApi();
+      const s = await start({ ws: { maxSubscriptions: 4, maxSubscriptionsPerAddress: 5 } }, own);
+      const a = await open(s.wsUrl);
+      const b = await open(s.wsUrl);
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await a.call("subscribe", {})).result);
+      expect((await b.call("subscribe", {})).result).to.match(/^0x[0-9a-f]{32}$/);
+      const r = await b.call("subscribe", { networks: [1] });
+      expect(r.error.code).to.equal(ERROR_CODES.NOT_ALLOWED);
+      expect(r.error.data).to.deep.equal({ reason: "NOT_ALLOWED", maxSubscriptionsPerAddress: 5 });
+      const other = await open(s.wsUrl, { localAddress: "127.0.0.2" });
+      expect((await other.call("subscribe", {})).result).to.match(/^0x/);
+      // Unsubscribing, and closing a connection, give the address its subscriptions back.
+      expect((await a.call("unsubscribe", [ids[0]])).result).to.equal(true);
+      expect((await b.call("subscribe", {})).result).to.match(/^0x/);
+      a.close();
+      let again: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (let i = 0; i < 100 && !again?.result; i++) {
+        again = await b.call("subscribe", {});
+        if (!again.result) await sleep(20);
+      }
+      expect(again.result, JSON.stringify(again)).to.match(/^0x/);
+    });
+
+    it("subscribers that never read are held to their cap: each is dropped once it crosses it, holding far less meanwhile", async function () {
+      this.timeout(180_000);
+      const gc = exposeGc();
+      const cap = 1024 * 1024;
+      const n = 8;
+      const subsEach = 4;
+      const own = new FakeApi();
+      const s = await start({ ws: { maxBufferedBytes: cap, maxSubscriptions: subsEach }, metrics: new Metrics() }, own);
+      for (let i = 0; i < n; i++) {
+        const c = await open(s.wsUrl);
+        for (let k = 0; k < subsEach; k++) await c.call("subscribe", {});
+        pauseReading(c);
+      }
+      gc();
+      const base = liveBytes();
+      let peak = 0;
+      let emitted = 0;
+      // Notifications of the node's size (~300 bytes): per-notification overheads are what doubled the cost.
+      for (let round = 0; round < 5000 && own.listeners.size > 0; round++) {
+        for (let k = 0; k < 25; k++) own.emit(realisticEvent(emitted++));
+        await tick();
+        if (round % 4 === 0) {
+          gc();
+          peak = Math.max(peak, liveBytes() - base);
+        }
+      }
+      expect(own.listeners.size, "a client that never reads was not dropped").to.equal(0)
+      expect(peak, `held ${peak} bytes for ${n} clients that never read, with a cap of ${cap} bytes each`).to.be.below(n * cap);
+      const drops = logs.filter((l) => l.includes("dropping websocket client")).map((l) => JSON.parse(l));
+      expect(drops).to.have.length(n);
+      const oneEvent = subsEach * (4 + JSON.stringify({ jsonrpc: "2.0", method: "subscription", params: { subscription: "0x" + "0".repeat(32), result: realisticEvent(emitted) } }).length);
+      for (const d of drops) {
+        expect(d.cause).to.equal("slow_consumer");
+        expect(d.bufferedBytes, "dropped before crossing the cap").to.be.above(cap);
+        expect(d.bufferedBytes, "dropped later than the event that crossed the cap").to.be.at.most(cap + oneEvent);
+      }
+    });
+
+    it("more subscriptions than allowed per connection: NOT_ALLOWED", async function () {
+      const own = new FakeApi();
+      const s = await start({ ws: { maxSubscriptions: 2 } }, own);
+      const c = await open(s.wsUrl);
+      const ids = [(await c.call("subscribe", {})).result, (await c.call("subscribe", {})).result];
       const r = await c.call("subscribe", {});
       expect(r.error.data).to.deep.equal({ reason: "NOT_ALLOWED", maxSubscriptions: 2 });
-      expect(api.listeners.size).to.equal(2);
+      own.emit(statusEvent(1));
+      const got = [await c.take((m) => m.method === "subscription"), await c.take((m) => m.method === "subscription")];
+      expect(got.map((m) => m.params.subscription).sort()).to.deep.equal([...ids].sort());
+      await sleep(100);
+      expect(c.messages, "a refused subscription was notified").to.deep.equal([]);
     });
 
     it("upgrades from a browser origin are refused unless allowed; other paths are 404", async function () {

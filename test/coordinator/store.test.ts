@@ -59,12 +59,14 @@ interface RealCertificates {
  */
 async function realCertificates(): Promise<RealCertificates> {
   const signer = Wallet.createRandom();
+  // Bundle 5: leg 0 on network 1 (A), leg 1 on network 2 (B); bundle 9: B carries leg 1 of 3, failed.
   const bundles: BundleLeg[] = [
-    { bundleId: 5n, legIndex: 0, legCount: 2, success: true },
-    { bundleId: 9n, legIndex: 1, legCount: 3, success: false },
+    { bundleId: 5n, legIndex: 1, legCount: 2, success: true, participants: [1, 2] },
+    { bundleId: 9n, legIndex: 1, legCount: 3, success: false, participants: [3, 2, 1] },
   ];
+  const legA: BundleLeg = { bundleId: 5n, legIndex: 0, legCount: 2, success: true, participants: [1, 2] };
   const exitA = leaf(1, 2, 500n);
-  const builtA = buildCertificate(new NetworkState(1, DEVNET_PARAMS), { height: 0n, newStateRoot: "0x" + "aa".repeat(32), imports: [], exits: [exitA], bundles: [bundles[0]] });
+  const builtA = buildCertificate(new NetworkState(1, DEVNET_PARAMS), { height: 0n, newStateRoot: "0x" + "aa".repeat(32), imports: [], exits: [exitA], bundles: [legA] });
   const source = { networkId: 1, height: 0n, certificateId: builtA.certificateId };
   const imp = { leaf: exitA, leafIndex: 0, source, sourceExitRoot: builtA.certificate.newLocalExitRoot, siblings: builtA.transition.state.exitTree.proof(0).siblings };
   const builtB = buildCertificate(new NetworkState(2, DEVNET_PARAMS), { height: 0n, newStateRoot: "0x" + "bb".repeat(32), imports: [imp], exits: [leaf(1, 3, 200n)], bundles });
@@ -133,6 +135,7 @@ function otherRecords(certs: RealCertificates): OtherRecords {
     equivocation: {
       networkId: 1,
       height: (1n << 64n) - 1n,
+      revision: 2 ** 32 - 1,
       idA: certs.a.certificateId,
       sigA: certs.a.certificate.signature,
       idB: big,
@@ -248,7 +251,7 @@ describe("coordinator SqliteStore", function () {
       const file = dbFile();
       const store = openSqliteStore(file);
       expect(store.getMeta("schema_version")).to.equal(String(SCHEMA_VERSION));
-      expect(SCHEMA_VERSION).to.equal(2);
+      expect(SCHEMA_VERSION).to.equal(3);
       expect((await rejection(store.commit([{ op: "setMeta", key: "schema_version", value: "9" }]))).message).to.match(/reserved/);
       await store.close();
 
@@ -263,26 +266,26 @@ describe("coordinator SqliteStore", function () {
       expect(plan("SELECT * FROM certificate_dependencies WHERE dependency_id = '1' ORDER BY seq")).to.match(/SEARCH certificate_dependencies USING PRIMARY KEY/);
       expect(plan("SELECT * FROM bundle_legs WHERE bundle_id = '1' ORDER BY seq")).to.match(/SEARCH bundle_legs USING PRIMARY KEY/);
       expect(plan("SELECT * FROM certificates WHERE network_id = 1 AND height >= '0' AND height < '9' AND status = 'Finalized' ORDER BY height")).to.match(/SEARCH certificates USING INDEX certificates_network_height/);
-      raw.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
+      raw.prepare("UPDATE meta SET value = '4' WHERE key = 'schema_version'").run();
       raw.close();
-      expect(() => openSqliteStore(file)).to.throw(StoreError, /schema version 3/);
+      expect(() => openSqliteStore(file)).to.throw(StoreError, /schema version 4/);
     });
 
-    it("version 2 indexes the certificates already stored: who names a certificate, which certificates name a bundle", async () => {
+    it("version 3 indexes the certificates already stored: who names a certificate, which certificates name a bundle", async () => {
       const file = dbFile();
       const store = openSqliteStore(file);
       await store.commit([{ op: "insertCertificate", record: certs.a }, { op: "insertCertificate", record: certs.b }]);
       await store.close();
       const Database = (await import("better-sqlite3")).default;
       const raw = new Database(file);
-      raw.exec("DROP TABLE certificate_dependencies; DROP TABLE bundle_legs; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+      raw.exec("DROP TABLE certificate_dependencies; DROP TABLE bundle_legs; UPDATE meta SET value = '2' WHERE key = 'schema_version'");
       raw.close();
       const migrated = openSqliteStore(file);
-      expect(migrated.getMeta("schema_version")).to.equal("2");
+      expect(migrated.getMeta("schema_version")).to.equal("3");
       expect(migrated.dependentsOf(certs.a.certificateId).map((d) => d.certificateId)).to.deep.equal([certs.b.certificateId]);
       expect(migrated.bundleLegs(5n).map((l) => [l.certificateId, l.legIndex, l.legCount])).to.deep.equal([
         [certs.a.certificateId, 0, 2],
-        [certs.b.certificateId, 0, 2],
+        [certs.b.certificateId, 1, 2],
       ]);
       expect(migrated.bundleLegs(9n).map((l) => [l.certificateId, l.legIndex, l.legCount])).to.deep.equal([[certs.b.certificateId, 1, 3]]);
       await migrated.close();

@@ -55,14 +55,14 @@ describe("devnet deployments and claims (real L1 + L2 hardhat nodes)", function 
   });
 
   it("deploys the L1 layer and an L2 bridge stack, records them, and the bridges share one address", async () => {
-    L1 = await deployL1Devnet(wallet(0, l1), { rpcUrl: l1Node.url, dir });
+    L1 = await deployL1Devnet(wallet(0, l1), { rpcUrl: l1Node.url, dir, layerSigner: account(1).address });
     L2 = await deployL2Devnet(wallet(0, l2), { networkId: 1, poster: account(11).address, rpcUrl: l2Node.url, dir });
 
     const d1 = readDeployments("devnetL1", dir);
     expect(d1).to.include({ name: "devnetL1", chainId: 31337, networkId: 0, rpcUrl: l1Node.url, startBlock: 0 });
-    expect(Object.keys(d1.contracts).sort()).to.deep.equal(["bridge", "hub", "poseidonT3", "poseidonT5", "verifierS1", "verifierS2"]);
+    expect(Object.keys(d1.contracts).sort()).to.deep.equal(["bridge", "hub", "poseidonT3", "poseidonT5", "timelock", "verifierS1", "verifierS2"]);
     expect(d1.pending).to.equal(undefined);
-    expect(L1.executed).to.deep.equal(["poseidonT3", "poseidonT5", "hub", "bridge", "bindL1Bridge", "checkpoint0", "verifierS1", "verifierS2", "setVerifier1", "setVerifier2"]);
+    expect(L1.executed).to.deep.equal(["poseidonT3", "poseidonT5", "hub", "bridge", "bindL1Bridge", "checkpoint0", "verifierS1", "verifierS2", "setVerifiers", "timelock", "handOverToTimelock"]);
     const d2 = readDeployments("devnetA", dir);
     expect(d2).to.include({ name: "devnetA", chainId: 1001, networkId: 1, rpcUrl: l2Node.url, startBlock: 0 });
     expect(Object.keys(d2.contracts).sort()).to.deep.equal(["bridge", "oracle", "poseidonT3", "poseidonT5"]);
@@ -73,6 +73,10 @@ describe("devnet deployments and claims (real L1 + L2 hardhat nodes)", function 
     expect(await L1.bridge.checkpointCount()).to.equal(1n);
     expect(await L1.hub.verifiers(1)).to.equal(d1.contracts.verifierS1);
     expect(await L1.hub.verifiers(2)).to.equal(d1.contracts.verifierS2);
+    // The devnet hub is governed the production way: its owner is the timelock, the layer key is account 1.
+    expect(await L1.hub.owner()).to.equal(d1.contracts.timelock);
+    expect(await L1.hub.layerSigner()).to.equal(account(1).address);
+    await expect(L1.hub.setLayerSigner(account(2).address)).to.be.revertedWithCustomError(L1.hub, "OwnableUnauthorizedAccount");
     expect(await L2.bridge.networkId()).to.equal(1n);
     expect(await L2.bridge.exitTreeDepth()).to.equal(BigInt(DEVNET_PARAMS.exitDepth));
     expect(await L2.oracle.hasRole(await L2.oracle.POSTER_ROLE(), account(11).address)).to.equal(true);
@@ -80,11 +84,11 @@ describe("devnet deployments and claims (real L1 + L2 hardhat nodes)", function 
 
   it("a second run reuses everything: same addresses, no transaction at all", async () => {
     const before = { n1: await l1.getTransactionCount(account(0).address), n2: await l2.getTransactionCount(account(0).address), b1: await l1.getBlockNumber(), b2: await l2.getBlockNumber() };
-    const again1 = await deployL1Devnet(wallet(0, l1), { rpcUrl: l1Node.url, dir });
+    const again1 = await deployL1Devnet(wallet(0, l1), { rpcUrl: l1Node.url, dir, layerSigner: account(1).address });
     const again2 = await deployL2Devnet(wallet(0, l2), { networkId: 1, poster: account(11).address, rpcUrl: l2Node.url, dir });
     expect(again1.executed).to.deep.equal([]);
     expect(again2.executed).to.deep.equal([]);
-    expect(again1.reused).to.deep.equal(["poseidonT3", "poseidonT5", "hub", "bridge", "verifierS1", "verifierS2"]);
+    expect(again1.reused).to.deep.equal(["poseidonT3", "poseidonT5", "hub", "bridge", "verifierS1", "verifierS2", "timelock"]);
     expect(again1.deployments.contracts).to.deep.equal(L1.deployments.contracts);
     expect(again2.deployments.contracts).to.deep.equal(L2.deployments.contracts);
     expect(again1.deployments.startBlock).to.equal(0);

@@ -42,7 +42,9 @@ describe("e2e: aggregated settlement on L1 with real proofs", function () {
     height: c.certificate.height,
     certificateId: c.certificateId,
     newLocalExitRoot: c.certificate.newLocalExitRoot,
-    signature: await signHeader(signer, domain, { networkId: c.certificate.networkId, height: c.certificate.height, certificateId: c.certificateId }),
+    revision: 0,
+    signature: await signHeader(signer, domain, { networkId: c.certificate.networkId, height: c.certificate.height, revision: 0, certificateId: c.certificateId }),
+    licence: "0x",
   });
 
   async function hubState() {
@@ -51,12 +53,11 @@ describe("e2e: aggregated settlement on L1 with real proofs", function () {
 
   before(async function () {
     const [deployer, alice] = await ethers.getSigners();
-    ({ hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: P.exitDepth, networkBits: P.networkBits }));
+    ({ hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: P.exitDepth, networkBits: P.networkBits, developmentMode: true }));
     domain = { chainId: (await ethers.provider.getNetwork()).chainId, verifyingContract: await hub.getAddress() };
     const s1 = await new AggregationTestS1Adapter__factory(deployer).deploy();
     const s2 = await new AggregationTestS2Adapter__factory(deployer).deploy();
-    await hub.setVerifier(1, await s1.getAddress());
-    await hub.setVerifier(2, await s2.getAddress());
+    await hub.setVerifiers([1, 2], [await s1.getAddress(), await s2.getAddress()]);
     await hub.registerNetwork(1, sequencers[0].address, 0, { value: parseEther("1") });
     await hub.registerNetwork(2, sequencers[1].address, 0, { value: parseEther("1") });
     await hub.registerNetwork(3, sequencers[2].address, 1, { value: parseEther("1") }); // opt-out: settles directly

@@ -131,6 +131,14 @@ export interface RawCertificateFile extends RawFileHeader {
   l1: { networkId: 0; checkpoint: Hex; exitRoot: Hex; leaves: Json[]; leafHashes: Hex[] };
   certificates: RawCertificateEntry[];
   equivocation: { networkId: number; height: Hex; sequencer: Hex; a: RawSignedHeader; b: RawSignedHeader; certificateB: Json };
+  rebuild: {
+    networkId: number;
+    height: Hex;
+    rejected: RawSignedHeader & { revision: number };
+    rebuilt: RawSignedHeader & { revision: number };
+    certificate: Json;
+    licence: { signer: Hex; privateKey: Hex; digest: Hex; signature: Hex };
+  };
 }
 
 export interface RawImport {
@@ -355,6 +363,18 @@ export interface CertificateVectors {
   certificates: CertificateVector[];
   /** Two headers for one (networkId, height) with different ids, both signed by that network's sequencer. */
   equivocation: { networkId: number; height: bigint; sequencer: string; a: SignedHeaderVector; b: SignedHeaderVector; certificateB: Certificate };
+  /**
+   * A rebuild (docs/protocol.md §5): revision 0 at (networkId, height) rejected by the layer, revision 1 signed
+   * by the same sequencer, and the licence: the layer key's EIP-712 Rejection(networkId, height, 0).
+   */
+  rebuild: {
+    networkId: number;
+    height: bigint;
+    rejected: SignedHeaderVector & { revision: number };
+    rebuilt: SignedHeaderVector & { revision: number };
+    certificate: Certificate;
+    licence: { signer: string; privateKey: string; digest: string; signature: string };
+  };
 }
 
 function parseHeader(h: RawSignedHeader): SignedHeaderVector {
@@ -397,6 +417,14 @@ export function loadCertificateVectors(): CertificateVectors {
       a: parseHeader(f.equivocation.a),
       b: parseHeader(f.equivocation.b),
       certificateB: certificateFromJson(f.equivocation.certificateB),
+    },
+    rebuild: {
+      networkId: f.rebuild.networkId,
+      height: hexToBig(f.rebuild.height),
+      rejected: { ...parseHeader(f.rebuild.rejected), revision: f.rebuild.rejected.revision },
+      rebuilt: { ...parseHeader(f.rebuild.rebuilt), revision: f.rebuild.rebuilt.revision },
+      certificate: certificateFromJson(f.rebuild.certificate),
+      licence: f.rebuild.licence,
     },
   };
 }

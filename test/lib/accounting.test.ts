@@ -13,6 +13,7 @@ import {
   TreeParams,
   applyTransition,
   balanceLeaf,
+  buildCertificate,
   balanceSlot,
   computeMerkleRoot,
   fieldKeccak,
@@ -238,6 +239,21 @@ describe("accounting: applyTransition (lib/accounting.ts)", function () {
   });
 
   describe("refused transitions (the input state is left unchanged)", () => {
+    it("ZERO_AMOUNT: an asset exit or import of amount 0, whatever the token; a message of value 0 is accepted", () => {
+      const s = new NetworkState(ME, P);
+      expectRefused(s, [], [asset(usdc, 2, 0n)], "ZERO_AMOUNT", "exit", 0); // a token never held
+      expectRefused(s, [], [asset(native, 2, 0n)], "ZERO_AMOUNT", "exit", 0); // the network's own token
+      expectRefused(s, [], [message(ME, 2, 1n), asset(gasCoin(0), 2, 0n)], "ZERO_AMOUNT", "exit", 1);
+      const zeroImport = new Source(0).add(asset(usdc, ME, 0n));
+      expectRefused(s, [zeroImport], [], "ZERO_AMOUNT", "import", 0);
+      const r = applyTransition(s, [N2.zeroMsg], [message(ME, 2, 0n)]);
+      expect(r.state.exitTree.count).to.equal(1);
+      expect(r.exits[0].balance).to.equal(null);
+      // the certificate builder refuses with the same typed error
+      const batch = { height: 0n, newStateRoot: "0x" + "00".repeat(32), imports: [], exits: [asset(usdc, 2, 0n)] };
+      expect(() => buildCertificate(s, batch)).to.throw(AccountingError, /ZERO_AMOUNT at exit 0/);
+    });
+
     it("OVERDRAW: an exit of 1 unit more than the balance", () => {
       const s = applyTransition(new NetworkState(ME, P), [L1.usdc], []).state;
       expectRefused(s, [], [asset(usdc, 0, 101n)], "OVERDRAW", "exit", 0);
@@ -383,7 +399,7 @@ describe("accounting: applyTransition (lib/accounting.ts)", function () {
 
     it("covers every required refusal, a valid sequence and a double import across certificates", () => {
       const codes = v.cases.map((c) => c.steps[c.steps.length - 1].expect).filter((e) => !e.ok).map((e) => (e as { code: string }).code);
-      for (const code of ["OVERDRAW", "DOUBLE_IMPORT", "WRONG_DESTINATION", "SELF_EXIT", "SELF_IMPORT", "INVALID_IMPORT_PROOF", "MESSAGE_ORIGIN_MISMATCH", "BALANCE_OVERFLOW"]) {
+      for (const code of ["ZERO_AMOUNT", "OVERDRAW", "DOUBLE_IMPORT", "WRONG_DESTINATION", "SELF_EXIT", "SELF_IMPORT", "INVALID_IMPORT_PROOF", "MESSAGE_ORIGIN_MISMATCH", "BALANCE_OVERFLOW"]) {
         expect(codes, code).to.include(code);
       }
       expect(v.cases.some((c) => c.steps.length >= 2 && c.steps.every((s) => s.expect.ok))).to.equal(true);

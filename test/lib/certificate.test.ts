@@ -15,6 +15,7 @@ import {
   FIELD_MODULUS,
   ImportedExit,
   LeafType,
+  MAX_BUNDLE_LEGS,
   NetworkState,
   SignedHeader,
   SigningDomain,
@@ -34,10 +35,13 @@ import {
   hashList,
   headerDigest,
   isEquivocation,
+  packParticipants,
   poseidon,
   recoverHeaderSigner,
+  recoverRejectionSigner,
   signCertificate,
   signHeader,
+  signRejection,
   validateCertificate,
 } from "../../lib";
 import { Prng } from "../../scripts/gen-vectors";
@@ -104,8 +108,8 @@ function baseCertificate(): Certificate {
       { networkId: 2, height: 9n, certificateId: ID2 },
     ],
     bundles: [
-      { bundleId: f(), legIndex: 0, legCount: 2, success: true },
-      { bundleId: f(), legIndex: 2, legCount: 3, success: false },
+      { bundleId: f(), legIndex: 0, legCount: 2, success: true, participants: [3, 1] },
+      { bundleId: f(), legIndex: 2, legCount: 3, success: false, participants: [1, 2, 3] },
     ],
   };
 }
@@ -144,6 +148,7 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
       const expected = poseidon([
         BigInt(c.networkId),
         c.height,
+        0n, // revision (absent: 0)
         c.prevStateCommitment,
         c.newStateCommitment,
         c.prevLocalExitRoot,
@@ -153,7 +158,7 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
         hashList(c.bridgeExits.map(hashExitLeaf)),
         importsHash,
         hashList(c.dependencies.map((d) => poseidon([BigInt(d.networkId), d.height, d.certificateId]))),
-        hashList(c.bundles.map((b) => poseidon([b.bundleId, BigInt(b.legIndex), BigInt(b.legCount), b.success ? 1n : 0n]))),
+        hashList(c.bundles.map((b) => poseidon([b.bundleId, BigInt(b.legIndex), BigInt(b.legCount), b.success ? 1n : 0n, packParticipants(b.participants)]))),
       ]);
       expect(certificateId(c)).to.equal(expected);
     });
@@ -162,7 +167,12 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
       const base = baseCertificate();
       const baseId = certificateId(base);
       const variants: [string, (c: Certificate) => void][] = [
-        ["networkId", (c) => (c.networkId = 4)],
+        ["networkId (its legs' places with it)", (c) => {
+          c.networkId = 4;
+          for (const b of c.bundles) b.participants[b.legIndex] = 4;
+        }],
+        ["revision 1", (c) => (c.revision = 1)],
+        ["revision 2^32-1", (c) => (c.revision = 2 ** 32 - 1)],
         ["height", (c) => (c.height += 1n)],
         ["height 0", (c) => (c.height = 0n)],
         ["height 2^64-1", (c) => (c.height = (1n << 64n) - 1n)],
@@ -214,8 +224,22 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
       }]);
       for (let k = 0; k < base.bundles.length; k++) {
         variants.push([`bundles[${k}].bundleId`, (c) => (c.bundles[k].bundleId += 1n)]);
-        variants.push([`bundles[${k}].legIndex`, (c) => (c.bundles[k].legIndex = c.bundles[k].legIndex === 0 ? 1 : 0)]);
-        variants.push([`bundles[${k}].legCount`, (c) => (c.bundles[k].legCount += 1)]);
+        // Another place in the bundle: the participants move with it (the leg stays in its own network's place).
+        variants.push([`bundles[${k}].legIndex`, (c) => {
+          const b = c.bundles[k];
+          const to = b.legIndex === 0 ? 1 : 0;
+          [b.participants[b.legIndex], b.participants[to]] = [b.participants[to], b.participants[b.legIndex]];
+          b.legIndex = to;
+        }]);
+        variants.push([`bundles[${k}].legCount`, (c) => {
+          c.bundles[k].legCount += 1;
+          c.bundles[k].participants.push(1);
+        }]);
+        variants.push([`bundles[${k}].participants`, (c) => {
+          const b = c.bundles[k];
+          const other = b.legIndex === 0 ? 1 : 0;
+          b.participants[other] = b.participants[other] === 1 ? 2 : 1;
+        }]);
         variants.push([`bundles[${k}].success`, (c) => (c.bundles[k].success = !c.bundles[k].success)]);
       }
       // list structure: order, removal, addition
@@ -269,8 +293,8 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
       expect(hs.size).to.equal(7);
       const d: CertificateRef = { networkId: 1, height: 2n, certificateId: 3n };
       expect(new Set([d, { ...d, networkId: 2 }, { ...d, height: 3n }, { ...d, certificateId: 4n }].map(hashDependency)).size).to.equal(4);
-      const b: BundleLeg = { bundleId: 5n, legIndex: 0, legCount: 2, success: true };
-      expect(new Set([b, { ...b, bundleId: 6n }, { ...b, legIndex: 1 }, { ...b, legCount: 3 }, { ...b, success: false }].map(hashBundleLeg)).size).to.equal(5);
+      const b: BundleLeg = { bundleId: 5n, legIndex: 0, legCount: 2, success: true, participants: [1, 2] };
+      expect(new Set([b, { ...b, bundleId: 6n }, { ...b, legIndex: 1 }, { ...b, legCount: 3 }, { ...b, success: false }, { ...b, participants: [1, 3] }].map(hashBundleLeg)).size).to.equal(6);
     });
   });
 
@@ -317,7 +341,11 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
       ["BAD_BUNDLE", "legIndex > legCount", (c) => (c.bundles[1].legIndex = 5)],
       ["BAD_BUNDLE", "legIndex -1", (c) => (c.bundles[0].legIndex = -1)],
       ["BAD_BUNDLE", "legCount 0", (c) => ((c.bundles[0].legCount = 0), (c.bundles[0].legIndex = 0))],
-      ["BAD_BUNDLE", "legCount 2^16", (c) => (c.bundles[0].legCount = 2 ** 16)],
+      ["BAD_BUNDLE", "legCount 8 (over MAX_BUNDLE_LEGS)", (c) => ((c.bundles[0].legCount = 8), (c.bundles[0].participants = [3, 1, 1, 1, 1, 1, 1, 1]))],
+      ["BAD_BUNDLE", "the leg in another network's place", (c) => (c.bundles[0].participants = [1, 3])],
+      ["BAD_BUNDLE", "participants shorter than legCount", (c) => (c.bundles[1].participants = [1, 3])],
+      ["BAD_BUNDLE", "a participant 0", (c) => (c.bundles[1].participants = [0, 2, 3])],
+      ["BAD_REVISION", "revision 2^32", (c) => (c.revision = 2 ** 32)],
       ["BAD_BUNDLE", "bundleId = p", (c) => (c.bundles[0].bundleId = P)],
       ["BAD_BUNDLE", "a repeated bundleId", (c) => (c.bundles[1].bundleId = c.bundles[0].bundleId)],
       ["BAD_BUNDLE", "a non-boolean success", (c) => (c.bundles[0].success = 1 as unknown as boolean)],
@@ -335,10 +363,11 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
       });
     }
 
-    it("accepts the boundaries: height 2^64 - 1, legCount 2^16 - 1, leafIndex 2^32 - 1, empty lists", () => {
+    it("accepts the boundaries: height 2^64 - 1, revision 2^32 - 1, legCount 7 (MAX_BUNDLE_LEGS), leafIndex 2^32 - 1, empty lists", () => {
       const c = baseCertificate();
       c.height = (1n << 64n) - 1n;
-      c.bundles[0] = { ...c.bundles[0], legCount: 2 ** 16 - 1, legIndex: 2 ** 16 - 2 };
+      c.revision = 2 ** 32 - 1;
+      c.bundles[0] = { ...c.bundles[0], legCount: MAX_BUNDLE_LEGS, legIndex: MAX_BUNDLE_LEGS - 1, participants: [2 ** 32 - 1, 1, 2, 4, 5, 6, c.networkId] };
       c.importedExits[0].leafIndex = 2 ** 32 - 1;
       expect(() => validateCertificate(c)).to.not.throw();
       expect(() => validateCertificate({ ...baseCertificate(), bridgeExits: [], importedExits: [], dependencies: [], bundles: [] })).to.not.throw();
@@ -495,9 +524,9 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
   });
 
   describe("EIP-712 signatures", () => {
-    const header = { networkId: 3, height: 7n, certificateId: rng.field() };
+    const header = { networkId: 3, height: 7n, revision: 5, certificateId: rng.field() };
 
-    it("headerDigest is the EIP-712 digest of Certificate(uint32 networkId,uint64 height,bytes32 certificateId)", () => {
+    it("headerDigest is the EIP-712 digest of Certificate(uint32 networkId,uint64 height,uint32 revision,bytes32 certificateId)", () => {
       const abi = AbiCoder.defaultAbiCoder();
       const domainSeparator = keccak256(
         abi.encode(
@@ -513,8 +542,8 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
       );
       const structHash = keccak256(
         abi.encode(
-          ["bytes32", "uint32", "uint64", "bytes32"],
-          [keccak256(toUtf8Bytes("Certificate(uint32 networkId,uint64 height,bytes32 certificateId)")), header.networkId, header.height, "0x" + header.certificateId.toString(16).padStart(64, "0")],
+          ["bytes32", "uint32", "uint64", "uint32", "bytes32"],
+          [keccak256(toUtf8Bytes("Certificate(uint32 networkId,uint64 height,uint32 revision,bytes32 certificateId)")), header.networkId, header.height, header.revision, "0x" + header.certificateId.toString(16).padStart(64, "0")],
         ),
       );
       expect(headerDigest(DOMAIN, header)).to.equal(keccak256(concat(["0x1901", domainSeparator, structHash])));
@@ -584,6 +613,78 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
       const otherDomain = await sign(sequencer, h(2n), { ...DOMAIN, chainId: 1 });
       expect(isEquivocation(DOMAIN, sequencer.address, a, otherDomain)).to.equal(false);
       expect(isEquivocation(DOMAIN, sequencer.address, a, { ...b, signature: "0x00" })).to.equal(false);
+    });
+  });
+
+  describe("revisions and the layer's licence (docs/protocol.md §5)", () => {
+    it("the revision is bound into the id and the signed header; it must be a uint32", async () => {
+      const vec = loadCertificateVectors();
+      const c = vec.certificates[0].certificate as Certificate;
+      const base = certificateId(c);
+      expect(certificateId({ ...c, revision: 0 })).to.equal(base);
+      const r1 = certificateId({ ...c, revision: 1 });
+      expect(r1).to.not.equal(base);
+      expect(certificateId({ ...c, revision: 2 })).to.not.equal(r1);
+      for (const bad of [-1, 2 ** 32, 1.5]) expect(() => validateCertificate({ ...c, revision: bad }), String(bad)).to.throw(CertificateFormatError, /BAD_REVISION/);
+      const h = { networkId: 3, height: 7n, certificateId: 9n };
+      expect(headerDigest(DOMAIN, { ...h, revision: 1 })).to.not.equal(headerDigest(DOMAIN, h));
+      expect(headerDigest(DOMAIN, { ...h, revision: 0 })).to.equal(headerDigest(DOMAIN, h));
+      const sig = await signHeader(sequencer, DOMAIN, { ...h, revision: 1 });
+      expect(recoverHeaderSigner(DOMAIN, { ...h, revision: 1, signature: sig })).to.equal(sequencer.address);
+      expect(recoverHeaderSigner(DOMAIN, { ...h, revision: 0, signature: sig })).to.not.equal(sequencer.address);
+    });
+
+    it("JSON keeps an absent revision absent and a given one exactly", () => {
+      const vec = loadCertificateVectors();
+      const c = vec.certificates[0].certificate;
+      expect(certificateFromJson(certificateToJson(c))).to.deep.equal(c);
+      const r = { ...c, revision: 5 };
+      expect(certificateFromJson(certificateToJson(r))).to.deep.equal(r);
+      expect(() => certificateFromJson({ ...(certificateToJson(c) as object), revision: "1" })).to.throw(CertificateFormatError, /revision/);
+    });
+
+    it("an honest rebuild (the vectors' revision 0 rejected, revision 1 rebuilt) is not an equivocation; two ids of one revision are", async () => {
+      const vec = loadCertificateVectors();
+      const rb = vec.rebuild;
+      const sequencer1 = vec.sequencers.find((x) => x.networkId === rb.networkId)!.address;
+      const rejected: SignedHeader = { networkId: rb.networkId, height: rb.height, revision: 0, certificateId: rb.rejected.certificateId, signature: rb.rejected.signature };
+      const rebuilt: SignedHeader = { networkId: rb.networkId, height: rb.height, revision: 1, certificateId: rb.rebuilt.certificateId, signature: rb.rebuilt.signature };
+      expect(recoverHeaderSigner(vec.domain, rejected)).to.equal(getAddress(sequencer1));
+      expect(recoverHeaderSigner(vec.domain, rebuilt)).to.equal(getAddress(sequencer1));
+      expect(isEquivocation(vec.domain, sequencer1, rejected, rebuilt)).to.equal(false);
+      expect(certificateId(rb.certificate)).to.equal(rb.rebuilt.certificateId);
+      expect(rb.certificate.revision).to.equal(1);
+      // The licence: the layer's signed rejection of revision 0.
+      expect(recoverRejectionSigner(vec.domain, { networkId: rb.networkId, height: rb.height, revision: 0 }, rb.licence.signature)).to.equal(getAddress(rb.licence.signer));
+      expect(recoverRejectionSigner(vec.domain, { networkId: rb.networkId, height: rb.height, revision: 1 }, rb.licence.signature)).to.not.equal(getAddress(rb.licence.signer));
+      const layer = new Wallet(rb.licence.privateKey);
+      expect(await signRejection(layer, vec.domain, { networkId: rb.networkId, height: rb.height, revision: 0 })).to.equal(rb.licence.signature);
+      // Two different ids for revision 1: an equivocation.
+      const other = { networkId: rb.networkId, height: rb.height, revision: 1, certificateId: rb.rebuilt.certificateId + 1n };
+      const otherSigned: SignedHeader = { ...other, signature: new Wallet(vec.sequencers.find((x) => x.networkId === rb.networkId)!.privateKey).signingKey.sign(headerDigest(vec.domain, other)).serialized };
+      expect(isEquivocation(vec.domain, sequencer1, rebuilt, otherSigned)).to.equal(true);
+    });
+  });
+
+  describe("bundle participants (docs/protocol.md §5)", () => {
+    it("a leg must sit in a certificate of the network the bundle names for it; at most 7 legs; one id per leg", () => {
+      const vec = loadCertificateVectors();
+      const c = vec.certificates[0].certificate as Certificate; // network 1, leg 0 of the vectors' bundle [1, 2]
+      expect(c.bundles[0].participants).to.deep.equal([1, 2]);
+      const leg = c.bundles[0];
+      const bad: [string, Partial<BundleLeg>][] = [
+        ["another chain's place", { participants: [2, 1] }],
+        ["a list shorter than legCount", { participants: [1] }],
+        ["a list longer than legCount", { participants: [1, 2, 3] }],
+        ["network 0", { participants: [1, 0] }],
+        ["8 legs", { legCount: 8, participants: [1, 2, 3, 4, 5, 6, 7, 8] }],
+      ];
+      for (const [why, over] of bad) expect(() => validateCertificate({ ...c, bundles: [{ ...leg, ...over }] }), why).to.throw(CertificateFormatError, /BAD_BUNDLE/);
+      expect(() => validateCertificate({ ...c, bundles: [{ ...leg, legCount: 7, participants: [1, 2, 3, 4, 5, 6, 7] }] })).to.not.throw();
+      expect(packParticipants([1, 2])).to.equal(1n + 2n * 2n ** 32n);
+      expect(packParticipants([2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1])).to.equal(2n ** 224n - 1n);
+      // The participants are bound into the id.
+      expect(certificateId({ ...c, bundles: [{ ...leg, participants: [1, 3] }] })).to.not.equal(certificateId(c));
     });
   });
 

@@ -102,20 +102,23 @@ describe("epoch model (lib/epoch.ts): the aggregation rules", function () {
     expect(applyEpoch(new GlobalState(P), [a.certificate], cp0).slots).to.have.length(1);
   });
 
-  it("bundles: complete and successful passes; a missing leg or a failed leg is refused", function () {
-    const mk = (legs: { net: number; idx: number; ok: boolean }[]) => {
+  it("bundles: complete and successful passes; a missing leg, a failed leg or a leg naming other participants is refused", function () {
+    const mk = (legs: { net: number; idx: number; ok: boolean; participants?: number[] }[]) => {
       const w = new ModelWorld(P);
       const cp = w.checkpoint();
-      return { cp, certs: legs.map((l) => w.certify(l.net, { bundles: [{ bundleId: 77n, legIndex: l.idx, legCount: 2, success: l.ok }] }).certificate) };
+      return { cp, certs: legs.map((l) => w.certify(l.net, { bundles: [{ bundleId: 77n, legIndex: l.idx, legCount: 2, success: l.ok, participants: l.participants ?? [1, 2] }] }).certificate) };
     };
     let t = mk([{ net: 1, idx: 0, ok: true }, { net: 2, idx: 1, ok: true }]);
     expect(applyEpoch(new GlobalState(P), t.certs, t.cp).slots).to.have.length(2);
     t = mk([{ net: 1, idx: 0, ok: true }]);
     expectEpochError(() => applyEpoch(new GlobalState(P), t.certs, t.cp), "BUNDLE_INCOMPLETE");
-    t = mk([{ net: 1, idx: 0, ok: true }, { net: 2, idx: 0, ok: true }]);
+    t = mk([{ net: 1, idx: 0, ok: true }, { net: 2, idx: 0, ok: true, participants: [2, 1] }]);
     expectEpochError(() => applyEpoch(new GlobalState(P), t.certs, t.cp), "BUNDLE_INCOMPLETE");
     t = mk([{ net: 1, idx: 0, ok: true }, { net: 2, idx: 1, ok: false }]);
     expectEpochError(() => applyEpoch(new GlobalState(P), t.certs, t.cp), "BUNDLE_FAILED");
+    // A squatter: network 3 completes network 1's bundle as leg 1 under its own participant list.
+    t = mk([{ net: 1, idx: 0, ok: true }, { net: 3, idx: 1, ok: true, participants: [1, 3] }]);
+    expectEpochError(() => applyEpoch(new GlobalState(P), t.certs, t.cp), "BUNDLE_INCOMPLETE");
   });
 
   it("a message with value credits the source's gas coin on the destination", function () {

@@ -38,7 +38,7 @@ export async function startTestL1(chains: { networkId: number; policyFlags: numb
   const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   provider.pollingInterval = 100;
   const deployer = new Wallet(account(0).privateKey, provider);
-  const layer = await deployL1Layer(deployer, P);
+  const layer = await deployL1Layer(deployer, P, account(1).address);
   const sequencers = new Map(chains.map((c) => [c.networkId, account(10 + c.networkId)]));
   await registerChains(layer.hub, chains.map((c) => ({ ...c, sequencer: sequencers.get(c.networkId)!.address })));
   const domain = { chainId: BigInt(node.chainId), verifyingContract: layer.addresses.hub };
