@@ -64,6 +64,7 @@ import { startCoordinator, Coordinator } from "../coordinator/service";
 import type { SqliteCommitTimings, SqliteStore, SqliteStoreStats } from "../coordinator/store/sqlite";
 import { mulberry32 } from "./lib/prng";
 import { eachFlag, numberArg } from "./lib/cli";
+import { Semaphore, nativeSigner } from "./lib/load";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const hardhatAccount = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
@@ -302,19 +303,6 @@ interface Generated {
   ms: { build: number; sign: number; encode: number };
 }
 
-interface NativeSign {
-  ecdsaSign(msg32: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
-}
-
-function nativeSigner(): NativeSign | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("secp256k1") as NativeSign;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * The global order is height-major (every chain's height h, chains shuffled, before any height h + 1), so a
  * chain's heights and every dependency (an earlier item) come before the certificates that need them.
@@ -413,23 +401,6 @@ class Pacer {
     const slot = Math.max(now, this.next);
     this.next = slot + 1000 / this.rate;
     return slot - now >= 1 ? new Promise((r) => setTimeout(r, slot - now)) : undefined;
-  }
-}
-
-class Semaphore {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return Promise.resolve();
-    }
-    return new Promise((r) => this.waiting.push(r));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
   }
 }
 

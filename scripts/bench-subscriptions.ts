@@ -54,6 +54,7 @@ import { ConfigInput, loadConfig } from "../coordinator/config";
 import { createLogger } from "../coordinator/log";
 import { startCoordinator } from "../coordinator/service";
 import { eachFlag, numberArg } from "./lib/cli";
+import { nativeSigner } from "./lib/load";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const hardhatAccount = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
@@ -324,19 +325,6 @@ async function serveSubscribers(): Promise<void> {
 }
 
 // ------------------------------------------------------------------------------------------------ certificates
-
-interface NativeSign {
-  ecdsaSign(msg32: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
-}
-
-function nativeSigner(): NativeSign | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("secp256k1") as NativeSign;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Per phase, per chain, the request bodies of its next heights. Each chain's first certificate comes from the

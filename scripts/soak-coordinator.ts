@@ -65,6 +65,7 @@ import type { ProverPool } from "../zk/prover/pool";
 import { LoopbackL1 } from "./lib/loopback-l1";
 import { mulberry32 } from "./lib/prng";
 import { eachFlag, numberArg } from "./lib/cli";
+import { Semaphore, nativeSigner } from "./lib/load";
 
 const HUB = "0x00000000000000000000000000000000000000b0";
 const BRIDGE = "0x00000000000000000000000000000000000000b1";
@@ -285,19 +286,6 @@ async function spawnCoordinator(configFile: string, so: ServeOptions, cpuProf: s
 
 // ------------------------------------------------------------------------------------------------ the chains
 
-interface NativeSign {
-  ecdsaSign(msg32: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
-}
-
-function nativeSigner(): NativeSign | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("secp256k1") as NativeSign;
-  } catch {
-    return null;
-  }
-}
-
 interface RpcReply {
   result?: { status?: string };
   error?: { message: string; data?: { reason?: string; expected?: string | number } };
@@ -341,23 +329,6 @@ class Chains {
       }
     }
     return { id, json: certificateToJson(signed) };
-  }
-}
-
-class Semaphore {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return Promise.resolve();
-    }
-    return new Promise((r) => this.waiting.push(r));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
   }
 }
 
