@@ -26,18 +26,23 @@ interface Outcome {
   started: boolean;
 }
 
+const NO_DAC = "-dac_override,-dac_read_search";
+
 /** Runs coordinator/main.ts with this configuration until it exits, starts serving (then it is killed) or times out. */
-async function runCoordinator(config: CoordinatorConfig, o: { dir?: string; uid?: number } = {}): Promise<Outcome> {
+async function runCoordinator(config: CoordinatorConfig, o: { dir?: string; withoutDacOverride?: boolean } = {}): Promise<Outcome> {
   const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "coord-startup-"));
   fs.chmodSync(dir, 0o755);
   const file = path.join(dir, "config.json");
   fs.writeFileSync(file, JSON.stringify({ ...config, log: { level: "info" } }), { mode: 0o644 });
   const started = Date.now();
-  const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), path.join(ROOT, "coordinator", "main.ts"), "--config", file], {
+  const node = [process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(ROOT, "coordinator", "main.ts"), "--config", file];
+  // Root passes every permission check through CAP_DAC_OVERRIDE; setpriv (util-linux) drops it, so the process
+  // stays root (and reads the checkout wherever it is) but obeys the store directory's mode bits.
+  const argv = o.withoutDacOverride ? ["setpriv", `--inh-caps=${NO_DAC}`, `--bounding-set=${NO_DAC}`, "--", ...node] : node;
+  const child = spawn(argv[0], argv.slice(1), {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("COORDINATOR_"))), TS_NODE_TRANSPILE_ONLY: "1" },
-    ...(o.uid !== undefined ? { uid: o.uid, gid: o.uid } : {}),
   });
   let stderr = "";
   let serving = false;
@@ -158,9 +163,9 @@ describe("coordinator start-up: a bad setting exits with code 2 and names it", f
       const readOnly = path.join(dir, "read-only");
       fs.mkdirSync(readOnly, { mode: 0o555 });
       fs.chmodSync(readOnly, 0o555);
-      // Permissions do not bind root: as root, the coordinator runs as nobody.
-      const uid = process.getuid?.() === 0 ? 65534 : undefined;
-      const r = await runCoordinator({ ...good(), store: { path: path.join(readOnly, "coordinator.sqlite") } }, { dir, uid });
+      // Permissions do not bind root: as root, the coordinator runs without CAP_DAC_OVERRIDE.
+      const withoutDacOverride = process.getuid?.() === 0;
+      const r = await runCoordinator({ ...good(), store: { path: path.join(readOnly, "coordinator.sqlite") } }, { dir, withoutDacOverride });
       expectConfigError(r, "store.path", /is not writable \(EACCES\)/);
     });
   });
