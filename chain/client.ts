@@ -25,7 +25,9 @@ import type { SignedCertificate } from "../lib";
 import type { Json } from "../lib/codec";
 import { HubFinality } from "./hub-finality";
 import type { CertificateShape } from "../lib/witness/certificate";
-import { certificateWitness, circuitInputToJson } from "../lib/witness/certificate";
+import { certificateWitness, circuitInputToJson, shapeOf } from "../lib/witness/certificate";
+import { trackedToken } from "../lib/accounting";
+import { tokenKey } from "../lib/token";
 import { enableFastPoseidon } from "../lib/poseidon";
 import { DEVNET_PARAMS } from "../lib/global-state";
 import type { CertificateView, CoordinatorEvent, RejectionView } from "../coordinator/api";
@@ -142,8 +144,7 @@ export class ChainClient {
     this.link = new CoordinatorLink(config.coordinator.url, config.coordinator.wsUrl, log);
     this.provingOn = config.proving.self;
     this.pool = null;
-    const p = getInstance(config.circuits.certificate).params as Record<string, number>;
-    this.shape = { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles };
+    this.shape = shapeOf(getInstance(config.circuits.certificate).params as unknown as CertificateShape);
     this.state = new NetworkState(config.networkId, DEVNET_PARAMS);
     this.direct = config.policy.mode === "optOut" ? new DirectSettler(config, this.link, log.child("direct")) : null;
     this.store = new ChainStateStore(config.stateFile ?? `data/chain-${config.networkId}.json`);
@@ -427,9 +428,14 @@ export class ChainClient {
     let imports = 0;
     const deps = new Set<string>();
     const chains = new Set<number>();
+    const tokens = new Set<bigint>();
     let l1Checkpoint: bigint | null = null;
     const out: BridgeEvent[] = [];
     for (const e of this.pending) {
+      // The distinct tokens the balance tree tracks: one balance update each in the circuit (maxTokens).
+      const token = trackedToken(this.config.networkId, e.kind === "exit" ? e.exit.leaf : e.import.leaf);
+      const key = token ? tokenKey(token) : null;
+      if (key !== null && !tokens.has(key) && tokens.size + 1 > s.maxTokens) break;
       if (e.kind === "exit") {
         if (exits + 1 > s.maxExits) break;
         exits++;
@@ -449,6 +455,7 @@ export class ChainClient {
         }
         imports++;
       }
+      if (key !== null) tokens.add(key);
       out.push(e);
     }
     if (out.length === 0) throw new Error("a single bridge event does not fit the certificate circuit");

@@ -1,7 +1,7 @@
 pragma circom 2.1.6;
 
 // Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImports, maxExits, maxDependencies,
-//             maxBundles, slots): one epoch (docs/protocol.md §9).
+//             maxBundles, maxTokens, slots): one epoch (docs/protocol.md §9).
 //
 // Enforces: for each active slot (a prefix of `slotCount` slots), the whole certificate transition
 //           (CertificateTransition: chain-level accounting and the certificate id) and rules 1-4 of §9:
@@ -28,12 +28,13 @@ include "OneHot.circom";
 include "SelectBySel.circom";
 include "ZeroHash.circom";
 
-template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImports, maxExits, maxDependencies, maxBundles, slots) {
+template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImports, maxExits, maxDependencies, maxBundles, maxTokens, slots) {
     var S = slots;
     var I = maxImports;
     var E = maxExits;
     var D = maxDependencies;
     var B = maxBundles;
+    var T = maxTokens;
     var nullifierDepth = networkBits + exitDepth;
 
     // ---------------------------------------------------------------- public inputs (this order is the ABI)
@@ -69,9 +70,7 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
     signal input imp_sourceExitRoot[S][I];
     signal input imp_siblings[S][I][exitDepth];
     signal input imp_nullifierSiblings[S][I][nullifierDepth];
-    signal input imp_balSlotKeyBefore[S][I];
-    signal input imp_balBefore[S][I];
-    signal input imp_balSiblings[S][I][balanceDepth];
+    signal input imp_tokenSel[S][I][T];
     signal input bridgeExitCount[S];
     signal input ex_leafType[S][E];
     signal input ex_originNetwork[S][E];
@@ -80,10 +79,15 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
     signal input ex_destinationAddress[S][E];
     signal input ex_amount[S][E];
     signal input ex_metadataHash[S][E];
-    signal input ex_balSlotKeyBefore[S][E];
-    signal input ex_balBefore[S][E];
-    signal input ex_balSiblings[S][E][balanceDepth];
+    signal input ex_tokenSel[S][E][T];
     signal input exitAppendSiblings[S][exitDepth];
+    signal input tokenCount[S];
+    signal input tok_originNetwork[S][T];
+    signal input tok_originAddress[S][T];
+    signal input tok_slot[S][T];
+    signal input tok_slotKeyBefore[S][T];
+    signal input tok_balBefore[S][T];
+    signal input tok_balSiblings[S][T][balanceDepth];
     signal input dependencyCount[S];
     signal input dep_networkId[S][D];
     signal input dep_height[S][D];
@@ -121,7 +125,7 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
     // ---------------------------------------------------------------- per-slot transitions
     component ct[S];
     for (var s = 0; s < S; s++) {
-        ct[s] = CertificateTransition(exitDepth, balanceDepth, networkBits, I, E, D, B);
+        ct[s] = CertificateTransition(exitDepth, balanceDepth, networkBits, I, E, D, B, T);
         ct[s].networkId <== networkId[s];
         ct[s].height <== height[s];
         ct[s].revision <== revision[s];
@@ -146,9 +150,7 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
         ct[s].imp_sourceExitRoot <== imp_sourceExitRoot[s];
         ct[s].imp_siblings <== imp_siblings[s];
         ct[s].imp_nullifierSiblings <== imp_nullifierSiblings[s];
-        ct[s].imp_balSlotKeyBefore <== imp_balSlotKeyBefore[s];
-        ct[s].imp_balBefore <== imp_balBefore[s];
-        ct[s].imp_balSiblings <== imp_balSiblings[s];
+        ct[s].imp_tokenSel <== imp_tokenSel[s];
         ct[s].bridgeExitCount <== bridgeExitCount[s];
         ct[s].ex_leafType <== ex_leafType[s];
         ct[s].ex_originNetwork <== ex_originNetwork[s];
@@ -157,10 +159,15 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
         ct[s].ex_destinationAddress <== ex_destinationAddress[s];
         ct[s].ex_amount <== ex_amount[s];
         ct[s].ex_metadataHash <== ex_metadataHash[s];
-        ct[s].ex_balSlotKeyBefore <== ex_balSlotKeyBefore[s];
-        ct[s].ex_balBefore <== ex_balBefore[s];
-        ct[s].ex_balSiblings <== ex_balSiblings[s];
+        ct[s].ex_tokenSel <== ex_tokenSel[s];
         ct[s].exitAppendSiblings <== exitAppendSiblings[s];
+        ct[s].tokenCount <== tokenCount[s];
+        ct[s].tok_originNetwork <== tok_originNetwork[s];
+        ct[s].tok_originAddress <== tok_originAddress[s];
+        ct[s].tok_slot <== tok_slot[s];
+        ct[s].tok_slotKeyBefore <== tok_slotKeyBefore[s];
+        ct[s].tok_balBefore <== tok_balBefore[s];
+        ct[s].tok_balSiblings <== tok_balSiblings[s];
         ct[s].dependencyCount <== dependencyCount[s];
         ct[s].dep_networkId <== dep_networkId[s];
         ct[s].dep_height <== dep_height[s];

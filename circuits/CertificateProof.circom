@@ -1,6 +1,6 @@
 pragma circom 2.1.6;
 
-// CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles):
+// CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles, maxTokens):
 // the per-certificate pessimistic proof (docs/protocol.md §9). Every input is private; the one public signal
 // is the output certificateId, which binds every certificate field, both state commitments and every named
 // source root.
@@ -13,7 +13,7 @@ pragma circom 2.1.6;
 //   preimage).
 include "CertificateTransition.circom";
 
-template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles) {
+template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles, maxTokens) {
     signal input networkId;
     signal input height;
     signal input revision;
@@ -38,9 +38,7 @@ template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxE
     signal input imp_sourceExitRoot[maxImports];
     signal input imp_siblings[maxImports][exitDepth];
     signal input imp_nullifierSiblings[maxImports][networkBits + exitDepth];
-    signal input imp_balSlotKeyBefore[maxImports];
-    signal input imp_balBefore[maxImports];
-    signal input imp_balSiblings[maxImports][balanceDepth];
+    signal input imp_tokenSel[maxImports][maxTokens];
     signal input bridgeExitCount;
     signal input ex_leafType[maxExits];
     signal input ex_originNetwork[maxExits];
@@ -49,10 +47,15 @@ template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxE
     signal input ex_destinationAddress[maxExits];
     signal input ex_amount[maxExits];
     signal input ex_metadataHash[maxExits];
-    signal input ex_balSlotKeyBefore[maxExits];
-    signal input ex_balBefore[maxExits];
-    signal input ex_balSiblings[maxExits][balanceDepth];
+    signal input ex_tokenSel[maxExits][maxTokens];
     signal input exitAppendSiblings[exitDepth];
+    signal input tokenCount;
+    signal input tok_originNetwork[maxTokens];
+    signal input tok_originAddress[maxTokens];
+    signal input tok_slot[maxTokens];
+    signal input tok_slotKeyBefore[maxTokens];
+    signal input tok_balBefore[maxTokens];
+    signal input tok_balSiblings[maxTokens][balanceDepth];
     signal input dependencyCount;
     signal input dep_networkId[maxDependencies];
     signal input dep_height[maxDependencies];
@@ -65,7 +68,7 @@ template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxE
     signal input bun_participants[maxBundles];
     signal output certificateId;
 
-    component transition = CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles);
+    component transition = CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles, maxTokens);
     transition.networkId <== networkId;
     transition.height <== height;
     transition.revision <== revision;
@@ -90,9 +93,7 @@ template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxE
     transition.imp_sourceExitRoot <== imp_sourceExitRoot;
     transition.imp_siblings <== imp_siblings;
     transition.imp_nullifierSiblings <== imp_nullifierSiblings;
-    transition.imp_balSlotKeyBefore <== imp_balSlotKeyBefore;
-    transition.imp_balBefore <== imp_balBefore;
-    transition.imp_balSiblings <== imp_balSiblings;
+    transition.imp_tokenSel <== imp_tokenSel;
     transition.bridgeExitCount <== bridgeExitCount;
     transition.ex_leafType <== ex_leafType;
     transition.ex_originNetwork <== ex_originNetwork;
@@ -101,10 +102,15 @@ template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxE
     transition.ex_destinationAddress <== ex_destinationAddress;
     transition.ex_amount <== ex_amount;
     transition.ex_metadataHash <== ex_metadataHash;
-    transition.ex_balSlotKeyBefore <== ex_balSlotKeyBefore;
-    transition.ex_balBefore <== ex_balBefore;
-    transition.ex_balSiblings <== ex_balSiblings;
+    transition.ex_tokenSel <== ex_tokenSel;
     transition.exitAppendSiblings <== exitAppendSiblings;
+    transition.tokenCount <== tokenCount;
+    transition.tok_originNetwork <== tok_originNetwork;
+    transition.tok_originAddress <== tok_originAddress;
+    transition.tok_slot <== tok_slot;
+    transition.tok_slotKeyBefore <== tok_slotKeyBefore;
+    transition.tok_balBefore <== tok_balBefore;
+    transition.tok_balSiblings <== tok_balSiblings;
     transition.dependencyCount <== dependencyCount;
     transition.dep_networkId <== dep_networkId;
     transition.dep_height <== dep_height;

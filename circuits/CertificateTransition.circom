@@ -1,7 +1,7 @@
 pragma circom 2.1.6;
 
 // CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies,
-// maxBundles): the whole certificate rule: lib/accounting.ts applyTransition (docs/protocol.md §6) on the
+// maxBundles, maxTokens): the whole certificate rule: lib/accounting.ts applyTransition (docs/protocol.md §6) on the
 // network's old state, the structural rules of §5 that matter for safety, and lib/certificate.ts
 // certificateId. The certificate circuit (CertificateProof) and the aggregation circuit (one per slot)
 // instantiate it.
@@ -10,9 +10,11 @@ pragma circom 2.1.6;
 // their active prefix (lib/witness/certificate.ts certificateWitness builds them from the model):
 //   networkId, height, revision, newStateRootHi, newStateRootLo;
 //   old state: exitRoot, exitCount, balanceRoot, nullifierRoot;
-//   importCount, imp_*[maxImports] (leaf, source, Merkle proof, nullifier path, balance witness);
-//   bridgeExitCount, ex_*[maxExits] (leaf, balance witness), exitAppendSiblings[exitDepth] (siblings of slot
+//   importCount, imp_*[maxImports] (leaf, source, Merkle proof, nullifier path, token selector);
+//   bridgeExitCount, ex_*[maxExits] (leaf, token selector), exitAppendSiblings[exitDepth] (siblings of slot
 //   exitCount in the exit tree before the batch: imports do not touch the exit tree);
+//   tokenCount, tok_*[maxTokens] (the distinct tracked tokens the certificate moves, each with its balance
+//   slot, the slot's old holder and balance, and its Merkle siblings in the tree as the earlier entries left it);
 //   dependencyCount, dep_*[maxDependencies]; bundleCount, bun_*[maxBundles].
 // Outputs: prevStateCommitment, newStateCommitment, prevLocalExitRoot, newLocalExitRoot, newExitCount,
 //   newBalanceRoot, newNullifierRoot, exitsHash, importsHash, dependenciesHash, bundlesHash, certificateId,
@@ -21,8 +23,11 @@ pragma circom 2.1.6;
 // Enforces:
 //   - 1 <= networkId < 2^networkBits, height < 2^64, revision < 2^32, newStateRootHi/Lo < 2^128 (the bytes32 split);
 //   - every count <= its capacity, padded entries all-zero (IsActivePrefix + the steps);
-//   - imports first, in order, then exits, in order, each on the running roots (ImportStep, ExitStep:
-//     destinations, origins, Merkle proofs, nullifiers 0 -> 1, credits/debits with the 2^192 bound);
+//   - imports in order on the running nullifier root, then exits (ImportStep, ExitStep: destinations, origins,
+//     Merkle proofs, nullifiers 0 -> 1);
+//   - balances per token, not per item (TokenSelect, TokenBalances): each tracked item counts against the one
+//     listed entry of its token; per listed token after = before + imports - exits with 0 <= after < 2^192;
+//     listed tokens distinct and not native;
 //   - the exits appended in order at exitCount (ExitTreeAppend, with EXIT_TREE_FULL);
 //   - dependencies sorted, unique, not L1, not self (SortedDependencies); every non-L1 import source among
 //     them with the same id (ImportSources); L1 sources with certificateId 0; bundle legs well formed, each
@@ -38,16 +43,18 @@ include "PrefixListHash.circom";
 include "AssertNonZeroIf.circom";
 include "ImportStep.circom";
 include "ExitStep.circom";
+include "TokenSelect.circom";
+include "TokenBalances.circom";
 include "ExitTreeAppend.circom";
 include "SortedDependencies.circom";
 include "BundleLegs.circom";
 include "ImportSources.circom";
 include "CertificateIdHash.circom";
 
-template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles) {
+template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles, maxTokens) {
     assert(networkBits >= 1 && networkBits <= 32);
     assert(exitDepth >= 1 && exitDepth <= 32);
-    assert(maxImports >= 1 && maxExits >= 1 && maxDependencies >= 1 && maxBundles >= 1);
+    assert(maxImports >= 1 && maxExits >= 1 && maxDependencies >= 1 && maxBundles >= 1 && maxTokens >= 1);
 
     // ---- certificate header and old state
     signal input networkId;
@@ -76,9 +83,7 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     signal input imp_sourceExitRoot[maxImports];
     signal input imp_siblings[maxImports][exitDepth];
     signal input imp_nullifierSiblings[maxImports][networkBits + exitDepth];
-    signal input imp_balSlotKeyBefore[maxImports];
-    signal input imp_balBefore[maxImports];
-    signal input imp_balSiblings[maxImports][balanceDepth];
+    signal input imp_tokenSel[maxImports][maxTokens];
 
     // ---- bridge exits
     signal input bridgeExitCount;
@@ -89,10 +94,17 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     signal input ex_destinationAddress[maxExits];
     signal input ex_amount[maxExits];
     signal input ex_metadataHash[maxExits];
-    signal input ex_balSlotKeyBefore[maxExits];
-    signal input ex_balBefore[maxExits];
-    signal input ex_balSiblings[maxExits][balanceDepth];
+    signal input ex_tokenSel[maxExits][maxTokens];
     signal input exitAppendSiblings[exitDepth];
+
+    // ---- the distinct tracked tokens and their balance witnesses
+    signal input tokenCount;
+    signal input tok_originNetwork[maxTokens];
+    signal input tok_originAddress[maxTokens];
+    signal input tok_slot[maxTokens];
+    signal input tok_slotKeyBefore[maxTokens];
+    signal input tok_balBefore[maxTokens];
+    signal input tok_balSiblings[maxTokens][balanceDepth];
 
     // ---- dependencies and bundle legs
     signal input dependencyCount;
@@ -153,18 +165,30 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     bundlePrefix.count <== bundleCount;
     bun_active <== bundlePrefix.active;
 
-    // ---- imports, in order, on the running nullifier and balance roots
+    // ---- the token list (its active prefix feeds the selectors; the tree update takes the items' parts)
+    component tokenPrefix = IsActivePrefix(maxTokens);
+    tokenPrefix.count <== tokenCount;
+    component tokens = TokenBalances(balanceDepth, maxTokens, maxImports, maxExits);
+    tokens.networkId <== networkId;
+    tokens.balanceRoot <== balanceRoot;
+    tokens.active <== tokenPrefix.active;
+    tokens.tok_originNetwork <== tok_originNetwork;
+    tokens.tok_originAddress <== tok_originAddress;
+    tokens.tok_slot <== tok_slot;
+    tokens.tok_slotKeyBefore <== tok_slotKeyBefore;
+    tokens.tok_balBefore <== tok_balBefore;
+    tokens.tok_balSiblings <== tok_balSiblings;
+
+    // ---- imports, in order, on the running nullifier root; each credits its listed token
     signal nullifierChain[maxImports + 1];
-    signal balanceChain[maxImports + maxExits + 1];
     nullifierChain[0] <== nullifierRoot;
-    balanceChain[0] <== balanceRoot;
     component imp[maxImports];
+    component impToken[maxImports];
     for (var i = 0; i < maxImports; i++) {
-        imp[i] = ImportStep(exitDepth, balanceDepth, networkBits);
+        imp[i] = ImportStep(exitDepth, networkBits);
         imp[i].networkId <== networkId;
         imp[i].active <== importPrefix.active[i];
         imp[i].nullifierRoot <== nullifierChain[i];
-        imp[i].balanceRoot <== balanceChain[i];
         imp[i].leafType <== imp_leafType[i];
         imp[i].originNetwork <== imp_originNetwork[i];
         imp[i].originAddress <== imp_originAddress[i];
@@ -179,21 +203,28 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
         imp[i].sourceExitRoot <== imp_sourceExitRoot[i];
         imp[i].siblings <== imp_siblings[i];
         imp[i].nullifierSiblings <== imp_nullifierSiblings[i];
-        imp[i].balSlotKeyBefore <== imp_balSlotKeyBefore[i];
-        imp[i].balBefore <== imp_balBefore[i];
-        imp[i].balSiblings <== imp_balSiblings[i];
         nullifierChain[i + 1] <== imp[i].newNullifierRoot;
-        balanceChain[i + 1] <== imp[i].newBalanceRoot;
         imp_isL1[i] <== imp[i].isL1;
+
+        impToken[i] = TokenSelect(maxTokens);
+        impToken[i].tracked <== imp[i].tracked;
+        impToken[i].originNetwork <== imp_originNetwork[i];
+        impToken[i].originAddress <== imp[i].movedAddress;
+        impToken[i].amount <== imp_amount[i];
+        impToken[i].sel <== imp_tokenSel[i];
+        impToken[i].tokenActive <== tokenPrefix.active;
+        impToken[i].tokenOriginNetwork <== tok_originNetwork;
+        impToken[i].tokenOriginAddress <== tok_originAddress;
+        tokens.importPart[i] <== impToken[i].part;
     }
 
-    // ---- exits, in order, on the running balance root; then appended as one batch
+    // ---- exits, in order, each debiting its listed token; then appended as one batch
     component ex[maxExits];
+    component exToken[maxExits];
     for (var j = 0; j < maxExits; j++) {
-        ex[j] = ExitStep(balanceDepth);
+        ex[j] = ExitStep();
         ex[j].networkId <== networkId;
         ex[j].active <== exitPrefix.active[j];
-        ex[j].balanceRoot <== balanceChain[maxImports + j];
         ex[j].leafType <== ex_leafType[j];
         ex[j].originNetwork <== ex_originNetwork[j];
         ex[j].originAddress <== ex_originAddress[j];
@@ -201,10 +232,17 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
         ex[j].destinationAddress <== ex_destinationAddress[j];
         ex[j].amount <== ex_amount[j];
         ex[j].metadataHash <== ex_metadataHash[j];
-        ex[j].balSlotKeyBefore <== ex_balSlotKeyBefore[j];
-        ex[j].balBefore <== ex_balBefore[j];
-        ex[j].balSiblings <== ex_balSiblings[j];
-        balanceChain[maxImports + j + 1] <== ex[j].newBalanceRoot;
+
+        exToken[j] = TokenSelect(maxTokens);
+        exToken[j].tracked <== ex[j].tracked;
+        exToken[j].originNetwork <== ex_originNetwork[j];
+        exToken[j].originAddress <== ex[j].movedAddress;
+        exToken[j].amount <== ex_amount[j];
+        exToken[j].sel <== ex_tokenSel[j];
+        exToken[j].tokenActive <== tokenPrefix.active;
+        exToken[j].tokenOriginNetwork <== tok_originNetwork;
+        exToken[j].tokenOriginAddress <== tok_originAddress;
+        tokens.exitPart[j] <== exToken[j].part;
     }
     component append = ExitTreeAppend(exitDepth, maxExits);
     append.oldRoot <== exitRoot;
@@ -266,7 +304,7 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     bundlesHash <== bundlesList.out;
 
     // ---- state commitments and the certificate id
-    newBalanceRoot <== balanceChain[maxImports + maxExits];
+    newBalanceRoot <== tokens.newBalanceRoot;
     newNullifierRoot <== nullifierChain[maxImports];
     prevLocalExitRoot <== exitRoot;
     newLocalExitRoot <== append.newRoot;

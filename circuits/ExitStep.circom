@@ -1,29 +1,27 @@
 pragma circom 2.1.6;
 
-// ExitStep(balanceDepth): the accounting of one bridge exit of a certificate (docs/protocol.md §6,
-// lib/accounting.ts applyExit) on the running balance root. The append to the exit tree is done for the
-// whole batch by ExitTreeAppend (with the capacity check EXIT_TREE_FULL).
+// ExitStep(): the checks of one bridge exit of a certificate (docs/protocol.md §6, lib/accounting.ts applyExit).
+// The append to the exit tree is done for the whole batch by ExitTreeAppend (with the capacity check
+// EXIT_TREE_FULL), the debit for the whole certificate per token by TokenSelect + TokenBalances.
 //
 // Enforces, when active == 1:
 //   - the leaf is valid (ExitLeafHash ranges: INVALID_LEAF);
 //   - an asset (leafType 0) moves a non-zero amount (ZERO_AMOUNT); a message may carry value 0;
 //   - destinationNetwork != networkId (SELF_EXIT);
 //   - a message (leafType 1) has originNetwork == networkId (MESSAGE_ORIGIN_MISMATCH);
-//   - the moved token ((originNetwork, originAddress) for an asset, (originNetwork, 0) for a message) is
-//     debited unless it is native (originNetwork == networkId) or the amount is 0 (a message without value); a
-//     balance below zero has no witness (OVERDRAW, see BalanceChange).
-// Enforces, when active == 0: every leaf field is 0 (a padded entry) and the balance root passes through.
-// Outputs: leafHash (the leaf to append and the item of exitsHash), newBalanceRoot.
-// Leaves to the caller: active binary; networkId's range; appending leafHash to the exit tree.
+// Enforces, when active == 0: every leaf field is 0 (a padded entry).
+// Outputs: leafHash (the leaf to append and the item of exitsHash); tracked = 1 when the exit debits a token of
+//   the balance tree (non-zero amount, not native: originNetwork != networkId), and that token
+//   (originNetwork, movedAddress): (originNetwork, originAddress) for an asset, (originNetwork, 0) for a message.
+// Leaves to the caller: active binary; networkId's range; appending leafHash to the exit tree; the debit of
+//   `amount` of the moved token when tracked (a balance below zero has no witness there: OVERDRAW).
 include "circomlib/circuits/comparators.circom";
 include "ExitLeafHash.circom";
-include "BalanceChange.circom";
 include "AssertNonZeroIf.circom";
 
-template ExitStep(balanceDepth) {
+template ExitStep() {
     signal input networkId;
     signal input active;
-    signal input balanceRoot;
 
     signal input leafType;
     signal input originNetwork;
@@ -32,12 +30,10 @@ template ExitStep(balanceDepth) {
     signal input destinationAddress;
     signal input amount;
     signal input metadataHash;
-    signal input balSlotKeyBefore;
-    signal input balBefore;
-    signal input balSiblings[balanceDepth];
 
-    signal output newBalanceRoot;
     signal output leafHash;
+    signal output tracked;
+    signal output movedAddress;
 
     // A padded entry is all zeros.
     signal inactive <== 1 - active;
@@ -73,19 +69,9 @@ template ExitStep(balanceDepth) {
     zeroAmount.in <== amount;
     (zeroAmount.out - inactive) * (1 - leafType) === 0;
 
-    // Debit of the moved token unless native or zero (a message without value; a padded entry has amount 0).
+    // The moved token is debited unless native or zero (a message without value; a padded entry has amount 0).
     component native = IsZero();
     native.in <== originNetwork - networkId;
-    signal debited <== (1 - zeroAmount.out) * (1 - native.out);
-    component balance = BalanceChange(balanceDepth);
-    balance.balanceRoot <== balanceRoot;
-    balance.originNetwork <== originNetwork;
-    balance.originAddress <== (1 - leafType) * originAddress;
-    balance.amount <== amount;
-    balance.isDebit <== 1;
-    balance.enabled <== debited;
-    balance.slotKeyBefore <== balSlotKeyBefore;
-    balance.balanceBefore <== balBefore;
-    balance.siblings <== balSiblings;
-    newBalanceRoot <== balance.newRoot;
+    tracked <== (1 - zeroAmount.out) * (1 - native.out);
+    movedAddress <== (1 - leafType) * originAddress;
 }

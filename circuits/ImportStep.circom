@@ -1,7 +1,8 @@
 pragma circom 2.1.6;
 
-// ImportStep(exitDepth, balanceDepth, networkBits): one imported exit of a certificate (docs/protocol.md §6,
-// lib/accounting.ts applyImport), applied to the running nullifier and balance roots.
+// ImportStep(exitDepth, networkBits): one imported exit of a certificate (docs/protocol.md §6,
+// lib/accounting.ts applyImport), applied to the running nullifier root. The credit is done for the whole
+// certificate per token by TokenSelect + TokenBalances.
 //
 // Enforces, when active == 1:
 //   - the leaf is valid (ExitLeafHash ranges: INVALID_LEAF);
@@ -12,15 +13,16 @@ pragma circom 2.1.6;
 //   - the nullifier leaf at key sourceNetwork * 2^exitDepth + leafIndex (sourceNetwork < 2^networkBits,
 //     leafIndex < 2^exitDepth: OUT_OF_RANGE; the key's bits are the two range decompositions, so it is
 //     collision-free) is 0 under nullifierRoot and becomes 1 (DOUBLE_IMPORT has no witness);
-//   - the moved token is credited (BalanceChange) unless it is native (originNetwork == networkId) or the
-//     amount is 0 (a message without value). The moved token is (originNetwork, originAddress) for an asset, (originNetwork, 0) for a
-//     message (its value is the sending network's gas coin);
 //   - an L1 source (sourceNetwork == 0) has sourceCertificateId == 0; sourceHeight < 2^64 (BAD_HEIGHT).
-// Enforces, when active == 0: every data field is 0 (a padded entry), and both roots pass through unchanged.
+// Enforces, when active == 0: every data field is 0 (a padded entry), and the root passes through unchanged.
 // Outputs: leafHash, importHash = Poseidon(leafHash, sourceNetwork, leafIndex, sourceHeight,
 //   sourceCertificateId, sourceExitRoot) (the item of importsHash, docs §5), isL1 (sourceNetwork == 0; 1 for a
-//   padded entry), the new roots.
-// Leaves to the caller: active binary; networkId's range; that a non-L1 source is one of the certificate's
+//   padded entry), the new nullifier root; tracked = 1 when the import credits a token of the balance tree
+//   (non-zero amount, not native: originNetwork != networkId), and that token (originNetwork, movedAddress):
+//   (originNetwork, originAddress) for an asset, (originNetwork, 0) for a message (its value is the sending
+//   network's gas coin).
+// Leaves to the caller: active binary; networkId's range; the credit of `amount` of the moved token when
+//   tracked; that a non-L1 source is one of the certificate's
 //   dependencies (ImportSources) and that sourceExitRoot is legitimate (the aggregation circuit's concern).
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/bitify.circom";
@@ -28,14 +30,12 @@ include "circomlib/circuits/comparators.circom";
 include "ExitLeafHash.circom";
 include "MerkleRootBits.circom";
 include "MerkleUpdateBits.circom";
-include "BalanceChange.circom";
 include "AssertNonZeroIf.circom";
 
-template ImportStep(exitDepth, balanceDepth, networkBits) {
+template ImportStep(exitDepth, networkBits) {
     signal input networkId;
     signal input active;
     signal input nullifierRoot;
-    signal input balanceRoot;
 
     signal input leafType;
     signal input originNetwork;
@@ -51,15 +51,13 @@ template ImportStep(exitDepth, balanceDepth, networkBits) {
     signal input sourceExitRoot;
     signal input siblings[exitDepth];
     signal input nullifierSiblings[networkBits + exitDepth];
-    signal input balSlotKeyBefore;
-    signal input balBefore;
-    signal input balSiblings[balanceDepth];
 
     signal output newNullifierRoot;
-    signal output newBalanceRoot;
     signal output leafHash;
     signal output importHash;
     signal output isL1;
+    signal output tracked;
+    signal output movedAddress;
 
     // A padded entry is all zeros.
     signal inactive <== 1 - active;
@@ -136,21 +134,11 @@ template ImportStep(exitDepth, balanceDepth, networkBits) {
     zeroAmount.in <== amount;
     (zeroAmount.out - inactive) * (1 - leafType) === 0;
 
-    // Credit of the moved token unless native or zero (a message without value; a padded entry has amount 0).
+    // The moved token is credited unless native or zero (a message without value; a padded entry has amount 0).
     component native = IsZero();
     native.in <== originNetwork - networkId;
-    signal credited <== (1 - zeroAmount.out) * (1 - native.out);
-    component balance = BalanceChange(balanceDepth);
-    balance.balanceRoot <== balanceRoot;
-    balance.originNetwork <== originNetwork;
-    balance.originAddress <== (1 - leafType) * originAddress;
-    balance.amount <== amount;
-    balance.isDebit <== 0;
-    balance.enabled <== credited;
-    balance.slotKeyBefore <== balSlotKeyBefore;
-    balance.balanceBefore <== balBefore;
-    balance.siblings <== balSiblings;
-    newBalanceRoot <== balance.newRoot;
+    tracked <== (1 - zeroAmount.out) * (1 - native.out);
+    movedAddress <== (1 - leafType) * originAddress;
 
     component item = Poseidon(6);
     item.inputs[0] <== leafHash;

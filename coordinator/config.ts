@@ -7,7 +7,7 @@ import * as fs from "fs";
 import { z } from "zod";
 import { DEVNET_PARAMS, GlobalParams, PRODUCTION_GLOBAL_PARAMS } from "../lib/global-state";
 import { getInstance } from "../zk/registry";
-import type { CertificateShape } from "../lib/witness/certificate";
+import { CertificateShape, shapeOf } from "../lib/witness/certificate";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 20-byte 0x-hex address");
 const ms = (d: number) => z.number().int().min(1).max(7 * 24 * 3600 * 1000).default(d);
@@ -198,6 +198,5 @@ export function globalParamsOf(c: CoordinatorConfig): GlobalParams {
 
 /** Per-certificate limits of the configured certificate circuit (checked at pre-confirmation). */
 export function certificateShapeOf(c: CoordinatorConfig): CertificateShape {
-  const p = getInstance(c.circuits.certificate).params as Record<string, number>;
-  return { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles };
+  return shapeOf(getInstance(c.circuits.certificate).params as unknown as CertificateShape);
 }

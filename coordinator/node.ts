@@ -17,6 +17,7 @@ import { certificateId as computeCertificateId, compareRefs, revisionOf } from "
 import type { Certificate, CertificateRef, SignedCertificate } from "../lib/certificate";
 import { certificateToJson } from "../lib/codec";
 import { HeaderVerifier } from "../lib/header-verifier";
+import { movedTokens } from "../lib/accounting";
 import { verify as verifyGroth16 } from "../zk/groth16";
 import type { CertificateShape } from "../lib/witness/certificate";
 import type {
@@ -414,6 +415,7 @@ export class CoordinatorNode implements CoordinatorApi {
       ["importedExits", c.importedExits.length, s.maxImports],
       ["dependencies", c.dependencies.length, s.maxDependencies],
       ["bundles", c.bundles.length, s.maxBundles],
+      ["tokens", movedTokens(c.networkId, c.importedExits.map((i) => i.leaf), c.bridgeExits).length, s.maxTokens],
     ];
     for (const [what, n, max] of over) {
       if (n > max) throw new CoordinatorError("EXCEEDS_CIRCUIT", `${n} ${what}; the certificate circuit takes at most ${max}`, { field: what, count: n, max });

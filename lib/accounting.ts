@@ -7,24 +7,30 @@
  *    that the network need not hold; a message of value 0 is a plain call and is accepted;
  *  - an exit whose destination is the network itself (SELF_EXIT), or a message exit whose origin is not it
  *    (MESSAGE_ORIGIN_MISMATCH);
- *  - an exit of a token not native to the network that would take its balance below zero (OVERDRAW);
+ *  - an exit of a token not native to the network that would take its balance below zero (OVERDRAW, named at
+ *    the first exit where the running balance goes below zero);
  *  - an import whose destination is another network (WRONG_DESTINATION) or whose source is the network itself
  *    (SELF_IMPORT), a message import whose origin is not its source network (MESSAGE_ORIGIN_MISMATCH);
  *  - an import already imported, in an earlier certificate or earlier in this one (DOUBLE_IMPORT);
  *  - an import whose Merkle proof does not lead to the named source exit root (INVALID_IMPORT_PROOF);
- *  - a credit above 2^192 - 1 (BALANCE_OVERFLOW), a token whose balance slot another token holds
- *    (BALANCE_SLOT_COLLISION), a full exit tree (EXIT_TREE_FULL), out-of-range fields (INVALID_LEAF,
- *    OUT_OF_RANGE).
+ *  - a token whose balance would end above 2^192 - 1 (BALANCE_OVERFLOW, named at its last import), a new token
+ *    when every balance slot is taken (BALANCE_TREE_FULL), a full exit tree (EXIT_TREE_FULL), out-of-range
+ *    fields (INVALID_LEAF, OUT_OF_RANGE).
  * Tokens native to the network (originNetwork == networkId) are not tracked: the network is their origin.
  * An asset moves token (originNetwork, originAddress); a message's value moves the sender network's gas coin
  * (originNetwork, 0).
+ *
+ * Balances are changed once per token, not once per item (docs/protocol.md §6): the certificate's distinct
+ * tracked tokens, in order of first appearance, each get before + sum(its imports) - sum(its exits). Imports come
+ * before exits, so that final balance is >= 0 exactly when no running balance ever goes below zero: the rule is
+ * the same as applying the items one by one.
  */
 import { ExitLeaf, LeafType, hashExitLeaf, validateLeaf, InvalidLeafError } from "./exit-leaf";
 import { NetworkState, NULLIFIER_SET } from "./network-state";
 import { SmtUpdate } from "./smt";
 import { computeMerkleRoot } from "./exit-tree";
 import { BALANCE_BITS } from "./params";
-import { TokenId, balanceLeaf, balanceSlot, tokenKey } from "./token";
+import { TokenId, balanceLeaf, tokenKey } from "./token";
 
 export type AccountingErrorCode =
   | "ZERO_AMOUNT"
@@ -36,7 +42,7 @@ export type AccountingErrorCode =
   | "MESSAGE_ORIGIN_MISMATCH"
   | "INVALID_IMPORT_PROOF"
   | "BALANCE_OVERFLOW"
-  | "BALANCE_SLOT_COLLISION"
+  | "BALANCE_TREE_FULL"
   | "EXIT_TREE_FULL"
   | "INVALID_LEAF"
   | "OUT_OF_RANGE";
@@ -62,21 +68,32 @@ export interface ImportInput {
   siblings: bigint[];
 }
 
-/** A balance change with the preimages a circuit needs; absent when the token is native. */
-export interface BalanceChange {
+/**
+ * The change of one tracked token's balance over the whole certificate, with the preimages a circuit needs.
+ * Changes are listed in order of the token's first appearance (imports, then exits) and applied to the balance
+ * tree in that order.
+ */
+export interface TokenChange {
   token: TokenId;
   key: bigint;
-  before: bigint;
-  after: bigint;
-  /** Token key that held the slot before (0 if the slot was empty). */
+  /** The balance tree slot that holds the token (its old slot, or the next unused one for a new token). */
+  slot: bigint;
+  /** Token key that held the slot before (0 if the slot was unused). */
   slotKeyBefore: bigint;
+  before: bigint;
+  /** Sum of the certificate's imports of the token. */
+  credit: bigint;
+  /** Sum of the certificate's exits of the token. */
+  debit: bigint;
+  after: bigint;
   update: SmtUpdate;
 }
 
 export interface ImportStep {
   leafHash: bigint;
   nullifier: SmtUpdate;
-  balance: BalanceChange | null;
+  /** Index into TransitionResult.tokens of the token this import credits; null when it moves no tracked token. */
+  tokenIndex: number | null;
 }
 
 export interface ExitStep {
@@ -84,13 +101,16 @@ export interface ExitStep {
   leafIndex: number;
   exitRootBefore: bigint;
   appendSiblings: bigint[];
-  balance: BalanceChange | null;
+  /** Index into TransitionResult.tokens of the token this exit debits; null when it moves no tracked token. */
+  tokenIndex: number | null;
 }
 
 export interface TransitionResult {
   state: NetworkState;
   imports: ImportStep[];
   exits: ExitStep[];
+  /** One change per distinct tracked token, in order of first appearance. */
+  tokens: TokenChange[];
 }
 
 const BALANCE_LIMIT = 1n << BigInt(BALANCE_BITS);
@@ -103,11 +123,80 @@ export function movedToken(leaf: ExitLeaf): TokenId | null {
     : { originNetwork: leaf.originNetwork, originAddress: 0n };
 }
 
+/** The token a leaf moves in the balance tree of `networkId`: null when native to it or of amount 0. */
+export function trackedToken(networkId: number, leaf: ExitLeaf): TokenId | null {
+  const token = movedToken(leaf);
+  return token && token.originNetwork !== networkId ? token : null;
+}
+
+/**
+ * The distinct tokens a certificate of `networkId` with these imported and exited leaves moves in its balance
+ * tree, in order of first appearance: what the certificate circuit's maxTokens must hold. A leaf whose token
+ * fields are out of range names no token here (applyTransition refuses it with INVALID_LEAF).
+ */
+export function movedTokens(networkId: number, importLeaves: readonly ExitLeaf[], exitLeaves: readonly ExitLeaf[]): TokenId[] {
+  const seen = new Map<bigint, TokenId>();
+  for (const leaf of [...importLeaves, ...exitLeaves]) {
+    const t = trackedToken(networkId, leaf);
+    if (!t) continue;
+    let key: bigint;
+    try {
+      key = tokenKey(t);
+    } catch (e) {
+      if (e instanceof RangeError) continue;
+      throw e;
+    }
+    if (!seen.has(key)) seen.set(key, t);
+  }
+  return [...seen.values()];
+}
+
+/** Running totals of one token while the items are applied. */
+interface Tally {
+  token: TokenId;
+  key: bigint;
+  before: bigint;
+  credit: bigint;
+  debit: bigint;
+  firstItem: { item: "import" | "exit"; index: number };
+  lastImport: number;
+}
+
 export function applyTransition(state: NetworkState, imports: readonly ImportInput[], exits: readonly ExitLeaf[]): TransitionResult {
   const next = state.clone();
-  const importSteps = imports.map((imp, i) => applyImport(next, imp, i));
-  const exitSteps = exits.map((leaf, i) => applyExit(next, leaf, i));
-  return { state: next, imports: importSteps, exits: exitSteps };
+  const tallies = new Map<bigint, Tally>();
+  const tally = (token: TokenId | null, item: "import" | "exit", index: number): number | null => {
+    if (!token) return null;
+    const key = tokenKey(token);
+    if (!tallies.has(key)) tallies.set(key, { token, key, before: next.balanceOf(token), credit: 0n, debit: 0n, firstItem: { item, index }, lastImport: -1 });
+    return [...tallies.keys()].indexOf(key);
+  };
+  const tallyAt = (i: number) => [...tallies.values()][i];
+
+  const importSteps = imports.map((imp, i) => {
+    const step = applyImport(next, imp, i);
+    const tokenIndex = tally(trackedToken(next.networkId, imp.leaf), "import", i);
+    if (tokenIndex !== null) {
+      const t = tallyAt(tokenIndex);
+      t.credit += imp.leaf.amount;
+      t.lastImport = i;
+    }
+    return { ...step, tokenIndex };
+  });
+  const exitSteps = exits.map((leaf, i) => {
+    const step = applyExit(next, leaf, i);
+    const tokenIndex = tally(trackedToken(next.networkId, leaf), "exit", i);
+    if (tokenIndex !== null) {
+      const t = tallyAt(tokenIndex);
+      t.debit += leaf.amount;
+      // Imports come first: the running balance only falls from here on, so this is the first exit that
+      // takes it below zero exactly when the final balance is negative.
+      if (t.before + t.credit - t.debit < 0n) throw new AccountingError("OVERDRAW", "exit", i, `balance ${t.before + t.credit - t.debit + leaf.amount} < ${leaf.amount}`);
+    }
+    return { ...step, tokenIndex };
+  });
+  const tokens = [...tallies.values()].map((t) => changeBalance(next, t));
+  return { state: next, imports: importSteps, exits: exitSteps, tokens };
 }
 
 function leafHashOf(leaf: ExitLeaf, item: "import" | "exit", index: number): bigint {
@@ -125,7 +214,7 @@ function checkAmount(leaf: ExitLeaf, item: "import" | "exit", index: number): vo
   if (leaf.leafType === LeafType.Asset && leaf.amount === 0n) throw new AccountingError("ZERO_AMOUNT", item, index, "an asset exit of amount 0");
 }
 
-function applyImport(s: NetworkState, imp: ImportInput, i: number): ImportStep {
+function applyImport(s: NetworkState, imp: ImportInput, i: number): Omit<ImportStep, "tokenIndex"> {
   const { leaf } = imp;
   const leafHash = leafHashOf(leaf, "import", i);
   checkAmount(leaf, "import", i);
@@ -151,13 +240,11 @@ function applyImport(s: NetworkState, imp: ImportInput, i: number): ImportStep {
   if (s.nullifiers.get(nKey) !== 0n) {
     throw new AccountingError("DOUBLE_IMPORT", "import", i, `exit ${imp.leafIndex} of network ${imp.sourceNetwork} is already imported`);
   }
-  const token = movedToken(leaf);
-  const balance = token && token.originNetwork !== s.networkId ? changeBalance(s, token, leaf.amount, "import", i) : null;
   const nullifier = s.nullifiers.set(nKey, NULLIFIER_SET);
-  return { leafHash, nullifier, balance };
+  return { leafHash, nullifier };
 }
 
-function applyExit(s: NetworkState, leaf: ExitLeaf, i: number): ExitStep {
+function applyExit(s: NetworkState, leaf: ExitLeaf, i: number): Omit<ExitStep, "tokenIndex"> {
   const leafHash = leafHashOf(leaf, "exit", i);
   checkAmount(leaf, "exit", i);
   if (leaf.destinationNetwork === s.networkId) throw new AccountingError("SELF_EXIT", "exit", i, `exit to its own network ${s.networkId}`);
@@ -165,26 +252,20 @@ function applyExit(s: NetworkState, leaf: ExitLeaf, i: number): ExitStep {
     throw new AccountingError("MESSAGE_ORIGIN_MISMATCH", "exit", i, `message claims origin ${leaf.originNetwork}, sent by ${s.networkId}`);
   }
   if (s.exitTree.count + 1 >= 2 ** s.params.exitDepth) throw new AccountingError("EXIT_TREE_FULL", "exit", i, `depth ${s.params.exitDepth}`);
-  const token = movedToken(leaf);
-  const balance = token && token.originNetwork !== s.networkId ? changeBalance(s, token, -leaf.amount, "exit", i) : null;
   const exitRootBefore = s.exitTree.root();
   const appendSiblings = s.exitTree.appendProof();
   const leafIndex = s.exitTree.append(leafHash);
-  return { leafHash, leafIndex, exitRootBefore, appendSiblings, balance };
+  return { leafHash, leafIndex, exitRootBefore, appendSiblings };
 }
 
-function changeBalance(s: NetworkState, token: TokenId, delta: bigint, item: "import" | "exit", i: number): BalanceChange {
-  const key = tokenKey(token);
-  const slot = balanceSlot(key, s.params.balanceDepth);
-  const held = s.balanceBook.get(slot);
-  if (held && held.key !== key) {
-    throw new AccountingError("BALANCE_SLOT_COLLISION", item, i, `slot ${slot} is held by token ${held.token.originNetwork}:${held.token.originAddress}`);
-  }
-  const before = held?.balance ?? 0n;
-  const after = before + delta;
-  if (after < 0n) throw new AccountingError("OVERDRAW", item, i, `balance ${before} < ${-delta}`);
-  if (after >= BALANCE_LIMIT) throw new AccountingError("BALANCE_OVERFLOW", item, i, `balance would exceed 2^${BALANCE_BITS} - 1`);
-  const update = s.balances.set(slot, balanceLeaf(key, after));
-  s.balanceBook.set(slot, { token, key, balance: after });
-  return { token, key, before, after, slotKeyBefore: held?.key ?? 0n, update };
+/** Writes one token's final balance into its slot (the old one, or the next unused one for a new token). */
+function changeBalance(s: NetworkState, t: Tally): TokenChange {
+  const after = t.before + t.credit - t.debit;
+  if (after >= BALANCE_LIMIT) throw new AccountingError("BALANCE_OVERFLOW", "import", t.lastImport, `balance would exceed 2^${BALANCE_BITS} - 1`);
+  const held = s.slotOf(t.key);
+  const slot = held ?? s.nextFreeSlot();
+  if (slot === null) throw new AccountingError("BALANCE_TREE_FULL", t.firstItem.item, t.firstItem.index, `all 2^${s.params.balanceDepth} balance slots are taken`);
+  const update = s.balances.set(slot, balanceLeaf(t.key, after));
+  s.setBalance(slot, { token: t.token, key: t.key, balance: after });
+  return { token: t.token, key: t.key, slot, slotKeyBefore: held === undefined ? 0n : t.key, before: t.before, credit: t.credit, debit: t.debit, after, update };
 }

@@ -8,7 +8,7 @@ import { SparseMerkleTree, SmtUpdate } from "./smt";
 import { MerkleProof } from "./exit-tree";
 import { HistoryArchive, HistoryEntry, HistoryTree, historyLeaf } from "./history";
 import { NetworkState, stateCommitment } from "./network-state";
-import { TreeParams, nullifierDepth, validateParams } from "./params";
+import { PRODUCTION_PARAMS, TreeParams, nullifierDepth, validateParams } from "./params";
 
 export { historyLeaf };
 export type { HistoryArchive, HistoryEntry };
@@ -18,7 +18,7 @@ export interface GlobalParams extends TreeParams {
   historyDepth: number;
 }
 
-export const PRODUCTION_GLOBAL_PARAMS: GlobalParams = Object.freeze({ exitDepth: 32, balanceDepth: 64, networkBits: 32, historyDepth: 32 });
+export const PRODUCTION_GLOBAL_PARAMS: GlobalParams = Object.freeze({ ...PRODUCTION_PARAMS, historyDepth: 32 });
 /**
  * The instance that is set up (native development keys) for CI's end-to-end tests and the local devnet: 4 networks
  * (L1 + 3 chains), 127 exits and 63 finalized certificates per network, 256 balance slots. Its 2-slot aggregation

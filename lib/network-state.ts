@@ -8,7 +8,7 @@ import { ExitTree } from "./exit-tree";
 import { SparseMerkleTree } from "./smt";
 import { poseidon } from "./poseidon";
 import { TreeParams, nullifierDepth, validateParams } from "./params";
-import { TokenId, balanceSlot, tokenKey } from "./token";
+import { TokenId, tokenKey } from "./token";
 
 export interface BalanceEntry {
   token: TokenId;
@@ -22,8 +22,10 @@ export class NetworkState {
   readonly exitTree: ExitTree;
   readonly balances: SparseMerkleTree;
   readonly nullifiers: SparseMerkleTree;
-  /** slot -> the token that holds it and its balance (the balance leaf's preimage). */
-  readonly balanceBook: Map<bigint, BalanceEntry>;
+  /** slot -> the token that holds it and its balance (the balance leaf's preimage); written by setBalance. */
+  private readonly book: Map<bigint, BalanceEntry>;
+  /** tokenKey -> its slot (the inverse of balanceBook). */
+  private readonly slots = new Map<bigint, bigint>();
   /** The last commitment and what it was computed from: an epoch asks for it several times per certificate. */
   private memo: { parts: bigint[]; value: bigint } | null = null;
 
@@ -37,7 +39,12 @@ export class NetworkState {
     this.exitTree = parts?.exitTree ?? new ExitTree(params.exitDepth);
     this.balances = parts?.balances ?? new SparseMerkleTree(params.balanceDepth);
     this.nullifiers = parts?.nullifiers ?? new SparseMerkleTree(nullifierDepth(params));
-    this.balanceBook = parts?.balanceBook ?? new Map();
+    this.book = parts?.balanceBook ?? new Map();
+    for (const [slot, e] of this.book) this.slots.set(e.key, slot);
+  }
+
+  get balanceBook(): ReadonlyMap<bigint, BalanceEntry> {
+    return this.book;
   }
 
   get exitRoot(): bigint {
@@ -51,9 +58,28 @@ export class NetworkState {
   }
 
   balanceOf(token: TokenId): bigint {
-    const key = tokenKey(token);
-    const entry = this.balanceBook.get(balanceSlot(key, this.params.balanceDepth));
-    return entry && entry.key === key ? entry.balance : 0n;
+    const slot = this.slots.get(tokenKey(token));
+    return slot === undefined ? 0n : this.balanceBook.get(slot)!.balance;
+  }
+
+  /** The slot that holds the token with this key, or undefined when the network never held it. */
+  slotOf(key: bigint): bigint | undefined {
+    return this.slots.get(key);
+  }
+
+  /**
+   * The slot a token takes when it is first credited: slots are handed out in order (0, 1, 2, ...) and never
+   * freed (a balance of 0 keeps its slot), so this is the number of tokens ever held; null when the tree is full.
+   */
+  nextFreeSlot(): bigint | null {
+    const next = BigInt(this.balanceBook.size);
+    return next < 1n << BigInt(this.params.balanceDepth) ? next : null;
+  }
+
+  /** Records the token's balance in its slot (the caller has written the leaf into `balances`). */
+  setBalance(slot: bigint, entry: BalanceEntry): void {
+    this.book.set(slot, entry);
+    this.slots.set(entry.key, slot);
   }
 
   nullifierIndex(sourceNetwork: number, leafIndex: number): bigint {
@@ -66,7 +92,7 @@ export class NetworkState {
 
   clone(): NetworkState {
     const book = new Map<bigint, BalanceEntry>();
-    for (const [k, v] of this.balanceBook) book.set(k, { ...v });
+    for (const [k, v] of this.book) book.set(k, { ...v });
     return new NetworkState(this.networkId, this.params, {
       exitTree: this.exitTree.clone(),
       balances: this.balances.clone(),

@@ -1,17 +1,18 @@
 /**
  * Tree and circuit parameters. Every instance of the system (contracts, circuits, coordinator, chain client)
- * is built for one TreeParams; the production instance uses depth-32 exit trees.
+ * is built for one TreeParams. Production: exit trees of depth 32 (2^32 - 1 exits per network), balance trees
+ * of depth 16 (65,536 distinct foreign tokens per network), network ids below 2^16 (docs/protocol.md §4).
  */
 export interface TreeParams {
   /** Local exit tree depth (append-only, max 2^exitDepth exits per network). */
   exitDepth: number;
-  /** Local balance tree depth; a token's slot is the low balanceDepth bits of its token key. */
+  /** Local balance tree depth: a network holds at most 2^balanceDepth distinct foreign tokens, one per slot. */
   balanceDepth: number;
   /** Bits of a network id inside the nullifier key; network ids must be < 2^networkBits. */
   networkBits: number;
 }
 
-export const PRODUCTION_PARAMS: TreeParams = Object.freeze({ exitDepth: 32, balanceDepth: 64, networkBits: 32 });
+export const PRODUCTION_PARAMS: TreeParams = Object.freeze({ exitDepth: 32, balanceDepth: 16, networkBits: 16 });
 /** Small instance: circuits for it set up and prove inside CI's time. */
 export const TEST_PARAMS: TreeParams = Object.freeze({ exitDepth: 8, balanceDepth: 8, networkBits: 2 });
 
@@ -23,7 +24,7 @@ export function nullifierDepth(p: TreeParams): number {
 export function validateParams(p: TreeParams): TreeParams {
   const ok = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
   if (!ok(p.exitDepth, 1, 32)) throw new RangeError(`exitDepth must be 1..32, got ${p.exitDepth}`);
-  if (!ok(p.balanceDepth, 1, 248)) throw new RangeError(`balanceDepth must be 1..248, got ${p.balanceDepth}`);
+  if (!ok(p.balanceDepth, 1, 64)) throw new RangeError(`balanceDepth must be 1..64, got ${p.balanceDepth}`);
   if (!ok(p.networkBits, 1, 32)) throw new RangeError(`networkBits must be 1..32, got ${p.networkBits}`);
   return p;
 }

@@ -2,10 +2,10 @@
  * Token identity = (originNetwork, originAddress). A network's gas coin is (thatNetwork, address(0)); on L1
  * (network 0) that is ETH.
  *
- * Balance tree: tokenKey = Poseidon(originNetwork, originAddress); the token's slot is the low
- * `balanceDepth` bits of tokenKey, and the slot's leaf is Poseidon(tokenKey, balance) (0 for an unused slot).
- * The leaf names the full tokenKey, so a token can never be credited in another token's slot: two tokens whose
- * keys share a slot cannot both be held (the second is refused with BALANCE_SLOT_COLLISION).
+ * Balance tree: tokenKey = Poseidon(originNetwork, originAddress); a token is held in a slot of the network's
+ * balance tree (2^balanceDepth slots), and the slot's leaf is Poseidon(tokenKey, balance) (0 for an unused slot).
+ * The network's model gives a token the next unused slot when it is first credited (lib/network-state.ts); the
+ * leaf names the full tokenKey, so no other token can ever be credited or debited in that slot.
  */
 import { poseidon } from "./poseidon";
 import { isNetworkId } from "./exit-leaf";
@@ -20,10 +20,6 @@ export function tokenKey(t: TokenId): bigint {
   if (!isNetworkId(t.originNetwork)) throw new RangeError(`originNetwork ${t.originNetwork}`);
   if (!fitsBits(t.originAddress, 160)) throw new RangeError(`originAddress ${t.originAddress}`);
   return poseidon([BigInt(t.originNetwork), t.originAddress]);
-}
-
-export function balanceSlot(key: bigint, balanceDepth: number): bigint {
-  return key & ((1n << BigInt(balanceDepth)) - 1n);
 }
 
 export function balanceLeaf(key: bigint, balance: bigint): bigint {

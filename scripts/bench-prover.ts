@@ -26,6 +26,7 @@ import * as os from "os";
 import * as path from "path";
 import { GlobalParams, TreeParams, buildCertificate } from "../lib";
 import { aggregationWitness, certificateWitness } from "../lib/witness";
+import { CertificateShape, shapeOf } from "../lib/witness/certificate";
 import { artifactsFor, calculateWitness, Groth16Proof, terminateCurves, verify } from "../zk/groth16";
 import { ensureNativeProver, nativeProve } from "../zk/native";
 import { getInstance, Instance, readCompileRecord, instancePaths, REPO_ROOT } from "../zk/registry";
@@ -60,10 +61,11 @@ function parseArgs(argv: string[]): Options {
 function inputFor(inst: Instance): Record<string, unknown> {
   const p = inst.params;
   const rng = new Prng(`bench-prover ${inst.name}`);
-  const shape = { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles };
+  const shape = shapeOf(p as unknown as CertificateShape);
   if (inst.template === "CertificateProof") {
     const params: TreeParams = { exitDepth: p.exitDepth, balanceDepth: p.balanceDepth, networkBits: p.networkBits };
-    const { state, batch } = certificateWorkload(params, Math.min(p.maxImports, p.maxExits), rng);
+    // a full certificate: every import, exit and token slot used
+    const { state, batch } = certificateWorkload(params, { imports: p.maxImports, exits: p.maxExits, tokens: Math.min(p.maxTokens, p.maxImports) }, rng);
     return certificateWitness(state, buildCertificate(state, batch), shape);
   }
   if (inst.template === "Aggregation") {

@@ -97,8 +97,22 @@ function parseArgs(argv: string[]): Options {
 
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
 
-/** Runs circom2 (WASM) from the repo root; resolves with its output, rejects with it on failure. */
-function runCircom(args: string[], label: string): Promise<string> {
+/** The peak resident memory (VmHWM) of a running process, in bytes; null where /proc does not tell. */
+function peakRss(pid: number | undefined): number | null {
+  try {
+    const m = /VmHWM:\s*(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs circom2 (WASM) from the repo root; resolves with its output and its peak memory (sampled every 0.5 s
+ * from /proc: VmHWM only grows, so the last sample is the peak up to half a second before the end), rejects
+ * with its output on failure.
+ */
+function runCircom(args: string[], label: string): Promise<{ text: string; peakRssBytes: number | null }> {
   const cli = require.resolve("circom2/cli.js", { paths: [REPO_ROOT] });
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
@@ -107,14 +121,18 @@ function runCircom(args: string[], label: string): Promise<string> {
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
     const timer = setInterval(() => console.log(`    [${label} ${Math.round((Date.now() - t0) / 1000)} s] circom2 still running`), 30_000);
+    let peak: number | null = null;
+    const sampler = setInterval(() => (peak = peakRss(child.pid) ?? peak), 500);
     child.on("error", (e) => {
       clearInterval(timer);
+      clearInterval(sampler);
       reject(e);
     });
     child.on("close", (code) => {
       clearInterval(timer);
+      clearInterval(sampler);
       const text = stripAnsi(out);
-      if (code === 0 && /Everything went okay/.test(text)) resolve(text);
+      if (code === 0 && /Everything went okay/.test(text)) resolve({ text, peakRssBytes: peak });
       else {
         const secs = seconds(Date.now() - t0);
         const oom = /memory allocation of \d+ bytes failed/.test(text);
@@ -174,8 +192,9 @@ async function compile(inst: Instance, hash: string, p: InstancePaths): Promise<
       console.log(`  ${inst.name}: circom2 ${flags.join(" ")} ${LINK_DIRS.map((d) => `-l ${d}`).join(" ")} (${inst.template}(${Object.values(inst.params).join(", ")}))`);
       const t0 = Date.now();
       let out: string;
+      let compilePeakRssBytes: number | null;
       try {
-        out = await runCircom(args, `${inst.name} compile`);
+        ({ text: out, peakRssBytes: compilePeakRssBytes } = await runCircom(args, `${inst.name} compile`));
       } catch (e) {
         const failure = { instance: inst.name, hash, summary: (e as { summary?: string }).summary ?? "circom2 failed", at: new Date().toISOString() };
         writeFileAtomic(failedRecordPath(p), JSON.stringify(failure, null, 2) + "\n");
@@ -205,6 +224,7 @@ async function compile(inst: Instance, hash: string, p: InstancePaths): Promise<
         publicSignalNames: fs.existsSync(symTmp) ? publicSignalNames(symTmp, nPublic) : null,
         requiredPower: requiredPower(r1cs),
         compileSeconds,
+        ...(compilePeakRssBytes !== null ? { compilePeakRssBytes } : {}),
         compiledAt: new Date().toISOString(),
         r1csBytes: fileSize(r1csTmp),
         wasmBytes: fs.existsSync(wasmTmp) ? fileSize(wasmTmp) : null,

@@ -28,7 +28,6 @@ import {
   TreeParams,
   AccountingError,
   applyTransition,
-  balanceSlot,
   buildCertificate,
   certificateToJson,
   fieldKeccak,
@@ -505,18 +504,6 @@ function certificateVectors(): RawCertificateFile {
 // ---------------------------------------------------------------------------------------------------------
 // accounting.json
 
-/** Two tokens (originNetwork 0) whose token keys share the low `balanceDepth` bits, found by trying addresses 1, 2, ... */
-export function findSlotCollision(balanceDepth: number, originNetwork = 0): [TokenId, TokenId] {
-  const seen = new Map<bigint, TokenId>();
-  for (let a = 1n; ; a++) {
-    const t: TokenId = { originNetwork, originAddress: a };
-    const slot = balanceSlot(tokenKey(t), balanceDepth);
-    const other = seen.get(slot);
-    if (other) return [other, t];
-    seen.set(slot, t);
-  }
-}
-
 class SourceTree {
   readonly tree: ExitTree;
   readonly leaves: ExitLeaf[] = [];
@@ -597,7 +584,8 @@ function accountingVectors(): RawAccountingFile {
   const t0: TokenId = { originNetwork: 0, originAddress: rng.address() };
   const one: TokenId = { originNetwork: 1, originAddress: rng.address() };
   const two: TokenId = { originNetwork: 2, originAddress: rng.address() };
-  const [collA, collB] = findSlotCollision(P.balanceDepth);
+  // Tokens that fill every balance slot of a TEST_PARAMS network (2^balanceDepth of them).
+  const fillers: TokenId[] = Array.from({ length: 2 ** P.balanceDepth }, (_, k) => ({ originNetwork: 3, originAddress: BigInt(k + 1) }));
 
   const l1 = new SourceTree(0, P.exitDepth);
   const L1_ETH = l1.add(assetLeaf(gasCoin(0), ME, user, 10n * ETHER));
@@ -605,8 +593,6 @@ function accountingVectors(): RawAccountingFile {
   const L1_TO_2 = l1.add(assetLeaf(gasCoin(0), 2, user, ETHER));
   const L1_MSG = l1.add(messageLeaf(0, rng.address(), ME, rng.address(), ETHER / 10n, rng.bytes(4)));
   const L1_T0 = l1.add(assetLeaf(t0, ME, user, 1n));
-  const L1_COLL_A = l1.add(assetLeaf(collA, ME, user, 5n));
-  const L1_COLL_B = l1.add(assetLeaf(collB, ME, user, 6n));
 
   const n2 = new SourceTree(2, P.exitDepth);
   const N2_MSG = n2.add(messageLeaf(2, rng.address(), ME, rng.address(), ETHER / 2n, rng.bytes(36)));
@@ -683,8 +669,22 @@ function accountingVectors(): RawAccountingFile {
     },
     { name: "BALANCE_OVERFLOW: credit to 2^192", initialBalances: [[t0, LIMIT - 1n]], steps: [{ imports: [l1.imp(L1_T0)], error: { code: "BALANCE_OVERFLOW", item: "import", index: 0 } }] },
     {
-      name: `BALANCE_SLOT_COLLISION: two tokens whose keys share the low ${P.balanceDepth} bits`,
-      steps: [{ imports: [l1.imp(L1_COLL_A), l1.imp(L1_COLL_B)], error: { code: "BALANCE_SLOT_COLLISION", item: "import", index: 1 } }],
+      name: "per token, not per item: a balance may pass 2^192 - 1 inside a certificate if it ends below (import 1 onto 2^192 - 1, exit 1)",
+      initialBalances: [[t0, LIMIT - 1n]],
+      steps: [{ imports: [l1.imp(L1_T0)], exits: [assetLeaf(t0, 2, user, 1n)] }],
+    },
+    {
+      name: "per token: a token never held is imported and exited in one certificate (one balance update, before 0, after 0)",
+      steps: [{ imports: [l1.imp(L1_USDC)], exits: [assetLeaf(usdc, 2, user, 400n * 10n ** 6n), assetLeaf(usdc, 0, user, 600n * 10n ** 6n)] }],
+    },
+    {
+      name: "OVERDRAW: two exits of one token that each fit the balance but not together",
+      steps: [{ imports: [l1.imp(L1_USDC)] }, { exits: [assetLeaf(usdc, 2, user, 600n * 10n ** 6n), assetLeaf(usdc, 0, user, 400n * 10n ** 6n + 1n)], error: { code: "OVERDRAW", item: "exit", index: 1 } }],
+    },
+    {
+      name: `BALANCE_TREE_FULL: a new token when all 2^${P.balanceDepth} balance slots are taken`,
+      initialBalances: fillers.map((t) => [t, 1n] as [TokenId, bigint]),
+      steps: [{ exits: [assetLeaf(fillers[0], 2, user, 1n)] }, { imports: [l1.imp(L1_USDC)], error: { code: "BALANCE_TREE_FULL", item: "import", index: 0 } }],
     },
     { name: "INVALID_LEAF: exit amount 2^128", steps: [{ exits: [assetLeaf(one, 2, user, 1n << 128n)], error: { code: "INVALID_LEAF", item: "exit", index: 0 } }] },
   ];

@@ -292,6 +292,8 @@ export interface CompileRecord {
   publicSignalNames: string[] | null;
   requiredPower: number;
   compileSeconds: number;
+  /** circom2's peak resident memory during the compile (absent in older records or without /proc). */
+  compilePeakRssBytes?: number;
   compiledAt: string;
   r1csBytes: number;
   wasmBytes: number | null;

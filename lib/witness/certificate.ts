@@ -4,10 +4,10 @@
  * circuit's input signals, lists padded with all-zero entries to the circuit's capacities.
  *
  * Every value comes from the model: the certificate's fields, and the transition's steps (lib/accounting.ts
- * ImportStep / ExitStep: nullifier and balance SmtUpdates, slotKeyBefore, appendSiblings). Nothing is
- * re-hashed here. The aggregation witness builder reuses certificateWitness for each slot.
+ * ImportStep / ExitStep: nullifier SmtUpdates, appendSiblings, the token each item moves; TokenChange: slot,
+ * slotKeyBefore, balance SmtUpdates). Nothing is re-hashed here. The aggregation witness builder reuses certificateWitness for each slot.
  */
-import { BalanceChange } from "../accounting";
+import { TokenChange } from "../accounting";
 import { BuiltCertificate, buildCertificate } from "../certificate-builder";
 import { packParticipants, revisionOf } from "../certificate";
 import { ExitLeaf } from "../exit-leaf";
@@ -21,6 +21,15 @@ export interface CertificateShape {
   maxExits: number;
   maxDependencies: number;
   maxBundles: number;
+  /** Distinct tracked tokens one certificate may move (lib/accounting.ts movedTokens). */
+  maxTokens: number;
+}
+
+export const SHAPE_KEYS: readonly (keyof CertificateShape)[] = Object.freeze(["maxImports", "maxExits", "maxDependencies", "maxBundles", "maxTokens"] as const);
+
+/** The shape's capacities, copied from any object that has them (instance params, configuration). */
+export function shapeOf(p: CertificateShape): CertificateShape {
+  return { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles, maxTokens: p.maxTokens };
 }
 
 export type CertificateWitnessErrorCode =
@@ -29,6 +38,7 @@ export type CertificateWitnessErrorCode =
   | "TOO_MANY_EXITS"
   | "TOO_MANY_DEPENDENCIES"
   | "TOO_MANY_BUNDLES"
+  | "TOO_MANY_TOKENS"
   | "STATE_MISMATCH";
 
 export class CertificateWitnessError extends Error {
@@ -73,10 +83,8 @@ export type CertificateCircuitInput = {
   imp_siblings: bigint[][];
   /** [maxImports][networkBits + exitDepth] */
   imp_nullifierSiblings: bigint[][];
-  imp_balSlotKeyBefore: bigint[];
-  imp_balBefore: bigint[];
-  /** [maxImports][balanceDepth] */
-  imp_balSiblings: bigint[][];
+  /** [maxImports][maxTokens]: one-hot on the listed token the import credits, all zero if none. */
+  imp_tokenSel: bigint[][];
 
   bridgeExitCount: bigint;
   ex_leafType: bigint[];
@@ -86,12 +94,19 @@ export type CertificateCircuitInput = {
   ex_destinationAddress: bigint[];
   ex_amount: bigint[];
   ex_metadataHash: bigint[];
-  ex_balSlotKeyBefore: bigint[];
-  ex_balBefore: bigint[];
-  /** [maxExits][balanceDepth] */
-  ex_balSiblings: bigint[][];
+  /** [maxExits][maxTokens]: one-hot on the listed token the exit debits, all zero if none. */
+  ex_tokenSel: bigint[][];
   /** Siblings of slot exitCount in the exit tree before the batch. */
   exitAppendSiblings: bigint[];
+
+  tokenCount: bigint;
+  tok_originNetwork: bigint[];
+  tok_originAddress: bigint[];
+  tok_slot: bigint[];
+  tok_slotKeyBefore: bigint[];
+  tok_balBefore: bigint[];
+  /** [maxTokens][balanceDepth]: siblings in the tree as the earlier entries left it. */
+  tok_balSiblings: bigint[][];
 
   dependencyCount: bigint;
   dep_networkId: bigint[];
@@ -111,15 +126,16 @@ export const CERTIFICATE_INPUT_SIGNALS: readonly (keyof CertificateCircuitInput)
   "networkId", "height", "revision", "newStateRootHi", "newStateRootLo", "exitRoot", "exitCount", "balanceRoot", "nullifierRoot",
   "importCount", "imp_leafType", "imp_originNetwork", "imp_originAddress", "imp_destinationNetwork", "imp_destinationAddress",
   "imp_amount", "imp_metadataHash", "imp_sourceNetwork", "imp_leafIndex", "imp_sourceHeight", "imp_sourceCertificateId",
-  "imp_sourceExitRoot", "imp_siblings", "imp_nullifierSiblings", "imp_balSlotKeyBefore", "imp_balBefore", "imp_balSiblings",
+  "imp_sourceExitRoot", "imp_siblings", "imp_nullifierSiblings", "imp_tokenSel",
   "bridgeExitCount", "ex_leafType", "ex_originNetwork", "ex_originAddress", "ex_destinationNetwork", "ex_destinationAddress",
-  "ex_amount", "ex_metadataHash", "ex_balSlotKeyBefore", "ex_balBefore", "ex_balSiblings", "exitAppendSiblings",
+  "ex_amount", "ex_metadataHash", "ex_tokenSel", "exitAppendSiblings",
+  "tokenCount", "tok_originNetwork", "tok_originAddress", "tok_slot", "tok_slotKeyBefore", "tok_balBefore", "tok_balSiblings",
   "dependencyCount", "dep_networkId", "dep_height", "dep_certificateId",
   "bundleCount", "bun_bundleId", "bun_legIndex", "bun_legCount", "bun_success", "bun_participants",
 ] as (keyof CertificateCircuitInput)[]);
 
 function checkShape(shape: CertificateShape): void {
-  for (const k of ["maxImports", "maxExits", "maxDependencies", "maxBundles"] as const) {
+  for (const k of SHAPE_KEYS) {
     if (!Number.isInteger(shape[k]) || shape[k] < 1) throw new CertificateWitnessError("BAD_SHAPE", `${k} = ${shape[k]}, must be an integer >= 1`);
   }
 }
@@ -144,12 +160,23 @@ function leafColumns(leaves: readonly ExitLeaf[], n: number) {
   };
 }
 
-/** The balance witness of a step: the model's change, or zeros when the step moves no tracked token. */
-function balanceColumns(changes: readonly (BalanceChange | null)[], n: number, balanceDepth: number) {
+/** One-hot selectors on the listed token each item moves (all zero for an item that moves none). */
+function tokenSelectors(steps: readonly { tokenIndex: number | null }[], n: number, maxTokens: number): bigint[][] {
+  const row = (index: number | null) => Array.from({ length: maxTokens }, (_, t) => (t === index ? 1n : 0n));
+  return pad(steps.map((s) => row(s.tokenIndex)), n, () => zeros(maxTokens));
+}
+
+/** The token list and its balance witnesses, padded to maxTokens. */
+function tokenColumns(tokens: readonly TokenChange[], maxTokens: number, balanceDepth: number) {
+  const col = (f: (t: TokenChange) => bigint) => pad(tokens.map(f), maxTokens, () => 0n);
   return {
-    slotKeyBefore: pad(changes.map((b) => b?.slotKeyBefore ?? 0n), n, () => 0n),
-    before: pad(changes.map((b) => b?.before ?? 0n), n, () => 0n),
-    siblings: pad(changes.map((b) => (b ? [...b.update.siblings] : zeros(balanceDepth))), n, () => zeros(balanceDepth)),
+    tokenCount: BigInt(tokens.length),
+    tok_originNetwork: col((t) => BigInt(t.token.originNetwork)),
+    tok_originAddress: col((t) => t.token.originAddress),
+    tok_slot: col((t) => t.slot),
+    tok_slotKeyBefore: col((t) => t.slotKeyBefore),
+    tok_balBefore: col((t) => t.before),
+    tok_balSiblings: pad(tokens.map((t) => [...t.update.siblings]), maxTokens, () => zeros(balanceDepth)),
   };
 }
 
@@ -176,6 +203,7 @@ export function certificateWitness(prevState: NetworkState, built: BuiltCertific
   over("TOO_MANY_EXITS", c.bridgeExits.length, shape.maxExits);
   over("TOO_MANY_DEPENDENCIES", c.dependencies.length, shape.maxDependencies);
   over("TOO_MANY_BUNDLES", c.bundles.length, shape.maxBundles);
+  over("TOO_MANY_TOKENS", t.tokens.length, shape.maxTokens);
 
   const nI = shape.maxImports;
   const nE = shape.maxExits;
@@ -185,9 +213,7 @@ export function certificateWitness(prevState: NetworkState, built: BuiltCertific
 
   const imports = c.importedExits;
   const impLeaves = leafColumns(imports.map((i) => i.leaf), nI);
-  const impBal = balanceColumns(t.imports.map((s) => s.balance), nI, params.balanceDepth);
   const exLeaves = leafColumns(c.bridgeExits, nE);
-  const exBal = balanceColumns(t.exits.map((s) => s.balance), nE, params.balanceDepth);
   const importCol = (f: (i: (typeof imports)[number]) => bigint) => pad(imports.map(f), nI, () => 0n);
 
   return {
@@ -216,9 +242,7 @@ export function certificateWitness(prevState: NetworkState, built: BuiltCertific
     imp_sourceExitRoot: importCol((i) => i.sourceExitRoot),
     imp_siblings: pad(imports.map((i) => [...i.siblings]), nI, () => zeros(params.exitDepth)),
     imp_nullifierSiblings: pad(t.imports.map((s) => [...s.nullifier.siblings]), nI, () => zeros(nullifierDepth(params))),
-    imp_balSlotKeyBefore: impBal.slotKeyBefore,
-    imp_balBefore: impBal.before,
-    imp_balSiblings: impBal.siblings,
+    imp_tokenSel: tokenSelectors(t.imports, nI, shape.maxTokens),
 
     bridgeExitCount: BigInt(c.bridgeExits.length),
     ex_leafType: exLeaves.leafType,
@@ -228,12 +252,11 @@ export function certificateWitness(prevState: NetworkState, built: BuiltCertific
     ex_destinationAddress: exLeaves.destinationAddress,
     ex_amount: exLeaves.amount,
     ex_metadataHash: exLeaves.metadataHash,
-    ex_balSlotKeyBefore: exBal.slotKeyBefore,
-    ex_balBefore: exBal.before,
-    ex_balSiblings: exBal.siblings,
+    ex_tokenSel: tokenSelectors(t.exits, nE, shape.maxTokens),
     // Imports do not touch the exit tree: the first exit's append path is the one of the old tree; with no
     // exit, the circuit still checks the (empty) slot exitCount against the old root.
     exitAppendSiblings: t.exits.length > 0 ? [...t.exits[0].appendSiblings] : prevState.exitTree.appendProof(),
+    ...tokenColumns(t.tokens, shape.maxTokens, params.balanceDepth),
 
     dependencyCount: BigInt(c.dependencies.length),
     dep_networkId: pad(c.dependencies.map((d) => BigInt(d.networkId)), nD, () => 0n),

@@ -115,12 +115,13 @@ function render(rows: DocRow[], structural: boolean, previous: string | null): s
     const used = r.choice?.kind === "file" ? ` (ZK_PTAU_FILE 2^${r.choice.power})` : "";
     L.push(
       `| \`${i.name}\` | ${tpl} | ${kind} | ${cons} | ${pub} | ${n(h.nPrvIn)} | ${n(h.nWires)} | ${c.requiredPower}${used} | ` +
-        `${t(c.compileSeconds)} | ${i.setup ? t(r.setup?.setupSeconds) : "-"} | ${i.setup ? sz(r.setup?.zkeyBytes) : "-"} |`,
+        `${t(c.compileSeconds)}${!structural && c.compilePeakRssBytes ? `, ${(c.compilePeakRssBytes / 2 ** 30).toFixed(1)} GiB` : ""} | ${i.setup ? t(r.setup?.setupSeconds) : "-"} | ${i.setup ? sz(r.setup?.zkeyBytes) : "-"} |`,
     );
   }
   L.push("");
   L.push("Public = public signals (outputs + public inputs), the number of field elements a verifier takes. Domain: the");
-  L.push("smallest `P` with `2^P >= constraints + public + 1` (snarkjs's Groth16 domain). Compile: circom2 (WASM) `--O2`.");
+  L.push("smallest `P` with `2^P >= constraints + public + 1` (snarkjs's Groth16 domain). Compile: circom2 (WASM) `--O2`,");
+  L.push("its time and, where recorded, its peak memory (circom2's WASM heap is capped at 4 GiB).");
   L.push("Setup time: the native development setup (`zk-prover setup`), or snarkjs's `groth16 setup` + `zkey beacon` with");
   L.push("`ZK_PTAU_FILE`. The circuit hash (cache directory name) covers the generated main, every included `.circom` file");
   L.push("and the tool versions.");

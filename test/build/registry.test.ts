@@ -29,8 +29,8 @@ describe("circuit registry (circuits/instances.json)", () => {
     expect(r.instances.map((i) => i.name)).to.include.members([
       "pipeline_probe", "certificate_test", "aggregation_test_s1", "aggregation_test_s2", "certificate_prod", "aggregation_prod_s8",
     ]);
-    const cert = ["exitDepth", "balanceDepth", "networkBits", "maxImports", "maxExits", "maxDependencies", "maxBundles"];
-    const agg = ["exitDepth", "balanceDepth", "networkBits", "historyDepth", "maxImports", "maxExits", "maxDependencies", "maxBundles", "slots"];
+    const cert = ["exitDepth", "balanceDepth", "networkBits", "maxImports", "maxExits", "maxDependencies", "maxBundles", "maxTokens"];
+    const agg = ["exitDepth", "balanceDepth", "networkBits", "historyDepth", "maxImports", "maxExits", "maxDependencies", "maxBundles", "maxTokens", "slots"];
     for (const i of r.instances.filter((x) => x.template === "CertificateProof")) expect(Object.keys(i.params), i.name).to.deep.equal(cert);
     for (const i of r.instances.filter((x) => x.template === "Aggregation")) {
       expect(Object.keys(i.params), i.name).to.deep.equal(agg);
@@ -38,8 +38,9 @@ describe("circuit registry (circuits/instances.json)", () => {
     }
     expect(by("aggregation_test_s1").params.slots).to.equal(1);
     expect(by("aggregation_test_s2").params.slots).to.equal(2);
-    expect(Object.values(by("certificate_prod").params)).to.deep.equal([32, 64, 32, 4, 4, 4, 2]);
-    expect(Object.values(by("aggregation_prod_s8").params)).to.deep.equal([32, 64, 32, 32, 4, 4, 4, 2, 8]);
+    // production: 64 exits, 16 imports, 8 dependencies, 4 tokens per certificate (docs/protocol.md §4 limits)
+    expect(Object.values(by("certificate_prod").params)).to.deep.equal([32, 16, 16, 16, 64, 8, 2, 4]);
+    expect(Object.values(by("aggregation_prod_s8").params)).to.deep.equal([32, 16, 16, 32, 4, 4, 4, 2, 4, 8]);
     expect(by("certificate_prod")).to.include({ setup: true, production: true });
     expect(by("aggregation_prod_s8")).to.include({ setup: false, production: true });
     for (const n of ["pipeline_probe", "certificate_test", "aggregation_test_s1", "aggregation_test_s2"]) expect(by(n).production, n).to.equal(undefined);

@@ -18,12 +18,12 @@ function publicSignals(c: TestCircuit, witness: readonly bigint[]): bigint[] {
   const h = c.r1cs;
   return witness.slice(1, 1 + h.nPubOut + h.nPubIn);
 }
-const SHAPE: AggregationShape = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, slots: 2 };
+const SHAPE: AggregationShape = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2, slots: 2 };
 
 function spec(shape: AggregationShape) {
   return {
     template: "Aggregation",
-    params: [P.exitDepth, P.balanceDepth, P.networkBits, P.historyDepth, shape.maxImports, shape.maxExits, shape.maxDependencies, shape.maxBundles, shape.slots],
+    params: [P.exitDepth, P.balanceDepth, P.networkBits, P.historyDepth, shape.maxImports, shape.maxExits, shape.maxDependencies, shape.maxBundles, shape.maxTokens, shape.slots],
     publicInputs: ["oldGlobalRoot", "newGlobalRoot", "l1CheckpointNumber", "l1ExitRoot", "slotPublic"],
   };
 }
@@ -69,9 +69,9 @@ describe("circuit Aggregation (S = 2)", function () {
 
   it("has the expected size (constraint count pinned)", function () {
     const n = C.constraintCount();
-    // 64,859 before revisions and bundle participants (+338 per slot) and zero-amount refusal (+2 per slot); the native setup needs no ceremony size,
-    // the domain is now 2^17 (constraints + 10 public inputs + 1 > 2^16).
-    expect(n).to.equal(65_540);
+    // 65,540 with balances per item (two depth-8 updates per slot); per token (maxTokens 2) 63,588: the domain is
+    // back to 2^16 (constraints + 10 public inputs + 1 <= 2^16).
+    expect(n).to.equal(63_588);
     console.log(`      Aggregation S=2 constraints: ${n}`);
   });
 

@@ -1,6 +1,6 @@
 /**
  * CertificateProof on the test instances exitDepth 8, balanceDepth 8, networkBits 2 with
- * (maxImports, maxExits, maxDependencies, maxBundles) = (1, 1, 1, 1) ["A"] and (2, 2, 1, 1) ["B"]:
+ * (maxImports, maxExits, maxDependencies, maxBundles, maxTokens) = (1, 1, 1, 1, 2) ["A"] and (2, 2, 1, 1, 2) ["B"]:
  * valid certificates built by lib/certificate-builder.ts prove to the model's certificateId; the most plausible
  * cheating witnesses (built by fixtures.ts forgeInput, the real tree paths for a batch the model refuses)
  * have no witness.
@@ -21,7 +21,7 @@ import {
   tokenKey,
 } from "../../lib";
 import { CertificateCircuitInput, CertificateShape, CertificateWitnessError, certificateWitness } from "../../lib/witness";
-import { Prng, findSlotCollision } from "../../scripts/gen-vectors";
+import { Prng } from "../../scripts/gen-vectors";
 import { TestCircuit, expectConstraintFailure, expectNoWitness, loadCircuit, terminateCurves } from "../helpers/circuit";
 import { seedBalance } from "../helpers/vectors";
 import { ETHER, P, SHAPE_A, SHAPE_B, SourceNetwork, assetLeaf, certificateSpec, forgeInput, messageLeaf, setEntry } from "./fixtures";
@@ -31,7 +31,7 @@ const rng = new Prng("CertificateProof tests");
 const user = rng.address();
 const usdc: TokenId = { originNetwork: 0, originAddress: 0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48n };
 const mine: TokenId = { originNetwork: ME, originAddress: rng.address() };
-const [collA, collB] = findSlotCollision(TEST_PARAMS.balanceDepth);
+const otherToken: TokenId = { originNetwork: 0, originAddress: 0xdac17f958d2ee523a2206206994597c13d831ec7n };
 const stateRoot = (k: number) => "0x" + k.toString(16).padStart(2, "0").repeat(32);
 
 describe("circuit CertificateProof(8, 8, 2, ...)", function () {
@@ -48,7 +48,7 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
     msg: l1.add(messageLeaf(0, rng.address(), ME, user, ETHER / 10n, fieldKeccak("0x1234"))),
     forTwo: l1.add(assetLeaf(gasCoin(0), 2, user, ETHER)),
     spoofed: l1.add(messageLeaf(2, rng.address(), ME, user, 5n)),
-    collB: l1.add(assetLeaf(collB, ME, user, 6n)),
+    other: l1.add(assetLeaf(otherToken, ME, user, 6n)),
     eth2: l1.add(assetLeaf(gasCoin(0), ME, user, 2n * ETHER)),
   };
   const N2 = { msg: n2.add(messageLeaf(2, rng.address(), ME, user, 7n * ETHER, fieldKeccak("0xbeef"))) };
@@ -86,8 +86,9 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
 
   describe("shape A (1 import, 1 exit, 1 dependency, 1 bundle)", () => {
     it("proves an L1 deposit import with a native-token exit and a bundle leg (height 0)", async () => {
-      expect(cert0.transition.imports[0].balance).to.not.equal(null);
-      expect(cert0.transition.exits[0].balance).to.equal(null); // native
+      expect(cert0.transition.imports[0].tokenIndex).to.equal(0);
+      expect(cert0.transition.exits[0].tokenIndex).to.equal(null); // native
+      expect(cert0.transition.tokens.map((t) => t.token)).to.deep.equal([gasCoin(0)]);
       await proves(A, genesis, cert0, SHAPE_A);
     });
 
@@ -106,10 +107,12 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
       const big = build(genesis, 0n, [l1.imp(L1.eth), l1.imp(L1.usdc)], []);
       expect(() => certificateWitness(genesis, big, SHAPE_A)).to.throw(CertificateWitnessError, /TOO_MANY_IMPORTS/);
       expect(() => certificateWitness(s1, big, SHAPE_B)).to.throw(CertificateWitnessError, /STATE_MISMATCH/);
+      const threeTokens = build(genesis, 0n, [l1.imp(L1.eth), l1.imp(L1.usdc), l1.imp(L1.other)], []);
+      expect(() => certificateWitness(genesis, threeTokens, { ...SHAPE_B, maxImports: 3 })).to.throw(CertificateWitnessError, /TOO_MANY_TOKENS/);
     });
 
     it("OVERDRAW by 1 wei has no witness (10 ETH held, 10 ETH + 1 wei exit); exactly 10 ETH proves", async () => {
-      await expectNoWitness(A, forgeInput(s1, { height: 1n, imports: [], exits: [assetLeaf(gasCoin(0), 2, user, 10n * ETHER + 1n)] }, SHAPE_A), /BalanceChange/);
+      await expectNoWitness(A, forgeInput(s1, { height: 1n, imports: [], exits: [assetLeaf(gasCoin(0), 2, user, 10n * ETHER + 1n)] }, SHAPE_A), /TokenBalance/);
       await proves(A, s1, build(s1, 1n, [], [assetLeaf(gasCoin(0), 2, user, 10n * ETHER)]), SHAPE_A);
     });
 
@@ -124,14 +127,14 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
     it("balance wrap-around: no claimed balanceBefore makes an overdraw pass, and no credit reaches 2^192", async () => {
       const exit = assetLeaf(gasCoin(0), 2, user, 11n * ETHER);
       const honest = forgeInput(s1, { height: 1n, imports: [], exits: [exit] }, SHAPE_A);
-      expect(honest.ex_balBefore[0]).to.equal(10n * ETHER);
-      await expectNoWitness(A, honest, /Num2Bits.*\n.*BalanceChange/); // before - amount wraps near p: out of range
+      expect(honest.tok_balBefore[0]).to.equal(10n * ETHER);
+      await expectNoWitness(A, honest, /Num2Bits.*\n.*TokenBalance/); // before - amount wraps near p: out of range
       for (const claimed of [11n * ETHER, 11n * ETHER + 5n, P - 1n, (1n << 192n) - 1n, P - ETHER]) {
-        await expectNoWitness(A, setEntry(honest, "ex_balBefore", 0, claimed), /BalanceChange/); // the leaf binds the balance
+        await expectNoWitness(A, setEntry(honest, "tok_balBefore", 0, claimed), /TokenBalance/); // the leaf binds the balance
       }
       const near = genesis.clone();
       seedBalance(near, gasCoin(0), (1n << 192n) - 10n * ETHER);
-      await expectNoWitness(A, forgeInput(near, { imports: [l1.imp(L1.eth)], exits: [] }, SHAPE_A), /Num2Bits.*\n.*BalanceChange/);
+      await expectNoWitness(A, forgeInput(near, { imports: [l1.imp(L1.eth)], exits: [] }, SHAPE_A), /Num2Bits.*\n.*TokenBalance/);
       seedBalance(near, gasCoin(0), (1n << 192n) - 1n - 10n * ETHER); // lands exactly on 2^192 - 1
       await proves(A, near, build(near, 0n, [l1.imp(L1.eth)], []), SHAPE_A);
     });
@@ -159,19 +162,73 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
       await expectNoWitness(A, forgeInput(s1, { imports: [], exits: [messageLeaf(0, user, 2, user, ETHER)] }, SHAPE_A), /ExitStep/);
     });
 
-    it("BALANCE_SLOT_COLLISION: a token whose slot another token holds cannot be credited, whatever holder is claimed", async () => {
+    it("another token's slot: no claim of its holder lets a token be credited or debited there", async () => {
       const s = genesis.clone();
-      seedBalance(s, collA, 5n);
-      const imp = l1.imp(L1.collB);
+      seedBalance(s, gasCoin(0), 5n * ETHER); // slot 0
+      seedBalance(s, usdc, 7n); // slot 1
+      const eth0 = { slot: 0n, slotKeyBefore: tokenKey(gasCoin(0)), balanceBefore: 5n * ETHER };
       const claims = [
-        (real: { holder: bigint; balance: bigint }) => ({ slotKeyBefore: real.holder, balanceBefore: real.balance }), // the truth: A holds it
-        (real: { key: bigint; balance: bigint }) => ({ slotKeyBefore: real.key, balanceBefore: real.balance }), // "B holds it"
-        () => ({ slotKeyBefore: 0n, balanceBefore: 0n }), // "unused"
+        () => eth0, // the truth: ETH holds slot 0
+        (_t: number, real: { key: bigint }) => ({ ...eth0, slotKeyBefore: real.key }), // "the other token holds it"
+        () => ({ ...eth0, slotKeyBefore: 0n, balanceBefore: 0n }), // "unused"
       ];
       for (const claim of claims) {
-        await expectNoWitness(A, forgeInput(s, { imports: [imp], exits: [] }, SHAPE_A, { importSlotKey: (_i, real) => claim(real) }), /BalanceChange/);
+        await expectNoWitness(A, forgeInput(s, { imports: [l1.imp(L1.other)], exits: [] }, SHAPE_A, { token: claim }), /TokenBalance/);
+        // an exit of USDC drawing on ETH's balance in slot 0
+        await expectNoWitness(A, forgeInput(s, { imports: [], exits: [assetLeaf(usdc, 0, user, ETHER)] }, SHAPE_A, { token: claim }), /TokenBalance/);
       }
-      expect(tokenKey(collA)).to.not.equal(tokenKey(collB));
+    });
+
+    it("a token in a second, unused slot of the prover's choice gains nothing: it starts from 0 there (safety argument, TokenBalance)", async () => {
+      const s = genesis.clone();
+      seedBalance(s, usdc, 7n); // slot 0
+      const fresh = (_t: number, real: { key: bigint }) => ({ slot: 200n, slotKeyBefore: 0n, balanceBefore: 0n, key: real.key });
+      // crediting USDC into slot 200 proves (the network then holds 7 in slot 0 and the import in slot 200) ...
+      const credit = forgeInput(s, { imports: [l1.imp(L1.usdc)], exits: [] }, SHAPE_A, { token: fresh });
+      expect(credit.tok_slot[0]).to.equal(200n);
+      await A.checkConstraints(await A.calculateWitness(credit));
+      // ... but a debit from the fresh slot has nothing to draw on, whatever it claims
+      await expectNoWitness(A, forgeInput(s, { height: 0n, imports: [], exits: [assetLeaf(usdc, 0, user, 1n)] }, SHAPE_A, { token: fresh }), /TokenBalance/);
+      await expectNoWitness(A, forgeInput(s, { height: 0n, imports: [], exits: [assetLeaf(usdc, 0, user, 1n)] }, SHAPE_A, { token: () => ({ slot: 200n, slotKeyBefore: tokenKey(usdc), balanceBefore: 7n }) }), /TokenBalance/);
+      // while the honest slot pays exactly what it holds
+      await proves(A, s, build(s, 0n, [], [assetLeaf(usdc, 0, user, 7n)]), SHAPE_A);
+    });
+
+    it("a debit of an unlisted token has no witness: the exit cannot select an entry of another token, or none", async () => {
+      const honest = certificateWitness(s1, build(s1, 1n, [], [assetLeaf(gasCoin(0), 2, user, ETHER)]), SHAPE_A);
+      expect(honest.tokenCount).to.equal(1n);
+      await expectNoWitness(A, { ...honest, tokenCount: 0n, tok_originNetwork: [0n, 0n], tok_originAddress: [0n, 0n], tok_slot: [0n, 0n], tok_slotKeyBefore: [0n, 0n], tok_balBefore: [0n, 0n], tok_balSiblings: honest.tok_balSiblings.map((x) => x.map(() => 0n)) }, /TokenSelect/);
+      await expectNoWitness(A, { ...honest, ex_tokenSel: [[0n, 0n]] }, /TokenSelect|OneHot/); // listed but not selected
+      await expectNoWitness(A, { ...honest, ex_tokenSel: [[0n, 1n]] }, /TokenSelect/); // the padded entry
+      // an item of a native token selecting a listed entry: untracked items select nothing
+      const native = certificateWitness(s1, build(s1, 1n, [l1.imp(L1.usdc)], [assetLeaf(mine, 2, user, 1n)]), SHAPE_A);
+      await expectNoWitness(A, { ...native, ex_tokenSel: [[1n, 0n]] }, /TokenSelect|OneHot/);
+    });
+
+    it("a token listed twice has no witness (second entry of the same token, its own slot)", async () => {
+      const c = build(genesis, 0n, [l1.imp(L1.eth)], [assetLeaf(gasCoin(0), 2, user, ETHER)]);
+      const w = certificateWitness(genesis, c, SHAPE_A);
+      expect(w.tokenCount).to.equal(1n);
+      // list ETH again in slot 1 (unused), with the exit debiting the second entry: each entry alone balances
+      const after0 = c.transition.state;
+      const twice = {
+        ...w,
+        tokenCount: 2n,
+        tok_originNetwork: [0n, 0n],
+        tok_originAddress: [0n, 0n],
+        tok_slot: [0n, 1n],
+        tok_slotKeyBefore: [0n, 0n],
+        tok_balBefore: [0n, 0n],
+        tok_balSiblings: [w.tok_balSiblings[0], after0.balances.proof(1n).siblings],
+        ex_tokenSel: [[0n, 1n]],
+      };
+      await expectNoWitness(A, twice, /TokenBalances|AssertNonZeroIf/);
+    });
+
+    it("a listed native token has no witness", async () => {
+      const w = certificateWitness(s2, cert2, SHAPE_A);
+      expect(w.tokenCount).to.equal(0n);
+      await expectNoWitness(A, { ...w, tokenCount: 1n, tok_originNetwork: [BigInt(ME), 0n], tok_slot: [0n, 0n], tok_balSiblings: w.tok_balSiblings.map(() => s2.balances.proof(0n).siblings) }, /TokenBalances|AssertNonZeroIf/);
     });
 
     it("an import whose source is not among the dependencies (none, or another id) has no witness", async () => {
@@ -191,15 +248,15 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
 
     it("tampered witness: an intermediate balance, a nullifier root, the id cannot be changed", async () => {
       const w = await proves(A, genesis, cert0, SHAPE_A);
-      await expectConstraintFailure(A, A.tamper(w, "transition.imp[0].balance.balanceAfter", 10n * ETHER + 1n));
+      await expectConstraintFailure(A, A.tamper(w, "transition.tokens.bal[0].newLeafHash.out", 1n));
       await expectConstraintFailure(A, A.tamper(w, "transition.newNullifierRoot", cert0.transition.state.nullifiers.root() + 1n));
-      await expectConstraintFailure(A, A.tamper(w, "transition.imp[0].credited", 0n));
+      await expectConstraintFailure(A, A.tamper(w, "transition.impToken[0].part[0]", 10n * ETHER + 1n));
       await expectConstraintFailure(A, A.tamper(w, "transition.newStateCommitment", cert0.certificate.prevStateCommitment));
       await expectConstraintFailure(A, A.tamper(w, "certificateId", cert1.certificateId));
     });
 
     it("constraint count", () => {
-      expect(A.constraintCount()).to.equal(26731);
+      expect(A.constraintCount()).to.equal(25755);
     });
   });
 
@@ -212,9 +269,21 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
       await proves(B, t1, c1, SHAPE_B);
       const t2 = c1.transition.state;
       await proves(B, t2, build(t2, 2n, [], []), SHAPE_B);
-      // the same token credited twice and spent twice in one certificate (running balance root)
+      // the same token credited twice and spent twice in one certificate (one balance update, per token)
       const c3 = build(t2, 2n, [l1.imp(L1.eth2), l1.imp(L1.msg)], [assetLeaf(gasCoin(0), 2, user, 9n * ETHER), assetLeaf(gasCoin(0), 3, user, ETHER / 10n)]);
       await proves(B, t2, c3, SHAPE_B);
+      expect(c3.transition.tokens).to.have.length(1);
+      // two distinct tokens in one certificate: one entry each
+      const c4 = build(t2, 2n, [l1.imp(L1.eth2), l1.imp(L1.other)], [assetLeaf(otherToken, 2, user, 6n), assetLeaf(gasCoin(0), 3, user, ETHER)]);
+      expect(c4.transition.tokens.map((t) => t.token)).to.deep.equal([gasCoin(0), otherToken]);
+      await proves(B, t2, c4, SHAPE_B);
+    });
+
+    it("per token, not per item: a balance passing 2^192 - 1 inside the certificate proves when it ends below; ending above has no witness", async () => {
+      const near = genesis.clone();
+      seedBalance(near, gasCoin(0), (1n << 192n) - 1n - ETHER);
+      await proves(B, near, build(near, 0n, [l1.imp(L1.eth)], [assetLeaf(gasCoin(0), 2, user, 9n * ETHER)]), SHAPE_B);
+      await expectNoWitness(B, forgeInput(near, { imports: [l1.imp(L1.eth)], exits: [assetLeaf(gasCoin(0), 2, user, 9n * ETHER - 1n)] }, SHAPE_B), /Num2Bits.*\n.*TokenBalance/);
     });
 
     it("DOUBLE_IMPORT within one certificate has no witness", async () => {
@@ -224,7 +293,7 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
 
     it("spending a credit before it exists: an exit cannot use a later certificate's import (exits follow imports)", async () => {
       // 10 ETH imported, 12 ETH out in two exits: the second overdraws
-      await expectNoWitness(B, forgeInput(genesis, { imports: [l1.imp(L1.eth)], exits: [assetLeaf(gasCoin(0), 2, user, 6n * ETHER), assetLeaf(gasCoin(0), 2, user, 6n * ETHER)] }, SHAPE_B), /BalanceChange/);
+      await expectNoWitness(B, forgeInput(genesis, { imports: [l1.imp(L1.eth)], exits: [assetLeaf(gasCoin(0), 2, user, 6n * ETHER), assetLeaf(gasCoin(0), 2, user, 6n * ETHER)] }, SHAPE_B), /TokenBalance/);
     });
 
     it("padded import or exit entries with non-zero data have no witness", async () => {
@@ -249,7 +318,7 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
     });
 
     it("constraint count", () => {
-      expect(B.constraintCount()).to.equal(48322);
+      expect(B.constraintCount()).to.equal(36786);
     });
   });
 });

@@ -29,7 +29,7 @@ const ME = 2;
 const rng = new Prng("CertificateTransition tests");
 const user = rng.address();
 
-describe("circuit CertificateTransition(8, 8, 2, 1, 1, 2, 2)", function () {
+describe("circuit CertificateTransition(8, 8, 2, 1, 1, 2, 2, 1)", function () {
   this.timeout(600_000);
   let c: TestCircuit;
 
@@ -150,6 +150,6 @@ describe("circuit CertificateTransition(8, 8, 2, 1, 1, 2, 2)", function () {
   });
 
   it("constraint count", () => {
-    expect(c.constraintCount()).to.equal(28301);
+    expect(c.constraintCount()).to.equal(22522);
   });
 });

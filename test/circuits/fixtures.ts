@@ -16,9 +16,8 @@ import {
   BundleLeg,
   packParticipants,
   balanceLeaf,
-  balanceSlot,
   hashExitLeaf,
-  movedToken,
+  trackedToken,
   nullifierDepth,
   splitBytes32,
   tokenKey,
@@ -30,14 +29,15 @@ export const P = FIELD_MODULUS;
 export const ETHER = 10n ** 18n;
 
 /** Certificate circuit shapes under test (all with TEST_PARAMS: exitDepth 8, balanceDepth 8, networkBits 2). */
-export const SHAPE_A: CertificateShape = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1 };
-export const SHAPE_B: CertificateShape = { maxImports: 2, maxExits: 2, maxDependencies: 1, maxBundles: 1 };
+export const SHAPE_A: CertificateShape = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
+export const SHAPE_B: CertificateShape = { maxImports: 2, maxExits: 2, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
 /** For the dependency and bundle rules (two of each) on CertificateTransition. */
-export const SHAPE_C: CertificateShape = { maxImports: 1, maxExits: 1, maxDependencies: 2, maxBundles: 2 };
-export const PRODUCTION_SHAPE: CertificateShape = { maxImports: 4, maxExits: 4, maxDependencies: 4, maxBundles: 2 };
+export const SHAPE_C: CertificateShape = { maxImports: 1, maxExits: 1, maxDependencies: 2, maxBundles: 2, maxTokens: 1 };
+/** The production certificate instance's shape (circuits/instances.json certificate_prod). */
+export const PRODUCTION_SHAPE: CertificateShape = { maxImports: 16, maxExits: 64, maxDependencies: 8, maxBundles: 2, maxTokens: 4 };
 
 export function certificateSpec(template: "CertificateProof" | "CertificateTransition", p: TreeParams, s: CertificateShape): CircuitSpec {
-  return { template, params: [p.exitDepth, p.balanceDepth, p.networkBits, s.maxImports, s.maxExits, s.maxDependencies, s.maxBundles] };
+  return { template, params: [p.exitDepth, p.balanceDepth, p.networkBits, s.maxImports, s.maxExits, s.maxDependencies, s.maxBundles, s.maxTokens] };
 }
 
 export function assetLeaf(token: TokenId, destinationNetwork: number, destinationAddress: bigint, amount: bigint, metadataHash = 0n): ExitLeaf {
@@ -82,19 +82,27 @@ export interface ForgedBatch {
 const zeros = (n: number) => new Array<bigint>(n).fill(0n);
 const padTo = <T>(xs: T[], n: number, f: () => T): T[] => [...xs, ...Array.from({ length: n - xs.length }, f)];
 
+/** What a forged token entry claims about its slot (by default the truth, as the model would). */
+export interface TokenClaim {
+  slot: bigint;
+  slotKeyBefore: bigint;
+  balanceBefore: bigint;
+}
+
 /**
  * The circuit input a cheating prover would build for `batch` on `state`, with none of the model's refusals:
- * every import and exit is applied in order to a clone of the state, each witness being the true path of
- * the current trees (nullifier proof of the key whatever its value, the slot's real holder and balance, the
- * append path). Balance arithmetic follows the circuit (mod p); a leaf whose new balance is out of range is
- * still written so that later steps have a path. For a valid batch this equals certificateWitness.
- * `slotKeyBefore` overrides let a test claim another holder of a balance slot.
+ * imports are applied in order to a clone of the state (nullifier proof of the key whatever its value), the
+ * exits' append path taken, and the balance tree updated once per distinct tracked token in order of first
+ * appearance (its real slot, or the next unused one; the slot's real holder and balance), with the circuit's
+ * arithmetic (mod p): a final balance out of range is still written so that later entries have a path. For a
+ * valid batch this equals certificateWitness. `token` overrides let a test claim another slot, holder or
+ * balance for listed token t (its real values given).
  */
 export function forgeInput(
   state: NetworkState,
   batch: ForgedBatch,
   shape: CertificateShape,
-  opts: { importSlotKey?: (i: number, real: { key: bigint; holder: bigint; balance: bigint }) => { slotKeyBefore: bigint; balanceBefore: bigint } } = {},
+  opts: { token?: (t: number, real: TokenClaim & { key: bigint }) => TokenClaim } = {},
 ): CertificateCircuitInput {
   const p = state.params;
   const s = state.clone();
@@ -103,34 +111,42 @@ export function forgeInput(
   const balanceRoot = s.balances.root();
   const nullifierRoot = s.nullifiers.root();
 
-  type Bal = { slotKeyBefore: bigint; before: bigint; siblings: bigint[] };
-  const noBal = (): Bal => ({ slotKeyBefore: 0n, before: 0n, siblings: zeros(p.balanceDepth) });
-  const change = (leaf: ExitLeaf, sign: 1n | -1n, override?: (real: { key: bigint; holder: bigint; balance: bigint }) => { slotKeyBefore: bigint; balanceBefore: bigint }): Bal => {
-    const token = movedToken(leaf);
-    if (!token || token.originNetwork === state.networkId) return noBal();
+  // The distinct tracked tokens, in order of first appearance, with their net change (mod p).
+  const list: { token: TokenId; key: bigint; net: bigint }[] = [];
+  const indexOf = (leaf: ExitLeaf, sign: 1n | -1n): number | null => {
+    const token = trackedToken(state.networkId, leaf);
+    if (!token) return null;
     const key = tokenKey(token);
-    const slot = balanceSlot(key, p.balanceDepth);
-    const held = s.balanceBook.get(slot);
-    const real = { key, holder: held?.key ?? 0n, balance: held?.balance ?? 0n };
-    const claimed = override ? override(real) : { slotKeyBefore: real.holder, balanceBefore: real.balance };
-    const siblings = s.balances.proof(slot).siblings;
-    const after = (((claimed.balanceBefore + sign * leaf.amount) % P) + P) % P;
-    s.balances.set(slot, balanceLeaf(key, after));
-    s.balanceBook.set(slot, { token, key, balance: after });
-    return { slotKeyBefore: claimed.slotKeyBefore, before: claimed.balanceBefore, siblings };
+    let t = list.findIndex((e) => e.key === key);
+    if (t < 0) t = list.push({ token, key, net: 0n }) - 1;
+    list[t].net += sign * leaf.amount;
+    return t;
   };
-
-  const impBal: Bal[] = [];
+  const impSel: (number | null)[] = [];
   const impNull: bigint[][] = [];
-  batch.imports.forEach((imp, i) => {
+  batch.imports.forEach((imp) => {
     const key = (BigInt(imp.source.networkId) << BigInt(p.exitDepth)) + BigInt(imp.leafIndex);
     const inRange = key < 1n << BigInt(nullifierDepth(p));
     impNull.push(inRange ? s.nullifiers.proof(key).siblings : zeros(nullifierDepth(p)));
-    impBal.push(change(imp.leaf, 1n, opts.importSlotKey ? (real) => opts.importSlotKey!(i, real) : undefined));
+    impSel.push(indexOf(imp.leaf, 1n));
     if (inRange) s.nullifiers.set(key, 1n);
   });
   const appendSiblings = s.exitTree.appendProof();
-  const exBal = batch.exits.map((leaf) => change(leaf, -1n));
+  const exSel = batch.exits.map((leaf) => indexOf(leaf, -1n));
+
+  const tok = list.map((e, t) => {
+    const slot = s.slotOf(e.key) ?? s.nextFreeSlot() ?? 0n;
+    const held = s.balanceBook.get(slot);
+    const real = { key: e.key, slot, slotKeyBefore: held?.key ?? 0n, balanceBefore: held?.balance ?? 0n };
+    const claimed = opts.token ? opts.token(t, real) : real;
+    const siblings = s.balances.proof(claimed.slot).siblings;
+    const after = (((claimed.balanceBefore + e.net) % P) + P) % P;
+    s.balances.set(claimed.slot, balanceLeaf(e.key, after));
+    s.setBalance(claimed.slot, { token: e.token, key: e.key, balance: after });
+    return { ...claimed, token: e.token, siblings };
+  });
+  const sel = (t: number | null) => Array.from({ length: shape.maxTokens }, (_, k) => (k === t ? 1n : 0n));
+  const tokCol = (f: (x: (typeof tok)[number]) => bigint) => padTo(tok.map(f), shape.maxTokens, () => 0n);
 
   const nI = shape.maxImports;
   const nE = shape.maxExits;
@@ -166,9 +182,7 @@ export function forgeInput(
     imp_sourceExitRoot: impCol((i) => i.sourceExitRoot),
     imp_siblings: padTo(batch.imports.map((i) => [...i.siblings]), nI, () => zeros(p.exitDepth)),
     imp_nullifierSiblings: padTo(impNull, nI, () => zeros(nullifierDepth(p))),
-    imp_balSlotKeyBefore: padTo(impBal.map((b) => b.slotKeyBefore), nI, () => 0n),
-    imp_balBefore: padTo(impBal.map((b) => b.before), nI, () => 0n),
-    imp_balSiblings: padTo(impBal.map((b) => b.siblings), nI, () => zeros(p.balanceDepth)),
+    imp_tokenSel: padTo(impSel.map(sel), nI, () => zeros(shape.maxTokens)),
     bridgeExitCount: BigInt(batch.exits.length),
     ex_leafType: exCol((l) => BigInt(l.leafType)),
     ex_originNetwork: exCol((l) => BigInt(l.originNetwork)),
@@ -177,10 +191,15 @@ export function forgeInput(
     ex_destinationAddress: exCol((l) => l.destinationAddress),
     ex_amount: exCol((l) => l.amount),
     ex_metadataHash: exCol((l) => l.metadataHash),
-    ex_balSlotKeyBefore: padTo(exBal.map((b) => b.slotKeyBefore), nE, () => 0n),
-    ex_balBefore: padTo(exBal.map((b) => b.before), nE, () => 0n),
-    ex_balSiblings: padTo(exBal.map((b) => b.siblings), nE, () => zeros(p.balanceDepth)),
+    ex_tokenSel: padTo(exSel.map(sel), nE, () => zeros(shape.maxTokens)),
     exitAppendSiblings: appendSiblings,
+    tokenCount: BigInt(tok.length),
+    tok_originNetwork: tokCol((x) => BigInt(x.token.originNetwork)),
+    tok_originAddress: tokCol((x) => x.token.originAddress),
+    tok_slot: tokCol((x) => x.slot),
+    tok_slotKeyBefore: tokCol((x) => x.slotKeyBefore),
+    tok_balBefore: tokCol((x) => x.balanceBefore),
+    tok_balSiblings: padTo(tok.map((x) => x.siblings), shape.maxTokens, () => zeros(p.balanceDepth)),
     dependencyCount: BigInt(deps.length),
     dep_networkId: padTo(deps.map((d) => BigInt(d.networkId)), nD, () => 0n),
     dep_height: padTo(deps.map((d) => d.height), nD, () => 0n),
@@ -202,12 +221,11 @@ export function setEntry(input: CertificateCircuitInput, name: keyof Certificate
 }
 
 /** ImportStep's input for import i of a certificate input (running roots given; for i = 0 the state's). */
-export function importStepInput(w: CertificateCircuitInput, i = 0, roots = { nullifierRoot: w.nullifierRoot, balanceRoot: w.balanceRoot }, active = 1n) {
+export function importStepInput(w: CertificateCircuitInput, i = 0, roots = { nullifierRoot: w.nullifierRoot }, active = 1n) {
   return {
     networkId: w.networkId,
     active,
     nullifierRoot: roots.nullifierRoot,
-    balanceRoot: roots.balanceRoot,
     leafType: w.imp_leafType[i],
     originNetwork: w.imp_originNetwork[i],
     originAddress: w.imp_originAddress[i],
@@ -222,18 +240,14 @@ export function importStepInput(w: CertificateCircuitInput, i = 0, roots = { nul
     sourceExitRoot: w.imp_sourceExitRoot[i],
     siblings: w.imp_siblings[i],
     nullifierSiblings: w.imp_nullifierSiblings[i],
-    balSlotKeyBefore: w.imp_balSlotKeyBefore[i],
-    balBefore: w.imp_balBefore[i],
-    balSiblings: w.imp_balSiblings[i],
   };
 }
 
-/** ExitStep's input for exit j of a certificate input (running balance root given; for j = 0 after the imports). */
-export function exitStepInput(w: CertificateCircuitInput, j: number, balanceRoot: bigint, active = 1n) {
+/** ExitStep's input for exit j of a certificate input. */
+export function exitStepInput(w: CertificateCircuitInput, j: number, active = 1n) {
   return {
     networkId: w.networkId,
     active,
-    balanceRoot,
     leafType: w.ex_leafType[j],
     originNetwork: w.ex_originNetwork[j],
     originAddress: w.ex_originAddress[j],
@@ -241,8 +255,5 @@ export function exitStepInput(w: CertificateCircuitInput, j: number, balanceRoot
     destinationAddress: w.ex_destinationAddress[j],
     amount: w.ex_amount[j],
     metadataHash: w.ex_metadataHash[j],
-    balSlotKeyBefore: w.ex_balSlotKeyBefore[j],
-    balBefore: w.ex_balBefore[j],
-    balSiblings: w.ex_balSiblings[j],
   };
 }

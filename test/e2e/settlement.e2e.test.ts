@@ -20,7 +20,7 @@ import { AggregationTestS1Adapter__factory, AggregationTestS2Adapter__factory } 
 import type { SettlementHub, UnifiedBridge } from "../../typechain-types";
 
 const P = DEVNET_PARAMS;
-const SHAPE_S2: AggregationShape = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, slots: 2 };
+const SHAPE_S2: AggregationShape = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2, slots: 2 };
 const SHAPE_S1: AggregationShape = { ...SHAPE_S2, slots: 1 };
 const sequencers = [1, 2, 3].map((i) => new Wallet("0x" + (0xa0 + i).toString(16).repeat(32)));
 

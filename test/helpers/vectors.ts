@@ -27,7 +27,6 @@ import {
   TokenId,
   TreeParams,
   balanceLeaf,
-  balanceSlot,
   certificateFromJson,
   leafFromJson,
   tokenKey,
@@ -506,17 +505,16 @@ export function loadAccountingVectors(): AccountingVectors {
 }
 
 /**
- * Puts `balance` of `token` straight into a state's balance tree and book (no transition): how vectors and tests
- * start from balances that no sequence of < 2^128 credits could reach in reasonable time (e.g. near 2^192).
- * Throws if the token's slot is held by another token.
+ * Puts `balance` of `token` straight into a state's balance tree and book (no transition), in the token's slot or
+ * the next unused one: how vectors and tests start from balances that no sequence of < 2^128 credits could reach
+ * in reasonable time (e.g. near 2^192), or from a full balance tree. Throws if every slot is taken.
  */
 export function seedBalance(state: NetworkState, token: TokenId, balance: bigint): void {
   const key = tokenKey(token);
-  const slot = balanceSlot(key, state.params.balanceDepth);
-  const held = state.balanceBook.get(slot);
-  if (held && held.key !== key) throw new Error(`slot ${slot} is held by another token`);
+  const slot = state.slotOf(key) ?? state.nextFreeSlot();
+  if (slot === null) throw new Error("every balance slot is taken");
   state.balances.set(slot, balanceLeaf(key, balance));
-  state.balanceBook.set(slot, { token: { ...token }, key, balance });
+  state.setBalance(slot, { token: { ...token }, key, balance });
 }
 
 /** The balance book of a state as (token, balance) pairs sorted by slot (the order the vectors use). */

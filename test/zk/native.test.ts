@@ -71,7 +71,7 @@ describe("zk/native: the native Groth16 prover", function () {
     const built = buildCertificate(state, { height: 0n, newStateRoot: toBeHex(7, 32), imports: [], exits: [] });
     certificateId = built.certificateId;
     certWtns = path.join(dir, "cert.wtns");
-    const shape = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1 };
+    const shape = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
     await calculateWitness(CERT, certificateWitness(state, built, shape) as unknown as Record<string, unknown>, certWtns);
   });
   after(async () => {

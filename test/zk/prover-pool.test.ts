@@ -24,7 +24,7 @@ import {
 } from "../../zk/prover/pool";
 import { alive, sleep } from "../coordinator/helpers/process";
 
-const SHAPE = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1 };
+const SHAPE = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
 const INSTANCE = "certificate_test";
 
 

@@ -19,7 +19,7 @@ import type { ProverPool } from "../../../zk/prover/pool";
 
 export const MNEMONIC = "test test test test test test test test test test test junk";
 export const account = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
-export const SHAPE = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1 };
+export const SHAPE = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
 export const P = DEVNET_PARAMS;
 
 export interface TestL1 {
