@@ -26,7 +26,7 @@ import type { L1View } from "./l1/view";
 import type { CoordinatorNode } from "./node";
 import type { ProverPool } from "../zk/prover/pool";
 import type { WriteOp } from "./store/store";
-import type { EpochRecord, JobRecord, SettlementRecord, StatusChange } from "./types";
+import type { EpochRecord, JobRecord, SettlementRecord } from "./types";
 
 export class EpochManager {
   private busy = false;
@@ -118,8 +118,7 @@ export class EpochManager {
       id, certificateIds: nodes.map((n) => n.certificateId), oldRoot: result.oldRoot, newRoot: result.newRoot, l1CheckpointNumber: cp.number, l1ExitRoot: cp.exitRoot,
       slotCapacity: slots.slots, status: "proving", proof: null, createdAt: now, updatedAt: now, l1Epoch: null, l1Tx: null, failure: null,
     };
-    const changes = nodes.flatMap((n) => this.node.graph.setStatus(n.certificateId, "InEpoch"));
-    await this.node.persist(changes, [{ op: "putEpoch", record }], { epoch: id });
+    await this.node.enterEpoch(record);
     this.log.info("epoch built", { epoch: id, certificates: nodes.length, slots: slots.slots, l1Checkpoint: cp.number });
     this.proving = this.prove(record, result).finally(() => (this.proving = null));
     return id;
@@ -195,8 +194,7 @@ export class EpochManager {
     }
     const now = this.node.now();
     const s: SettlementRecord = { id: this.store.nextId("settlement"), epochId: e.id, nonce: signed.nonce, txHash: signed.hash, rawTx: signed.raw, status: "signed", blockNumber: null, blockHash: null, createdAt: now, updatedAt: now, error: null };
-    const changes = e.certificateIds.flatMap((id) => (this.node.graph.get(id)?.status === "InEpoch" ? this.node.graph.setStatus(id, "Settling") : []));
-    await this.node.persist(changes, [{ op: "putSettlement", record: s }, { op: "putEpoch", record: { ...e, status: "settling", l1Tx: s.txHash, updatedAt: now } }], { l1Tx: s.txHash });
+    await this.node.startSettling(e.certificateIds, s.txHash, [{ op: "putSettlement", record: s }, { op: "putEpoch", record: { ...e, status: "settling", l1Tx: s.txHash, updatedAt: now } }]);
     await this.broadcast(s);
   }
 
@@ -257,15 +255,10 @@ export class EpochManager {
 
   /** Ends an epoch that did not settle: its certificates go back to Confirmed (those L1 did not finalize meanwhile). */
   private async release(e: EpochRecord, status: "failed" | "abandoned", why: string): Promise<void> {
-    const changes: StatusChange[] = [];
-    for (const id of e.certificateIds) {
-      const st = this.node.graph.get(id)?.status;
-      if (st === "InEpoch" || st === "Settling") changes.push(...this.node.graph.setStatus(id, "Confirmed"));
-    }
     const latest = this.store.getEpoch(e.id) ?? e;
     const ops: WriteOp[] = [{ op: "putEpoch", record: { ...latest, status, failure: why, updatedAt: this.node.now() } }];
-    await this.node.persist(changes, ops, { epoch: null });
-    this.log.warn(`epoch ${status}`, { epoch: e.id, why, released: changes.length });
+    const released = await this.node.releaseEpoch(e.certificateIds, ops);
+    this.log.warn(`epoch ${status}`, { epoch: e.id, why, released });
   }
 
   /** Waits for a proof in flight (shutdown: the pool is closed first, so this ends quickly). */
