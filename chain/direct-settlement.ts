@@ -6,7 +6,6 @@
  * hub's events and the certificates' bodies (asked from the coordinator).
  */
 import { revisionOf } from "../lib/certificate";
-import { applyEpoch } from "../lib/epoch";
 import { certificateFromJson } from "../lib/codec";
 import type { BuiltCertificate, Certificate } from "../lib";
 import { DEVNET_PARAMS } from "../lib/global-state";
@@ -87,7 +86,8 @@ export class DirectSettler {
     const c = built.certificate;
     const l1Import = c.importedExits.find((m) => m.source.networkId === 0);
     const cp = l1Import ? { number: l1Import.source.height, exitRoot: l1Import.sourceExitRoot } : await this.l1.latestCheckpoint();
-    const epoch = applyEpoch(this.view.mirror, [c], cp, 1);
+    // kept by the view: the sync after the settlement moves the mirror with this result instead of running the rules again
+    const epoch = this.view.epochResult([built.certificateId], () => [c], cp, 1);
     const shape = shapeOf(getInstance(this.config.circuits.direct).params as unknown as CertificateShape);
     const input = circuitInputToJson(aggregationWitness(epoch, DEVNET_PARAMS, { ...shape, slots: 1 }) as unknown as Record<string, unknown>);
     const r = await this.pool.prove({ instance: this.config.circuits.direct, input });

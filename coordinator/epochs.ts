@@ -2,6 +2,10 @@
  * Epochs: select confirmed certificates (the graph's closed set), apply them to the L1 mirror with the model
  * (lib/epoch.ts), prove the aggregation circuit in the prover pool, and settle with a durable settlement job.
  *
+ * The epoch rules run once per epoch (L1View.epochResult): the result computed at build is kept by the view and
+ * serves the witness here and the mirror's update when L1's events of the settlement arrive; the settlement
+ * transaction carries the roots the epoch record took from it.
+ *
  * One epoch is in flight at a time: every epoch is proven against the current global root, so a second one
  * could only be proven after the first settles. The steps persist their progress (epoch and settlement rows),
  * and `step()` resumes from whatever the store says after a restart:
@@ -12,7 +16,7 @@
  *               `confirmations` deep -> done; the L1 sync marks the certificates Finalized from the hub's events.
  * The hub refuses a second settlement of the same root (StaleGlobalRoot), so nothing here can double-settle.
  */
-import { applyEpoch, EpochError, EpochResult } from "../lib/epoch";
+import { EpochError, EpochResult } from "../lib/epoch";
 import { aggregationWitness } from "../lib/witness/aggregation";
 import { circuitInputToJson } from "../lib/witness/certificate";
 import type { CoordinatorConfig } from "./config";
@@ -22,7 +26,7 @@ import type { L1View } from "./l1/view";
 import type { CoordinatorNode } from "./node";
 import type { ProverPool } from "../zk/prover/pool";
 import type { WriteOp } from "./store/store";
-import type { EpochRecord, JobRecord, SettlementRecord, StatusChange } from "./types";
+import type { EpochRecord, JobRecord, SettlementRecord } from "./types";
 
 export class EpochManager {
   private busy = false;
@@ -104,7 +108,7 @@ export class EpochManager {
     const slots = this.config.circuits.aggregation.filter((a) => a.slots >= nodes.length).sort((a, b) => a.slots - b.slots)[0];
     let result: EpochResult;
     try {
-      result = applyEpoch(this.view.mirror, certs, cp, slots.slots);
+      result = this.view.epochResult(nodes.map((n) => n.certificateId), () => certs, cp, slots.slots);
     } catch (e) {
       return this.refused(e, nodes);
     }
@@ -114,9 +118,7 @@ export class EpochManager {
       id, certificateIds: nodes.map((n) => n.certificateId), oldRoot: result.oldRoot, newRoot: result.newRoot, l1CheckpointNumber: cp.number, l1ExitRoot: cp.exitRoot,
       slotCapacity: slots.slots, status: "proving", proof: null, createdAt: now, updatedAt: now, l1Epoch: null, l1Tx: null, failure: null,
     };
-    const changes = nodes.flatMap((n) => this.node.graph.setStatus(n.certificateId, "InEpoch"));
-    this.view.expectSettlement(record.certificateIds, result);
-    await this.node.persist(changes, [{ op: "putEpoch", record }], { epoch: id });
+    await this.node.enterEpoch(record);
     this.log.info("epoch built", { epoch: id, certificates: nodes.length, slots: slots.slots, l1Checkpoint: cp.number });
     this.proving = this.prove(record, result).finally(() => (this.proving = null));
     return id;
@@ -134,15 +136,19 @@ export class EpochManager {
 
   // ------------------------------------------------------------------------------------------------ prove
 
+  /**
+   * The model's result of a built epoch, for its witness: the one computed when it was built (kept by the view), or,
+   * after a restart, computed once now and kept for the settlement's turn in the mirror. Null if the mirror moved.
+   */
   private result(e: EpochRecord): EpochResult | null {
     if (this.view.mirror.root() !== e.oldRoot) return null;
-    return applyEpoch(this.view.mirror, e.certificateIds.map((id) => this.node.body(id)), { number: e.l1CheckpointNumber, exitRoot: e.l1ExitRoot }, e.slotCapacity);
+    return this.view.epochResult(e.certificateIds, () => e.certificateIds.map((id) => this.node.body(id)), { number: e.l1CheckpointNumber, exitRoot: e.l1ExitRoot }, e.slotCapacity);
   }
 
-  private async prove(e: EpochRecord, computed?: EpochResult): Promise<void> {
-    const result = computed ?? this.result(e);
+  /** `built`: the result build() just computed (the view keeps it too; a restart finds it through result()). */
+  private async prove(e: EpochRecord, built?: EpochResult): Promise<void> {
+    const result = built ?? this.result(e);
     if (!result) return this.abandon(e, "the global root moved before the epoch was proven");
-    if (!computed) this.view.expectSettlement(e.certificateIds, result);
     const instance = this.config.circuits.aggregation.find((a) => a.slots === e.slotCapacity)!.instance;
     const params = this.view.params;
     const input = circuitInputToJson(aggregationWitness(result, params, { ...this.node.shape, slots: e.slotCapacity }) as unknown as Record<string, unknown>);
@@ -188,8 +194,7 @@ export class EpochManager {
     }
     const now = this.node.now();
     const s: SettlementRecord = { id: this.store.nextId("settlement"), epochId: e.id, nonce: signed.nonce, txHash: signed.hash, rawTx: signed.raw, status: "signed", blockNumber: null, blockHash: null, createdAt: now, updatedAt: now, error: null };
-    const changes = e.certificateIds.flatMap((id) => (this.node.graph.get(id)?.status === "InEpoch" ? this.node.graph.setStatus(id, "Settling") : []));
-    await this.node.persist(changes, [{ op: "putSettlement", record: s }, { op: "putEpoch", record: { ...e, status: "settling", l1Tx: s.txHash, updatedAt: now } }], { l1Tx: s.txHash });
+    await this.node.startSettling(e.certificateIds, s.txHash, [{ op: "putSettlement", record: s }, { op: "putEpoch", record: { ...e, status: "settling", l1Tx: s.txHash, updatedAt: now } }]);
     await this.broadcast(s);
   }
 
@@ -250,15 +255,10 @@ export class EpochManager {
 
   /** Ends an epoch that did not settle: its certificates go back to Confirmed (those L1 did not finalize meanwhile). */
   private async release(e: EpochRecord, status: "failed" | "abandoned", why: string): Promise<void> {
-    const changes: StatusChange[] = [];
-    for (const id of e.certificateIds) {
-      const st = this.node.graph.get(id)?.status;
-      if (st === "InEpoch" || st === "Settling") changes.push(...this.node.graph.setStatus(id, "Confirmed"));
-    }
     const latest = this.store.getEpoch(e.id) ?? e;
     const ops: WriteOp[] = [{ op: "putEpoch", record: { ...latest, status, failure: why, updatedAt: this.node.now() } }];
-    await this.node.persist(changes, ops, { epoch: null });
-    this.log.warn(`epoch ${status}`, { epoch: e.id, why, released: changes.length });
+    const released = await this.node.releaseEpoch(e.certificateIds, ops);
+    this.log.warn(`epoch ${status}`, { epoch: e.id, why, released });
   }
 
   /** Waits for a proof in flight (shutdown: the pool is closed first, so this ends quickly). */

@@ -28,7 +28,7 @@ import { certificateShapeOf, CoordinatorConfig } from "./config";
 import { CertificateGraph, GraphError, GraphNode } from "./graph";
 import type { L1Client } from "./l1/client";
 import { LayerSigner } from "./licences";
-import { L1View } from "./l1/view";
+import { L1View, type Finalization } from "./l1/view";
 import type { Logger } from "./log";
 import type { ProverPool } from "../zk/prover/pool";
 import type { Store, WriteOp } from "./store/store";
@@ -164,7 +164,7 @@ export class CoordinatorNode implements CoordinatorApi {
     return { ...this.totals, total: STATUSES.reduce((a, s) => a + this.totals[s], 0) };
   }
 
-  /** Confirmations a crash may have left undone (between a proof's commit and the changes it implied). */
+  /** Proven -> Confirmed at start-up: confirmations a crash may have left undone (between a proof's commit and the changes it implied). */
   async confirmLoaded(): Promise<void> {
     const changes = this.graph.confirmReady();
     if (changes.length > 0) {
@@ -208,6 +208,71 @@ export class CoordinatorNode implements CoordinatorApi {
     this.fatal = e;
     this.log.error("store commit failed: stopping intake (fail-stop)", { error: e });
     this.state = "stopping";
+  }
+
+  // ------------------------------------------------------------------------------------------- status transitions
+  //
+  // Every certificate status change is made by one function of this class, which changes the graph (the state
+  // machine, coordinator/graph.ts) and persists the change: PreConfirmed (accept), Proven and Confirmed
+  // (acceptProof, confirmLoaded), Rejected with its cascade (rejectWith), InEpoch (enterEpoch), Settling
+  // (startSettling), back to Confirmed (releaseEpoch), Finalized (finalize). The epoch manager and the L1 sync call
+  // these; nothing else calls the graph's mutators. docs/coordinator.md, "One certificate's path".
+
+  /** Confirmed -> InEpoch, for the certificates of an epoch the epoch manager built (EpochManager.build); stored with the epoch row. */
+  async enterEpoch(e: EpochRecord): Promise<void> {
+    const changes = e.certificateIds.flatMap((id) => this.graph.setStatus(id, "InEpoch"));
+    await this.persist(changes, [{ op: "putEpoch", record: e }], { epoch: e.id });
+  }
+
+  /**
+   * InEpoch -> Settling: the epoch's settlement transaction is signed (EpochManager.signAndSend); stored with `ops`
+   * (the signed transaction, the epoch row) before it is broadcast. Certificates L1 finalized meanwhile stay Finalized.
+   */
+  async startSettling(certificateIds: bigint[], l1Tx: string, ops: WriteOp[]): Promise<void> {
+    const changes = certificateIds.flatMap((id) => (this.graph.get(id)?.status === "InEpoch" ? this.graph.setStatus(id, "Settling") : []));
+    await this.persist(changes, ops, { l1Tx });
+  }
+
+  /**
+   * InEpoch / Settling -> Confirmed: the epoch did not settle (EpochManager.release: the proof failed, the settlement
+   * would revert or reverted, its block left L1, another transaction took its nonce, the global root moved). Stored
+   * with `ops` (the epoch row); returns how many certificates went back.
+   */
+  async releaseEpoch(certificateIds: bigint[], ops: WriteOp[]): Promise<number> {
+    const changes: StatusChange[] = [];
+    for (const id of certificateIds) {
+      const st = this.graph.get(id)?.status;
+      if (st === "InEpoch" || st === "Settling") changes.push(...this.graph.setStatus(id, "Confirmed"));
+    }
+    await this.persist(changes, ops, { epoch: null });
+    return changes.length;
+  }
+
+  /**
+   * -> Finalized, only from L1's CertificateFinalized events (L1Sync.applyEffects), whoever settled them: this
+   * coordinator's epochs, a chain's direct settlement. L1 is the truth: a certificate the layer rejected (and forgot)
+   * comes back from the store and is finalized; the live certificate at its height is then rejected (EQUIVOCATION, with
+   * its cascade: CertificateGraph.setStatus). A jump from below Confirmed may confirm what waited for it. One commit per
+   * settlement transaction (each status row keeps its l1Tx), then the rest with `ops` (the L1 cursor, epoch rows).
+   */
+  async finalize(finalized: readonly Finalization[], ops: WriteOp[]): Promise<void> {
+    const changes: StatusChange[] = [];
+    const txOf = new Map<bigint, string>();
+    for (const f of finalized) {
+      const n = this.graph.get(f.certificateId) ?? this.recall(f.certificateId, ["Rejected"]);
+      if (!n || n.status === "Finalized") continue;
+      changes.push(...this.graph.setStatus(f.certificateId, "Finalized"));
+      txOf.set(f.certificateId, f.txHash);
+    }
+    const byTx = new Map<string, StatusChange[]>();
+    const other: StatusChange[] = [];
+    for (const c of changes) {
+      const tx = c.to === "Finalized" ? txOf.get(c.certificateId) : undefined;
+      if (tx) byTx.set(tx, [...(byTx.get(tx) ?? []), c]);
+      else other.push(c);
+    }
+    for (const [tx, group] of byTx) await this.persist(group, [], { l1Tx: tx });
+    await this.persist(other, ops);
   }
 
   /** L1 readmitted an ejected network with a new sequencer: its evidence is history; its certificates are welcome. */
@@ -480,6 +545,7 @@ export class CoordinatorNode implements CoordinatorApi {
     }
   }
 
+  /** -> PreConfirmed: submitCertificate's checks passed; acknowledged only once the insert is committed. */
   private async accept(c: SignedCertificate, id: bigint): Promise<SubmitResult> {
     const at = this.now();
     const record: CertificateRecord = {
@@ -509,8 +575,7 @@ export class CoordinatorNode implements CoordinatorApi {
       record: { networkId: c.networkId, height: c.height, revision: revisionOf(c), idA: holder.certificateId, sigA: first.signature, idB: id, sigB: c.signature, detectedAt: this.now(), reportTx: null, reportStatus: "pending" },
     };
     this.equivocated.add(c.networkId);
-    const changes = holder.status === "Finalized" ? [] : this.graph.reject(holder.certificateId, { code: "EQUIVOCATION", detail: `network ${c.networkId} signed two certificates for height ${c.height}, revision ${revisionOf(c)}` });
-    await this.persist(changes, [evidence]);
+    await this.rejectWith(holder.certificateId, { code: "EQUIVOCATION", detail: `network ${c.networkId} signed two certificates for height ${c.height}, revision ${revisionOf(c)}` }, [evidence]);
     this.log.warn("equivocation detected", { networkId: c.networkId, height: c.height, idA: holder.certificateId, idB: id });
     throw new CoordinatorError("EQUIVOCATION", `network ${c.networkId} already signed certificate ${hex(holder.certificateId)} for height ${c.height}; both headers are kept as evidence`, { networkId: c.networkId, height: hex(c.height) });
   }
@@ -527,6 +592,10 @@ export class CoordinatorNode implements CoordinatorApi {
     return this.graph.get(id)?.status ?? this.d.store.certificateStatus(id);
   }
 
+  /**
+   * PreConfirmed -> Proven, then -> Confirmed for it and whatever waited for it, once every requirement is Confirmed or
+   * later (CertificateGraph.markProven): a valid proof from the chain (submitProof) or the backup prover (runBackup).
+   */
   private async acceptProof(id: bigint, proof: SubmitProofInput["proof"], publicSignals: string[], source: ProofSource): Promise<SubmitResult> {
     const status = this.statusOf(id);
     if (!status) throw new CoordinatorError("UNKNOWN_CERTIFICATE", `no certificate ${hex(id)}`, { certificateId: hex(id) });
@@ -580,12 +649,20 @@ export class CoordinatorNode implements CoordinatorApi {
     }
   }
 
-  async rejectWith(id: bigint, r: Rejection): Promise<void> {
+  /**
+   * -> Rejected, with the cascade to exactly the certificates that require it (DEPENDENCY_REJECTED,
+   * PREDECESSOR_REJECTED, BUNDLE_FAILED: CertificateGraph.reject). The events that lead here: no proof in time
+   * (tick: PROOF_TIMEOUT), a bundle incomplete in time (BUNDLE_DEADLINE), a second signed certificate for the height
+   * (equivocation: EQUIVOCATION, stored with the evidence in `extra`), a transition the backup prover or the epoch
+   * rules refuse (TRANSITION_INVALID), the chain ejected on L1 (L1Sync: NETWORK_EJECTED). A certificate that is
+   * not in progress (Rejected, Finalized, forgotten) is left alone; `extra` is stored all the same.
+   */
+  async rejectWith(id: bigint, r: Rejection, extra: WriteOp[] = []): Promise<void> {
     const n = this.graph.get(id);
-    if (!n || n.status === "Rejected" || n.status === "Finalized") return;
-    const changes = this.graph.reject(id, r);
-    this.log.info("rejected", { certificateId: id, networkId: n.networkId, height: n.height, code: r.code, cascade: changes.length - 1 });
-    await this.persist(changes);
+    const live = n !== undefined && n.status !== "Rejected" && n.status !== "Finalized";
+    const changes = live ? this.graph.reject(id, r) : [];
+    if (live) this.log.info("rejected", { certificateId: id, networkId: n.networkId, height: n.height, code: r.code, cascade: changes.length - 1 });
+    await this.persist(changes, extra);
   }
 
   private startBackup(n: GraphNode): void {

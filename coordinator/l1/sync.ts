@@ -11,7 +11,6 @@
  */
 import type { CoordinatorNode } from "../node";
 import type { StoredL1Event, WriteOp } from "../store/store";
-import type { StatusChange } from "../types";
 import type { L1Client } from "./client";
 import type { L1View, ViewEffects } from "./view";
 
@@ -85,15 +84,6 @@ export class L1Sync {
   /** Finalizes, settles epochs and rejects ejected chains' certificates, persisting `ops` in the same commit. */
   private async applyEffects(fx: ViewEffects, ops: WriteOp[]): Promise<void> {
     const node = this.node;
-    const changes: StatusChange[] = [];
-    const txOf = new Map<bigint, string>();
-    for (const f of fx.finalized) {
-      // L1 is the truth: a certificate the layer rejected (and forgot) that L1 finalizes anyway comes back from the store
-      const n = node.graph.get(f.certificateId) ?? node.recall(f.certificateId, ["Rejected"]);
-      if (!n || n.status === "Finalized") continue;
-      changes.push(...node.graph.setStatus(f.certificateId, "Finalized"));
-      txOf.set(f.certificateId, f.txHash);
-    }
     for (const s of fx.settlements) {
       for (const e of this.store.listEpochs({ status: ["proving", "proved", "settling", "failed", "abandoned"] })) {
         if (e.l1Tx === s.txHash || this.store.listSettlements(e.id).some((x) => x.txHash === s.txHash)) {
@@ -101,17 +91,7 @@ export class L1Sync {
         }
       }
     }
-    // One commit per tx hash group keeps l1Tx on each status row; the cursor goes with the last one.
-    const byTx = new Map<string, StatusChange[]>();
-    const other: StatusChange[] = [];
-    for (const c of changes) {
-      const tx = c.to === "Finalized" ? txOf.get(c.certificateId) : undefined;
-      if (tx) byTx.set(tx, [...(byTx.get(tx) ?? []), c]);
-      else other.push(c);
-    }
-    const groups = [...byTx.entries()];
-    for (let i = 0; i < groups.length; i++) await node.persist(groups[i][1], [], { l1Tx: groups[i][0] });
-    await node.persist(other, ops);
+    await node.finalize(fx.finalized, ops);
     for (const networkId of fx.ejected) {
       const first = node.firstLive(networkId);
       if (first) await node.rejectWith(first.certificateId, { code: "NETWORK_EJECTED", detail: `network ${networkId} was ejected on L1` });

@@ -3,12 +3,17 @@
  * registry, the verifiers, and a mirror of the global state (lib/global-state.ts) that epochs are proven against.
  *
  * A settlement's EpochSettled event is followed, in the same transaction, by one CertificateFinalized event per
- * slot in slot order; the mirror re-applies exactly those certificates with the model (applyEpoch) and checks
- * that it lands on the event's new root. If it cannot (a certificate the coordinator never saw, e.g. a direct
- * settlement of a chain that did not submit to it), the view is marked diverged and epochs stop until an operator
- * looks: proving against a wrong root would only waste work, since L1 would refuse it.
+ * slot in slot order; the mirror applies exactly those certificates with the model (applyEpoch) and checks that it
+ * lands on the event's new root. If it cannot (a certificate the coordinator never saw, e.g. a direct settlement of
+ * a chain that did not submit to it), the view is marked diverged and epochs stop until an operator looks: proving
+ * against a wrong root would only waste work, since L1 would refuse it.
+ *
+ * The view is also where the epoch rules run on the mirror, once per epoch (epochResult): the result of an epoch
+ * built here (by the coordinator's epoch manager, or a chain's direct settler) is kept until the mirror moves, and
+ * the prover's witness, the settlement and the mirror's own settle() take it from there. applyEpoch runs again on a
+ * settlement only when the view did not build it itself: another submitter, a direct settlement, a restart.
  */
-import { applyEpoch, EpochResult } from "../../lib/epoch";
+import { applyEpoch, EpochResult, L1Checkpoint } from "../../lib/epoch";
 import { GlobalParams, GlobalState, HistoryArchive } from "../../lib/global-state";
 import type { Certificate } from "../../lib/certificate";
 import type { StoredL1Event } from "../store/store";
@@ -33,14 +38,22 @@ export interface ViewEffects {
 
 const big = (x: unknown) => BigInt(x as string);
 
+/** Results kept per mirror root (L1View.epochResult). */
+const RESULTS_KEPT = 4;
+const epochKey = (root: bigint, ids: readonly bigint[], l1: L1Checkpoint) => `${root.toString(16)}|${l1.number}|${l1.exitRoot.toString(16)}|${ids.map((id) => id.toString(16)).join(",")}`;
+
 export class L1View {
   readonly networks = new Map<number, NetworkRecordRow>();
   readonly verifiers = new Map<number, string>();
   mirror: GlobalState;
   hubEpoch = 0;
   diverged: string | null = null;
-  /** The epoch this coordinator built last, with the model's result: its settlement is applied from it (expectSettlement). */
-  private built: { certificateIds: bigint[]; result: EpochResult } | null = null;
+  /**
+   * The model's results of the epochs built on the current mirror (epochResult), by epochKey: at most
+   * RESULTS_KEPT (one epoch is in flight at a time; a released one may be built again on the same root), all
+   * dropped when the mirror moves.
+   */
+  private readonly results = new Map<string, EpochResult>();
 
   /**
    * `archive`: the finalized history entries as the store holds them, so that the mirror keeps only recent ones in
@@ -73,21 +86,26 @@ export class L1View {
   }
 
   /**
-   * Remembers the model's result of an epoch this coordinator built on the current mirror: when L1 settles exactly
-   * that epoch on exactly this mirror, the mirror takes the result instead of applying the same epoch again (the
-   * model is deterministic; the new root is still checked against L1's).
+   * The epoch rules (lib/epoch.ts applyEpoch) for these certificates, in slot order, on the current mirror with this
+   * L1 checkpoint: the result kept from an earlier call for the same epoch, else applyEpoch's, kept for the next
+   * caller. The model is deterministic, and a certificate id commits to the certificate's content, so the same ids on
+   * the same root with the same checkpoint give the same result. Throws the model's EpochError (nothing is kept).
+   * `certificates` is called only when the rules must run.
    */
-  expectSettlement(certificateIds: bigint[], result: EpochResult): void {
-    this.built = { certificateIds: [...certificateIds], result };
+  epochResult(certificateIds: readonly bigint[], certificates: () => readonly Certificate[], l1: L1Checkpoint, capacity = Infinity): EpochResult {
+    const key = epochKey(this.mirror.root(), certificateIds, l1);
+    const kept = this.results.get(key);
+    if (kept && certificateIds.length <= capacity) return kept;
+    const r = applyEpoch(this.mirror, certificates(), l1, capacity);
+    if (this.results.size >= RESULTS_KEPT) this.results.delete(this.results.keys().next().value!);
+    this.results.set(key, r);
+    return r;
   }
 
-  /** The remembered result if it is the one this settlement would compute, else null. */
-  private builtResult(ids: bigint[], l1: { number: bigint; exitRoot: bigint }): EpochResult | null {
-    const b = this.built;
-    if (!b) return null;
-    const r = b.result;
-    const same = r.oldRoot === this.mirror.root() && r.l1.number === l1.number && r.l1.exitRoot === l1.exitRoot && b.certificateIds.length === ids.length && b.certificateIds.every((id, i) => id === ids[i]);
-    return same ? r : null;
+  /** The mirror moves to `state` (a settlement was applied): results computed on the old one are stale. */
+  private advance(state: GlobalState): void {
+    this.mirror = state;
+    this.results.clear();
   }
 
   private registry(e: StoredL1Event, fx: ViewEffects): void {
@@ -150,10 +168,9 @@ export class L1View {
     if (root === null) return this.diverge(`L1 epoch ${l1Epoch} names unknown L1 checkpoint ${number}`);
     try {
       const cp = { number, exitRoot: root };
-      const r = this.builtResult(slots.map((s) => big(s.args.certificateId)), cp) ?? applyEpoch(this.mirror, certs as Certificate[], cp);
-      this.built = null;
+      const r = this.epochResult(slots.map((s) => big(s.args.certificateId)), () => certs as Certificate[], cp);
       if (r.newRoot !== newRoot) return this.diverge(`L1 epoch ${l1Epoch}: the model reaches root ${r.newRoot}, L1 has ${newRoot}`);
-      this.mirror = r.state;
+      this.advance(r.state);
     } catch (err) {
       this.diverge(`L1 epoch ${l1Epoch}: the model refuses it: ${(err as Error).message}`);
     }

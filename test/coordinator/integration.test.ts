@@ -3,7 +3,9 @@
  * certificates with cross-chain imports, chains 1 and 2 prove their own, chain 3's proof comes from the
  * backup prover; epochs are proven and settled on L1 and every certificate is Finalized, with the L1 global root
  * equal to the model's. Then a settlement that reverts on L1 and an L1 reorg (evm_snapshot / evm_revert) return
- * certificates to Confirmed, and each is finalized exactly once.
+ * certificates to Confirmed, and each is finalized exactly once. Throughout, the epoch rules (lib/epoch.ts applyEpoch)
+ * run once per settled epoch: when the coordinator built it (the prover's witness, the settlement and the L1 mirror
+ * reuse that result), even when the same certificates are built again after a revert or a reorg.
  */
 import { expect } from "chai";
 import { Wallet, parseEther } from "ethers";
@@ -13,6 +15,7 @@ import { ProverPool } from "../../zk/prover/pool";
 import { terminateCurves } from "../../zk/groth16";
 import { TestAggregationVerifier__factory } from "../../typechain-types";
 import { startTestL1, TestL1, TestChains, RpcClient, testConfig, tempStorePath, waitFor, hex, P } from "./helpers/layer";
+import { countEpochRules, epochKey, EpochRulesCounter } from "./helpers/epoch-rules";
 import type { BuiltCertificate, L1Checkpoint } from "../../lib";
 
 describe("coordinator integration (real hardhat node, real proofs)", function () {
@@ -24,6 +27,7 @@ describe("coordinator integration (real hardhat node, real proofs)", function ()
   let pool: ProverPool;
   const all: BuiltCertificate[] = [];
   let checkpoint: L1Checkpoint;
+  let rules: EpochRulesCounter;
 
   const status = async (b: BuiltCertificate) => (await rpc.call<{ status: string }>("getCertificate", { certificateId: hex(b.certificateId) })).status;
   const waitStatus = (b: BuiltCertificate, s: string, ms = 180_000) => waitFor(`${b.certificate.networkId}/${b.certificate.height} ${s}`, async () => (await status(b)) === s, ms);
@@ -40,6 +44,7 @@ describe("coordinator integration (real hardhat node, real proofs)", function ()
   };
 
   before(async function () {
+    rules = countEpochRules();
     l1 = await startTestL1([{ networkId: 1, policyFlags: 0 }, { networkId: 2, policyFlags: 0 }, { networkId: 3, policyFlags: 0 }]);
     coord = await startCoordinator(testConfig(l1, { store: tempStorePath("integration") }, { proving: { workers: 1, backup: { enabled: true, share: 0.01, disabledNetworks: [1, 2] } } }));
     rpc = new RpcClient(coord.rpc.url);
@@ -48,6 +53,7 @@ describe("coordinator integration (real hardhat node, real proofs)", function ()
   });
 
   after(async function () {
+    rules?.restore();
     await pool?.close();
     await coord?.stop();
     await l1?.stop();
@@ -138,5 +144,37 @@ describe("coordinator integration (real hardhat node, real proofs)", function ()
     const model = applyEpoch(new GlobalState(P), all.map((b) => b.certificate), checkpoint);
     expect(await l1.layer.hub.globalRoot()).to.equal(model.newRoot);
     for (const b of all) expect(await status(b)).to.equal("Finalized");
+  });
+
+  it("runs the epoch rules once per settled epoch it built (build, witness, settlement and L1 mirror share one result)", async function () {
+    // the sync marks the last epoch settled in the commit after its certificates' Finalized
+    const settled = await waitFor("four settled epochs", () => {
+      const s = coord.node.d.store.listEpochs({ status: ["settled"] });
+      return s.length === 4 && s;
+    });
+    const runs = settled.map((e) => ({ epoch: e.id, certificates: e.certificateIds.length, runs: rules.count(e.certificateIds) }));
+    console.log("      applyEpoch runs per settled epoch:", JSON.stringify(runs));
+    for (const r of runs) expect(r.runs, `epoch ${r.epoch}`).to.equal(1);
+  });
+
+  it("after a restart (the results are gone) the rules run once per stored settlement and once for the epoch in flight", async function () {
+    const a2 = chains.certify(1, {});
+    all.push(a2);
+    await rpc.call("submitCertificate", { certificate: await chains.signedJson(a2) });
+    await rpc.call("submitProof", await chains.prove(pool, a2));
+    const epoch = await rpc.call<number>("admin_triggerEpoch");
+    expect(rules.count([a2.certificateId]), "built").to.equal(1);
+    const settled = coord.node.d.store.listEpochs({ status: ["settled"] });
+    const before = new Map(rules.runs);
+    await coord.stop(); // the proof in flight is parked: the epoch is proven again after the restart
+    coord = await startCoordinator(coord.config);
+    rpc = new RpcClient(coord.rpc.url);
+    await waitFor(`epoch ${epoch} mined`, () => coord.node.d.store.listSettlements(epoch).some((s) => s.status === "mined"), 180_000);
+    await mine();
+    await waitStatus(a2, "Finalized");
+    await waitFor(`epoch ${epoch} settled`, () => coord.node.d.store.getEpoch(epoch)!.status === "settled");
+    const since = (ids: bigint[]) => (rules.runs.get(epochKey(ids)) ?? 0) - (before.get(epochKey(ids)) ?? 0);
+    for (const e of settled) expect(since(e.certificateIds), `epoch ${e.id} replayed from the store`).to.equal(1);
+    expect(since([a2.certificateId]), `epoch ${epoch}: re-derived for its proof, reused for its settlement`).to.equal(1);
   });
 });
