@@ -25,12 +25,10 @@ import type { SignedCertificate } from "../lib";
 import type { Json } from "../lib/codec";
 import { HubFinality } from "./hub-finality";
 import type { CertificateShape } from "../lib/witness/certificate";
-import { certificateWitness, circuitInputToJson } from "../lib/witness/certificate";
 import { enableFastPoseidon } from "../lib/poseidon";
 import { DEVNET_PARAMS } from "../lib/global-state";
 import type { CertificateView, CoordinatorEvent, RejectionView } from "../coordinator/api";
 import { createLogger, Logger } from "../coordinator/log";
-import { ProverPool } from "../zk/prover/pool";
 import { getInstance } from "../zk/registry";
 import { accepts, ChainConfig, PEER_SIGNED } from "./config";
 import { PeerLink, PeerServer, sequencerVerifier } from "./peer";
@@ -38,12 +36,11 @@ import { CoordinatorLink, RpcError } from "./coordinator-link";
 import { BridgeEvent, L2Follower } from "./l2-follower";
 import { DirectSettler } from "./direct-settlement";
 import { ChainStateError, ChainStateFile, ChainStateStore, STATE_FILE_VERSION, StoredCertificate } from "./state-file";
+import { SelfProver } from "./self-prover";
+import { eventCount, hex, refKey } from "./refs";
 
-const refKey = (r: { networkId: number; height: bigint | string; certificateId: bigint | string }) => `${r.networkId}/${BigInt(r.height)}/${BigInt(r.certificateId)}`;
-const hex = (x: bigint) => "0x" + x.toString(16);
 /** Refusals caused by a dependency of the certificate, not by the certificate itself: rebuild without it. */
 const DEPENDENCY_REFUSALS = ["DEPENDENCY_REJECTED", "UNKNOWN_DEPENDENCY", "IMPORT_ROOT_MISMATCH"];
-const eventCount = (c: { bridgeExits: unknown[]; importedExits: unknown[] }) => c.bridgeExits.length + c.importedExits.length;
 
 interface OwnCertificate {
   built: BuiltCertificate;
@@ -85,10 +82,7 @@ export class ChainClient {
   private readonly oracle: ExitRootOracle;
   private readonly follower: L2Follower;
   readonly link: CoordinatorLink;
-  private pool: ProverPool | null;
-  private provingOn: boolean;
-  /** Proof jobs in progress, by certificate id: aborted when their certificate is rejected or rebuilt away. */
-  private readonly proving = new Map<bigint, AbortController>();
+  private readonly prover: SelfProver;
   private readonly shape: CertificateShape;
   private readonly direct: DirectSettler | null;
   private state: NetworkState;
@@ -140,10 +134,9 @@ export class ChainClient {
     this.oracle = ExitRootOracle__factory.connect(config.l2.oracle, this.signer);
     this.follower = new L2Follower(this.l2, config.l2.bridge, config.l2.oracle, config.networkId);
     this.link = new CoordinatorLink(config.coordinator.url, config.coordinator.wsUrl, log);
-    this.provingOn = config.proving.self;
-    this.pool = null;
     const p = getInstance(config.circuits.certificate).params as Record<string, number>;
     this.shape = { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles };
+    this.prover = new SelfProver(config, this.shape, this.link, log, () => this.stopped);
     this.state = new NetworkState(config.networkId, DEVNET_PARAMS);
     this.direct = config.policy.mode === "optOut" ? new DirectSettler(config, this.link, log.child("direct")) : null;
     this.store = new ChainStateStore(config.stateFile ?? `data/chain-${config.networkId}.json`);
@@ -311,7 +304,7 @@ export class ChainClient {
   /** What a restart picks up: proofs still owed, direct settlements, a rebuild for a rejection missed while away. */
   private resumeWork(rejected: RejectedOwn | null): void {
     for (const c of this.certificates.values()) {
-      if (c.status === "PreConfirmed" && this.provingOn) void this.prove(c.built, c.prev);
+      if (c.status === "PreConfirmed" && this.prover.enabled) void this.prover.prove(c.built, c.prev);
       if (c.status === "Confirmed") void this.direct?.settle(c.built);
     }
     if (rejected) this.onOwnRejected(rejected.height, rejected.rejection);
@@ -379,7 +372,7 @@ export class ChainClient {
     this.peerLink?.close();
     await this.cycle?.catch(() => undefined);
     await this.rebuilding?.catch(() => undefined);
-    await this.pool?.close();
+    await this.prover.close();
     await this.direct?.stop();
     await this.peerServer?.close();
     this.finality?.close();
@@ -507,7 +500,7 @@ export class ChainClient {
     const c = own.built.certificate;
     this.log.info("certificate submitted", { height: c.height, certificateId: hex(own.built.certificateId), exits: c.bridgeExits.length, imports: c.importedExits.length });
     this.events.onSubmitted?.(own.built);
-    if (this.provingOn) void this.prove(own.built, own.prev);
+    if (this.prover.enabled) void this.prover.prove(own.built, own.prev);
     return true;
   }
 
@@ -542,27 +535,7 @@ export class ChainClient {
    * on, in which case every certificate still waiting for a proof is proven now.
    */
   setProving(on: boolean): void {
-    this.provingOn = on;
-    if (!on) return;
-    for (const c of this.certificates.values()) if (c.status === "PreConfirmed") void this.prove(c.built, c.prev);
-  }
-
-  private async prove(built: BuiltCertificate, prev: NetworkState): Promise<void> {
-    if (this.proving.has(built.certificateId) || this.stopped) return;
-    const abort = new AbortController();
-    this.proving.set(built.certificateId, abort);
-    this.pool ??= new ProverPool({ workers: this.config.proving.workers, log: this.log.child("prover") });
-    try {
-      const input = circuitInputToJson(certificateWitness(prev, built, this.shape) as unknown as Record<string, unknown>);
-      const r = await this.pool.prove({ instance: this.config.circuits.certificate, input }, { signal: abort.signal });
-      await this.link.call("submitProof", { certificateId: hex(built.certificateId), proof: r.proof, publicSignals: r.publicSignals });
-      this.log.info("proof submitted", { height: built.certificate.height, ms: Math.round(r.ms) });
-    } catch (e) {
-      if (abort.signal.aborted) this.log.info("proof abandoned: the certificate is no longer live", { height: built.certificate.height });
-      else if (!this.stopped) this.log.warn("proving failed", { height: built.certificate.height, error: e as Error });
-    } finally {
-      this.proving.delete(built.certificateId);
-    }
+    this.prover.setEnabled(on, [...this.certificates.values()].filter((c) => c.status === "PreConfirmed"));
   }
 
   /**
@@ -595,7 +568,7 @@ export class ChainClient {
     if (e.to === "Rejected") {
       this.bumpRevision(own.built.certificate.height, revisionOf(own.built.certificate));
       // A queued or running proof of a rejected certificate only delays the ones still wanted.
-      this.proving.get(own.built.certificateId)?.abort();
+      this.prover.abort(own.built.certificateId);
       this.onOwnRejected(BigInt(e.height), e.rejection);
     }
   }
@@ -737,7 +710,7 @@ export class ChainClient {
       const first = mine.sort((a, b) => Number(a.built.certificate.height - b.built.certificate.height))[0];
       if (first) this.state = first.prev;
       for (const c of mine) {
-        this.proving.get(c.built.certificateId)?.abort();
+        this.prover.abort(c.built.certificateId);
         this.certificates.delete(c.built.certificateId);
         // Replaced by the rebuild: the layer rejected it (the cascade is done before the rebuild starts).
         this.bumpRevision(c.built.certificate.height, revisionOf(c.built.certificate));
