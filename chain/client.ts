@@ -17,7 +17,6 @@
  * A production L2 would re-execute its batches from its own last good block instead.
  */
 import { JsonRpcProvider, NonceManager, Transaction, Wallet } from "ethers";
-import type { TransactionResponse } from "ethers";
 import { ExitRootOracle__factory, SettlementHub__factory } from "../typechain-types";
 import type { ExitRootOracle } from "../typechain-types";
 import { buildCertificate, BuiltCertificate, certificateId, certificateToJson, certificateFromJson, revisionOf, signCertificate, NetworkState, CertificateRef, ImportedExit, ExitLeaf } from "../lib";
@@ -30,13 +29,15 @@ import { DEVNET_PARAMS } from "../lib/global-state";
 import type { CertificateView, CoordinatorEvent, RejectionView } from "../coordinator/api";
 import { createLogger, Logger } from "../coordinator/log";
 import { getInstance } from "../zk/registry";
-import { accepts, ChainConfig, PEER_SIGNED } from "./config";
+import { ChainConfig, PEER_SIGNED } from "./config";
 import { PeerLink, PeerServer, sequencerVerifier } from "./peer";
 import { CoordinatorLink, RpcError } from "./coordinator-link";
 import { BridgeEvent, L2Follower } from "./l2-follower";
 import { DirectSettler } from "./direct-settlement";
 import { ChainStateError, ChainStateFile, ChainStateStore, STATE_FILE_VERSION, StoredCertificate } from "./state-file";
 import { SelfProver } from "./self-prover";
+import { RelayedRoot, Relayer } from "./relayer";
+import { SequencerQueue } from "./sequencer-queue";
 import { eventCount, hex, refKey } from "./refs";
 
 /** Refusals caused by a dependency of the certificate, not by the certificate itself: rebuild without it. */
@@ -93,17 +94,12 @@ export class ChainClient {
   private skipEvents = 0;
   readonly certificates = new Map<bigint, OwnCertificate>();
   private readonly snapshots: Snapshot[] = [];
-  /** Roots posted to the oracle (dedupe), and roots that must never be posted again (rejected sources). */
-  private readonly posted = new Set<string>();
-  private readonly banned = new Set<string>();
-  private readonly postTxs = new Map<string, string>();
-  private readonly postKeyByTx = new Map<string, string>();
-  private sendLock: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SequencerQueue();
+  private readonly relayer: Relayer;
   private timer: NodeJS.Timeout | null = null;
   private cycle: Promise<void> | null = null;
   private rebuilding: Promise<void> | null = null;
   private stopped = false;
-  private l1Cursor = -1;
   /** Finished rebuilds, oldest first (what the operator's log also says). */
   readonly rebuilds: { height: bigint; badSources: string[]; failedClaims: string[]; at: number }[] = [];
   private domain: { chainId: bigint; verifyingContract: string } | null = null;
@@ -137,6 +133,7 @@ export class ChainClient {
     const p = getInstance(config.circuits.certificate).params as Record<string, number>;
     this.shape = { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles };
     this.prover = new SelfProver(config, this.shape, this.link, log, () => this.stopped);
+    this.relayer = new Relayer(config, this.oracle, this.link, this.queue, log, events, () => this.stopped);
     this.state = new NetworkState(config.networkId, DEVNET_PARAMS);
     this.direct = config.policy.mode === "optOut" ? new DirectSettler(config, this.link, log.child("direct")) : null;
     this.store = new ChainStateStore(config.stateFile ?? `data/chain-${config.networkId}.json`);
@@ -158,10 +155,13 @@ export class ChainClient {
     const l1 = new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
     this.domain = { chainId: (await l1.getNetwork()).chainId, verifyingContract: hub };
     const sequencers = await this.peerSequencers(l1).finally(() => l1.destroy());
-    if (this.config.policy.mode === "optOut") this.finality = new HubFinality(new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 }), hub);
+    if (this.config.policy.mode === "optOut") {
+      this.finality = new HubFinality(new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 }), hub);
+      this.relayer.checkFinalityWith(this.finality);
+    }
     const rejected = await this.resume();
     await this.startPeering(sequencers);
-    this.link.subscribe((e) => this.onCoordinatorEvent(e), () => void this.catchUp());
+    this.link.subscribe((e) => this.onCoordinatorEvent(e), () => void this.relayer.catchUp());
     await this.direct?.start();
     this.resumeWork(rejected);
     this.schedule();
@@ -192,7 +192,7 @@ export class ChainClient {
       this.peerLink = new PeerLink({
         peers: this.config.policy.peers,
         verify: sequencerVerifier(this.domain!, sequencers),
-        onCertificate: (c, id) => void this.relay({ networkId: c.networkId, height: c.height, certificateId: id, exitRoot: c.newLocalExitRoot }, PEER_SIGNED),
+        onCertificate: (c, id) => void this.relayer.relay({ networkId: c.networkId, height: c.height, certificateId: id, exitRoot: c.newLocalExitRoot }, PEER_SIGNED),
         log: this.log.child("peers"),
       });
       this.peerLink.start();
@@ -231,7 +231,7 @@ export class ChainClient {
   private async restore(saved: ChainStateFile): Promise<RejectedOwn | null> {
     this.startBlock = saved.startBlock;
     this.snapshots.push(...saved.snapshots.map((x) => ({ afterHeight: BigInt(x.afterHeight), block: x.block, id: x.id })));
-    for (const b of saved.banned) this.banned.add(b);
+    this.relayer.ban(saved.banned);
     this.rebuilds.push(...saved.rebuilds.map((r) => ({ ...r, height: BigInt(r.height) })));
     for (const [h, r] of Object.entries(saved.revisions)) this.nextRevision.set(BigInt(h), r);
     this.abandoning = [...saved.abandoning];
@@ -247,7 +247,7 @@ export class ChainClient {
       if (b?.hash !== last.toBlockHash)
         throw new ChainStateError(this.store.file, `the L2 no longer has block ${last.toBlock} (${last.toBlockHash}) that height ${this.height - 1n} certified: was the L2 node reset?`);
     }
-    await this.recoverPosts();
+    await this.relayer.recoverPosts(this.startBlock);
     const rejected = await this.reconcileStatuses();
     this.persist();
     this.log.info("resumed from the state file", { nextHeight: this.height, live: this.certificates.size, submitting: this.submitting !== null, rejected: rejected?.height });
@@ -268,18 +268,6 @@ export class ChainClient {
     this.state = built.transition.state;
     this.height = signed.height + 1n;
     return own;
-  }
-
-  /** Which roots this client posted: the oracle's events since the start block (voided posts carry root 0). */
-  private async recoverPosts(): Promise<void> {
-    const logs = await this.oracle.queryFilter(this.oracle.filters.ExitRootPosted(), this.startBlock + 1, "latest");
-    for (const l of logs) {
-      if (l.args.exitRoot === 0n) continue;
-      const k = refKey({ networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId });
-      this.posted.add(k);
-      this.postTxs.set(k, l.transactionHash);
-      this.postKeyByTx.set(l.transactionHash, k);
-    }
   }
 
   private async reconcileStatuses(): Promise<RejectedOwn | null> {
@@ -319,7 +307,7 @@ export class ChainClient {
       certificates: live.map((c) => ({ certificate: c.json, toBlock: c.toBlock, toBlockHash: c.toBlockHash, status: c.status })),
       submitting: this.submitting,
       snapshots: this.snapshots.map((x) => ({ afterHeight: x.afterHeight.toString(), block: x.block, id: x.id })),
-      banned: [...this.banned],
+      banned: this.relayer.bannedSources,
       rebuilds: this.rebuilds.map((r) => ({ ...r, height: r.height.toString() })),
       revisions: Object.fromEntries([...this.nextRevision].map(([h, r]) => [h.toString(), r])),
       abandoning: this.abandoning,
@@ -384,7 +372,7 @@ export class ChainClient {
   private async runCycle(): Promise<void> {
     try {
       if (this.rebuilding) return;
-      await this.relayL1Checkpoints();
+      await this.relayer.relayL1Checkpoints();
       await this.certify();
     } catch (e) {
       if (!this.stopped) this.log.warn("cycle failed", { error: e as Error });
@@ -553,11 +541,11 @@ export class ChainClient {
     return true;
   }
 
-  // ------------------------------------------------------------------------------------------------ relay
+  // ------------------------------------------------------------------------------------------------ coordinator feed, relay
 
   private onCoordinatorEvent(e: CoordinatorEvent): void {
     if (e.type === "exitRoot") {
-      if (e.networkId !== this.networkId) void this.relay({ networkId: e.networkId, height: BigInt(e.height), certificateId: BigInt(e.certificateId), exitRoot: BigInt(e.exitRoot) }, e.status);
+      if (e.networkId !== this.networkId) void this.relayer.relay({ networkId: e.networkId, height: BigInt(e.height), certificateId: BigInt(e.certificateId), exitRoot: BigInt(e.exitRoot) }, e.status);
       return;
     }
     if (e.networkId !== this.networkId) return;
@@ -581,65 +569,8 @@ export class ChainClient {
     else if (rejection.code === "PROOF_TIMEOUT") this.startRebuild(height, []);
   }
 
-  /** After a (re)connection: relay what the policy accepts from every network's latest certificate. */
-  private async catchUp(): Promise<void> {
-    for (let n = 1; n < 2 ** DEVNET_PARAMS.networkBits; n++) {
-      if (n === this.networkId) continue;
-      for (const status of ["Finalized", "Confirmed", "PreConfirmed"]) {
-        const c = await this.link.call<{ networkId: number; height: string; certificateId: string; newLocalExitRoot: string; status: string } | null>("getLatestCertificate", { networkId: n, minStatus: status }).catch(() => null);
-        if (c) await this.relay({ networkId: n, height: BigInt(c.height), certificateId: BigInt(c.certificateId), exitRoot: BigInt(c.newLocalExitRoot) }, c.status);
-      }
-    }
-  }
-
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.sendLock.then(fn, fn);
-    this.sendLock = run.catch(() => undefined);
-    return run;
-  }
-
-  async relay(r: { networkId: number; height: bigint; certificateId: bigint; exitRoot: bigint }, status: string): Promise<void> {
-    const k = refKey(r);
-    if (this.posted.has(k) || this.banned.has(k) || !accepts(this.config.policy, r.networkId, status)) return;
-    this.posted.add(k);
-    try {
-      // Opt-out: finalized means finalized on L1, checked there, not the coordinator's word.
-      if (this.finality && r.networkId !== 0 && !(await this.finality.isFinalized(r))) {
-        this.posted.delete(k);
-        this.log.warn("not relayed: the hub has not finalized this certificate (the coordinator said Finalized)", { source: r.networkId, height: r.height, certificateId: hex(r.certificateId) });
-        return;
-      }
-      await this.exclusive(async () => {
-        const tx: TransactionResponse = await this.oracle.postExitRoot(r.networkId, r.height, r.certificateId, r.exitRoot);
-        this.postTxs.set(k, tx.hash);
-        this.postKeyByTx.set(tx.hash, k);
-        const rc = await tx.wait();
-        const entryId = rc!.logs.map((l) => this.oracle.interface.parseLog(l)).find((x) => x?.name === "ExitRootPosted")!.args.entryId as bigint;
-        this.log.info("root relayed", { source: r.networkId, height: r.height, status, entryId });
-        this.events.onRootPosted?.({ ...r, entryId, status });
-      });
-    } catch (e) {
-      this.posted.delete(k);
-      if (!this.stopped) this.log.warn("relay failed", { source: r.networkId, error: e as Error });
-    }
-  }
-
-  /** L1 exit-root checkpoints are relayed as network 0 (height = checkpoint number, certificate id 0). */
-  private async relayL1Checkpoints(): Promise<void> {
-    const l1 = new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
-    try {
-      const { UnifiedBridge__factory } = await import("../typechain-types");
-      const bridge = UnifiedBridge__factory.connect(this.config.l1.bridge, l1);
-      const head = await l1.getBlockNumber();
-      if (head <= this.l1Cursor) return;
-      const logs = await bridge.queryFilter(bridge.filters.ExitRootCheckpointed(), this.l1Cursor + 1, head);
-      this.l1Cursor = head;
-      const latest = logs[logs.length - 1];
-      // Only the latest matters: a claim proves against any root that contains its leaf.
-      if (latest) await this.relay({ networkId: 0, height: latest.args.number, certificateId: 0n, exitRoot: latest.args.exitRoot }, "Finalized");
-    } finally {
-      l1.destroy();
-    }
+  async relay(r: RelayedRoot, status: string): Promise<void> {
+    return this.relayer.relay(r, status);
   }
 
   // ------------------------------------------------------------------------------------------------ rebuild
@@ -654,16 +585,16 @@ export class ChainClient {
   /** Takes the L2 back to the end of certificate `height - 1` and replays what followed without the bad roots. */
   private async rebuild(height: bigint, badSources: string[]): Promise<void> {
     await this.cycle?.catch(() => undefined);
-    await this.exclusive(async () => {
+    await this.queue.run(async () => {
       // Every relayed root whose certificate is now rejected goes, not only the one this rejection names: a
       // cascade rejects several at once, and one rebuild replaces all of this chain's certificates from `height`.
-      for (const k of this.posted) {
+      for (const k of this.relayer.posted) {
         const [networkId, , certificateId] = k.split("/");
         if (networkId === "0" || badSources.includes(k)) continue;
         const v = await this.link.call<{ status: string }>("getCertificate", { certificateId: hex(BigInt(certificateId)) }).catch(() => null);
         if (v?.status === "Rejected") badSources.push(k);
       }
-      for (const b of badSources) this.banned.add(b);
+      this.relayer.ban(badSources);
       // The latest snapshot at or before the end of height - 1; certificates between it and `height` were
       // accepted, so their events come back in the replay and are skipped (they are already certified).
       const snap = [...this.snapshots].reverse().find((s) => s.afterHeight <= height - 1n);
@@ -675,7 +606,7 @@ export class ChainClient {
       // A snapshot can be reverted to once: take it again at once, before the replay adds blocks.
       this.snapshots.push({ afterHeight: snap.afterHeight, block: snap.block, id: (await this.l2.send("evm_snapshot", [])) as string });
       this.signer.reset();
-      const voidTx = new Set(badSources.map((b) => this.postTxs.get(b)).filter((x): x is string => !!x));
+      const voidTx = new Set(badSources.map((b) => this.relayer.postTxOf(b)).filter((x): x is string => !!x));
       const failedClaims: string[] = [];
       // A marker transaction first: the rebuilt blocks then never reproduce a rejected certificate byte for byte
       // (an identical certificate has the rejected one's id). The sequencer's own transactions are re-signed
@@ -690,11 +621,7 @@ export class ChainClient {
         const raw = mine ? await this.resign(tx, nonce++, voidTx.has(tx.hash!)) : tx.serialized;
         try {
           const sent = await this.l2.broadcastTransaction(raw);
-          const postKey = this.postKeyByTx.get(tx.hash!);
-          if (postKey) {
-            this.postTxs.set(postKey, sent.hash);
-            this.postKeyByTx.set(sent.hash, postKey);
-          }
+          this.relayer.replayed(tx.hash!, sent.hash);
           const rc = await this.l2.waitForTransaction(sent.hash);
           if (rc?.status === 0 && tx.to?.toLowerCase() === this.config.l2.bridge.toLowerCase()) failedClaims.push(tx.hash!);
         } catch (e) {
@@ -753,7 +680,7 @@ export class ChainClient {
 
   /** Refs of the sources this client will never relay again. */
   get bannedSources(): string[] {
-    return [...this.banned];
+    return this.relayer.bannedSources;
   }
 }
 
