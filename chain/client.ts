@@ -19,13 +19,11 @@
 import { JsonRpcProvider, NonceManager, Transaction, Wallet } from "ethers";
 import { ExitRootOracle__factory, SettlementHub__factory } from "../typechain-types";
 import type { ExitRootOracle } from "../typechain-types";
-import { buildCertificate, BuiltCertificate, certificateId, certificateToJson, certificateFromJson, revisionOf, signCertificate, NetworkState, CertificateRef, ImportedExit, ExitLeaf } from "../lib";
+import { buildCertificate, BuiltCertificate, certificateToJson, certificateFromJson, revisionOf, signCertificate, CertificateRef, ImportedExit, ExitLeaf } from "../lib";
 import type { SignedCertificate } from "../lib";
-import type { Json } from "../lib/codec";
 import { HubFinality } from "./hub-finality";
 import type { CertificateShape } from "../lib/witness/certificate";
 import { enableFastPoseidon } from "../lib/poseidon";
-import { DEVNET_PARAMS } from "../lib/global-state";
 import type { CertificateView, CoordinatorEvent, RejectionView } from "../coordinator/api";
 import { createLogger, Logger } from "../coordinator/log";
 import { getInstance } from "../zk/registry";
@@ -34,37 +32,21 @@ import { PeerLink, PeerServer, sequencerVerifier } from "./peer";
 import { CoordinatorLink, RpcError } from "./coordinator-link";
 import { BridgeEvent, L2Follower } from "./l2-follower";
 import { DirectSettler } from "./direct-settlement";
-import { ChainStateError, ChainStateFile, ChainStateStore, STATE_FILE_VERSION, StoredCertificate } from "./state-file";
+import { ChainStateError, ChainStateFile, ChainStateStore, STATE_FILE_VERSION } from "./state-file";
 import { SelfProver } from "./self-prover";
 import { RelayedRoot, Relayer } from "./relayer";
+import { OwnCertificate, OwnCertificates } from "./own-certificates";
+import { L2Position } from "./l2-position";
+import { Revisions } from "./revisions";
 import { SequencerQueue } from "./sequencer-queue";
 import { eventCount, hex, refKey } from "./refs";
 
 /** Refusals caused by a dependency of the certificate, not by the certificate itself: rebuild without it. */
 const DEPENDENCY_REFUSALS = ["DEPENDENCY_REJECTED", "UNKNOWN_DEPENDENCY", "IMPORT_ROOT_MISMATCH"];
 
-interface OwnCertificate {
-  built: BuiltCertificate;
-  signed: SignedCertificate;
-  /** certificateToJson(signed), kept for the state file. */
-  json: Json;
-  prev: NetworkState;
-  /** Last L2 block its events came from, and its hash. */
-  toBlock: number;
-  toBlockHash: string;
-  status: string;
-}
-
 interface RejectedOwn {
   height: bigint;
   rejection: RejectionView | null;
-}
-
-interface Snapshot {
-  /** The certificate height this snapshot ends (the state after it). */
-  afterHeight: bigint;
-  block: number;
-  id: string;
 }
 
 export interface ChainClientEvents {
@@ -86,14 +68,9 @@ export class ChainClient {
   private readonly prover: SelfProver;
   private readonly shape: CertificateShape;
   private readonly direct: DirectSettler | null;
-  private state: NetworkState;
-  private height = 0n;
-  private cursor = -1;
-  private pending: BridgeEvent[] = [];
-  /** After a rebuild from an earlier snapshot: events already in accepted certificates, to skip once re-read. */
-  private skipEvents = 0;
-  readonly certificates = new Map<bigint, OwnCertificate>();
-  private readonly snapshots: Snapshot[] = [];
+  private readonly own: OwnCertificates;
+  private readonly position: L2Position;
+  private readonly revisions: Revisions;
   private readonly queue = new SequencerQueue();
   private readonly relayer: Relayer;
   private timer: NodeJS.Timeout | null = null;
@@ -104,16 +81,6 @@ export class ChainClient {
   readonly rebuilds: { height: bigint; badSources: string[]; failedClaims: string[]; at: number }[] = [];
   private domain: { chainId: bigint; verifyingContract: string } | null = null;
   private readonly store: ChainStateStore;
-  private startBlock = -1;
-  /** Written before a submission goes out, cleared once the coordinator answered (chain/state-file.ts). */
-  private submitting: StoredCertificate | null = null;
-  /**
-   * The revision the next certificate at a height carries (docs/protocol.md §5): absent = 0; r + 1 once the layer
-   * rejected revision r there, or recorded it as abandoned. The client never signs two ids for one revision.
-   */
-  private readonly nextRevision = new Map<bigint, number>();
-  /** Signed certificates the layer refused: recorded as abandoned (abandonCertificate) before their height is signed again. */
-  private abandoning: Json[] = [];
   /** Opt-out chains: L1's own record of finalized certificates (chain/hub-finality.ts). */
   private finality: HubFinality | null = null;
   /** peerToPeer: when the written-ahead certificate was first refused for a dependency the layer does not know yet. */
@@ -134,9 +101,11 @@ export class ChainClient {
     this.shape = { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles };
     this.prover = new SelfProver(config, this.shape, this.link, log, () => this.stopped);
     this.relayer = new Relayer(config, this.oracle, this.link, this.queue, log, events, () => this.stopped);
-    this.state = new NetworkState(config.networkId, DEVNET_PARAMS);
     this.direct = config.policy.mode === "optOut" ? new DirectSettler(config, this.link, log.child("direct")) : null;
     this.store = new ChainStateStore(config.stateFile ?? `data/chain-${config.networkId}.json`);
+    this.own = new OwnCertificates(config.networkId, this.store.file);
+    this.position = new L2Position(this.l2, this.follower);
+    this.revisions = new Revisions(this.link, () => this.persist());
   }
 
   get networkId(): number {
@@ -144,7 +113,12 @@ export class ChainClient {
   }
 
   get nextHeight(): bigint {
-    return this.height;
+    return this.own.height;
+  }
+
+  /** Live certificates of this chain, by id. */
+  get certificates(): ReadonlyMap<bigint, OwnCertificate> {
+    return this.own.byId;
   }
 
   // ------------------------------------------------------------------------------------------------ lifecycle
@@ -165,7 +139,7 @@ export class ChainClient {
     await this.direct?.start();
     this.resumeWork(rejected);
     this.schedule();
-    this.log.info("chain client running", { networkId: this.networkId, policy: this.config.policy.mode, proving: this.config.proving.self, nextHeight: this.height, stateFile: this.store.file });
+    this.log.info("chain client running", { networkId: this.networkId, policy: this.config.policy.mode, proving: this.config.proving.self, nextHeight: this.own.height, stateFile: this.store.file });
   }
 
   /** The L1-registered sequencers of this chain's peers (peerToPeer): a peer's feed is believed only with their signature. */
@@ -186,7 +160,8 @@ export class ChainClient {
       this.peerServer = new PeerServer({ host: this.config.peerFeed.host, port: this.config.peerFeed.port, log: this.log.child("peer-feed") });
       this.peerPort = await this.peerServer.start();
       // A certificate written ahead before a stop goes out again to peers too (they drop repeats).
-      if (this.submitting) this.peerServer.publish(certificateFromJson(this.submitting.certificate) as SignedCertificate);
+      const submitting = this.own.submitting;
+      if (submitting) this.peerServer.publish(certificateFromJson(submitting.certificate) as SignedCertificate);
     }
     if (this.config.policy.mode === "peerToPeer") {
       this.peerLink = new PeerLink({
@@ -201,7 +176,7 @@ export class ChainClient {
 
   /** Whether a certificate is written ahead and not yet acknowledged by the coordinator (one at a time). */
   get awaitingAcknowledgement(): boolean {
-    return this.submitting !== null;
+    return this.own.submitting !== null;
   }
 
   /** The port of this chain's peer feed, once started (null without one). */
@@ -221,59 +196,34 @@ export class ChainClient {
     const latest = await this.link.call<{ height: string } | null>("getLatestCertificate", { networkId: this.networkId, minStatus: "PreConfirmed" });
     if (latest)
       throw new ChainStateError(this.store.file, `not found, but network ${this.networkId} already has certificates up to height ${BigInt(latest.height)}: start the client with the state file of the run that signed them`);
-    // Events before the start are not this client's to certify; a snapshot spoiled by a new event moves the start.
-    do this.startBlock = this.cursor = await this.follower.head();
-    while (!(await this.takeSnapshot(-1n)));
+    await this.position.startFresh();
     this.persist();
     return null;
   }
 
   private async restore(saved: ChainStateFile): Promise<RejectedOwn | null> {
-    this.startBlock = saved.startBlock;
-    this.snapshots.push(...saved.snapshots.map((x) => ({ afterHeight: BigInt(x.afterHeight), block: x.block, id: x.id })));
+    this.position.restore(saved.startBlock, saved.snapshots);
     this.relayer.ban(saved.banned);
     this.rebuilds.push(...saved.rebuilds.map((r) => ({ ...r, height: BigInt(r.height) })));
-    for (const [h, r] of Object.entries(saved.revisions)) this.nextRevision.set(BigInt(h), r);
-    this.abandoning = [...saved.abandoning];
-    for (const sc of saved.certificates) this.adopt(sc);
-    this.submitting = saved.submitting;
-    // The L2's bridge events from the start block on are the live certificates' events, in height order, then
-    // the ones not certified yet: re-read them all and skip the certified ones.
-    this.cursor = this.startBlock;
-    this.skipEvents = [...this.certificates.values()].reduce((n, c) => n + eventCount(c.built.certificate), 0);
+    this.revisions.restore(saved.revisions, saved.abandoning);
+    this.own.restore(saved.certificates, saved.submitting);
+    this.position.rereadFromStart(this.own.certifiedEvents());
     const last = saved.certificates[saved.certificates.length - 1];
     if (last) {
       const b = await this.follower.block(last.toBlock).catch(() => null);
       if (b?.hash !== last.toBlockHash)
-        throw new ChainStateError(this.store.file, `the L2 no longer has block ${last.toBlock} (${last.toBlockHash}) that height ${this.height - 1n} certified: was the L2 node reset?`);
+        throw new ChainStateError(this.store.file, `the L2 no longer has block ${last.toBlock} (${last.toBlockHash}) that height ${this.own.height - 1n} certified: was the L2 node reset?`);
     }
-    await this.relayer.recoverPosts(this.startBlock);
+    await this.relayer.recoverPosts(this.position.startBlock);
     const rejected = await this.reconcileStatuses();
     this.persist();
-    this.log.info("resumed from the state file", { nextHeight: this.height, live: this.certificates.size, submitting: this.submitting !== null, rejected: rejected?.height });
+    this.log.info("resumed from the state file", { nextHeight: this.own.height, live: this.own.byId.size, submitting: this.own.submitting !== null, rejected: rejected?.height });
     return rejected;
-  }
-
-  /** Rebuilds a stored certificate with the model on top of the current state: it must reproduce its own id. */
-  private adopt(sc: StoredCertificate): OwnCertificate {
-    const signed = certificateFromJson(sc.certificate) as SignedCertificate;
-    if (signed.networkId !== this.networkId || signed.height !== this.height)
-      throw new ChainStateError(this.store.file, `certificate of network ${signed.networkId} at height ${signed.height} where network ${this.networkId} height ${this.height} was expected`);
-    const prev = this.state;
-    const built = buildCertificate(prev, { height: signed.height, revision: signed.revision, newStateRoot: signed.newStateRoot, imports: signed.importedExits, exits: signed.bridgeExits });
-    if (built.certificateId !== certificateId(signed))
-      throw new ChainStateError(this.store.file, `the certificate at height ${signed.height} does not follow from the ones before it`);
-    const own: OwnCertificate = { built, signed, json: sc.certificate, prev, toBlock: sc.toBlock, toBlockHash: sc.toBlockHash, status: sc.status };
-    this.certificates.set(built.certificateId, own);
-    this.state = built.transition.state;
-    this.height = signed.height + 1n;
-    return own;
   }
 
   private async reconcileStatuses(): Promise<RejectedOwn | null> {
     let rejected: RejectedOwn | null = null;
-    const mine = [...this.certificates.values()].sort((a, b) => Number(a.built.certificate.height - b.built.certificate.height));
-    for (const c of mine) {
+    for (const c of this.own.live()) {
       let v: CertificateView;
       try {
         v = await this.link.call<CertificateView>("getCertificate", { certificateId: hex(c.built.certificateId) });
@@ -282,8 +232,8 @@ export class ChainClient {
           throw new ChainStateError(this.store.file, `the coordinator does not know certificate ${hex(c.built.certificateId)} (height ${c.built.certificate.height}): the file belongs to another deployment`);
         throw e;
       }
-      c.status = v.status;
-      if (v.status === "Rejected") this.bumpRevision(c.built.certificate.height, revisionOf(c.built.certificate));
+      this.own.setStatus(c, v.status);
+      if (v.status === "Rejected") this.revisions.bump(c.built.certificate.height, revisionOf(c.built.certificate));
       if (v.status === "Rejected" && !rejected) rejected = { height: c.built.certificate.height, rejection: v.rejection };
     }
     return rejected;
@@ -291,55 +241,28 @@ export class ChainClient {
 
   /** What a restart picks up: proofs still owed, direct settlements, a rebuild for a rejection missed while away. */
   private resumeWork(rejected: RejectedOwn | null): void {
-    for (const c of this.certificates.values()) {
+    for (const c of this.own.byId.values()) {
       if (c.status === "PreConfirmed" && this.prover.enabled) void this.prover.prove(c.built, c.prev);
       if (c.status === "Confirmed") void this.direct?.settle(c.built);
     }
     if (rejected) this.onOwnRejected(rejected.height, rejected.rejection);
   }
 
+  /** The state file, from the parts that own its pieces. */
   private persist(): void {
-    const live = [...this.certificates.values()].sort((a, b) => Number(a.built.certificate.height - b.built.certificate.height));
+    const { revisions, abandoning } = this.revisions.stored();
     this.store.save({
       version: STATE_FILE_VERSION,
       networkId: this.networkId,
-      startBlock: this.startBlock,
-      certificates: live.map((c) => ({ certificate: c.json, toBlock: c.toBlock, toBlockHash: c.toBlockHash, status: c.status })),
-      submitting: this.submitting,
-      snapshots: this.snapshots.map((x) => ({ afterHeight: x.afterHeight.toString(), block: x.block, id: x.id })),
+      startBlock: this.position.startBlock,
+      certificates: this.own.stored(),
+      submitting: this.own.submitting,
+      snapshots: this.position.stored(),
       banned: this.relayer.bannedSources,
       rebuilds: this.rebuilds.map((r) => ({ ...r, height: r.height.toString() })),
-      revisions: Object.fromEntries([...this.nextRevision].map(([h, r]) => [h.toString(), r])),
-      abandoning: this.abandoning,
+      revisions,
+      abandoning,
     });
-  }
-
-  private bumpRevision(height: bigint, rejectedRevision: number): void {
-    if ((this.nextRevision.get(height) ?? 0) <= rejectedRevision) this.nextRevision.set(height, rejectedRevision + 1);
-  }
-
-  /**
-   * Has the layer record every refused certificate as abandoned, which licenses the next revision at its height.
-   * False while the coordinator cannot be reached: nothing new is signed until it can.
-   */
-  private async flushAbandoned(): Promise<boolean> {
-    while (this.abandoning.length > 0) {
-      const json = this.abandoning[0];
-      const c = certificateFromJson(json) as SignedCertificate;
-      try {
-        await this.link.call("abandonCertificate", { certificate: json });
-        this.bumpRevision(c.height, revisionOf(c));
-      } catch (e) {
-        if (!(e instanceof RpcError)) return false;
-        const expected = (e.data as { expected?: number } | null)?.expected;
-        // Recorded before a crash lost the answer: the layer already expects a later revision.
-        if (e.reason === "REVISION_NOT_LICENSED" && expected !== undefined && expected > revisionOf(c)) this.bumpRevision(c.height, expected - 1);
-        else throw new Error(`the layer refuses to record certificate ${hex(certificateId(c))} (height ${c.height}) as abandoned: ${e.reason} ${e.message}`);
-      }
-      this.abandoning.shift();
-      this.persist();
-    }
-    return true;
   }
 
   private schedule(): void {
@@ -364,7 +287,7 @@ export class ChainClient {
     await this.direct?.stop();
     await this.peerServer?.close();
     this.finality?.close();
-    if (this.startBlock >= 0) this.persist();
+    if (this.position.startBlock >= 0) this.persist();
     this.l2.destroy();
     this.log.info("chain client stopped");
   }
@@ -383,21 +306,14 @@ export class ChainClient {
 
   /** Reads new blocks, cuts certificates, submits them. */
   async certify(): Promise<void> {
-    const head = await this.follower.head();
-    if (head > this.cursor) {
-      const events = await this.follower.events(this.cursor + 1, head);
-      const skipped = events.splice(0, Math.min(this.skipEvents, events.length));
-      this.skipEvents -= skipped.length;
-      this.pending.push(...events);
-      this.cursor = head;
-    }
-    while ((this.submitting || this.pending.length > 0) && !this.stopped && !this.rebuilding) {
-      if (!this.submitting && !(await this.flushAbandoned())) return;
-      if (!this.submitting) await this.prepare(this.cut());
-      const n = eventCount(certificateFromJson(this.submitting!.certificate));
+    await this.position.read();
+    while ((this.own.submitting || this.position.pending.length > 0) && !this.stopped && !this.rebuilding) {
+      if (!this.own.submitting && !(await this.revisions.flushAbandoned())) return;
+      if (!this.own.submitting) await this.prepare(this.cut());
+      const n = eventCount(certificateFromJson(this.own.submitting!.certificate));
       if (!(await this.send())) return;
-      this.pending.splice(0, n);
-      if (this.pending.length === 0 && (await this.takeSnapshot(this.height - 1n))) this.persist();
+      this.position.consume(n);
+      if (this.position.pending.length === 0 && (await this.position.snapshot(this.own.height - 1n))) this.persist();
     }
   }
 
@@ -410,7 +326,7 @@ export class ChainClient {
     const chains = new Set<number>();
     let l1Checkpoint: bigint | null = null;
     const out: BridgeEvent[] = [];
-    for (const e of this.pending) {
+    for (const e of this.position.pending) {
       if (e.kind === "exit") {
         if (exits + 1 > s.maxExits) break;
         exits++;
@@ -442,10 +358,10 @@ export class ChainClient {
     const imports: ImportedExit[] = chunk.flatMap((e) => (e.kind === "import" ? [e.import] : []));
     const exits: ExitLeaf[] = chunk.flatMap((e) => (e.kind === "exit" ? [e.exit.leaf] : []));
     const block = await this.follower.block(lastBlock);
-    const revision = this.nextRevision.get(this.height);
-    const built = buildCertificate(this.state, { height: this.height, ...(revision ? { revision } : {}), newStateRoot: block.stateRoot, imports, exits });
+    const revision = this.revisions.at(this.own.height);
+    const built = buildCertificate(this.own.state, { height: this.own.height, ...(revision ? { revision } : {}), newStateRoot: block.stateRoot, imports, exits });
     const signed = await signCertificate(this.sequencer, this.domain!, built.certificate);
-    this.submitting = { certificate: certificateToJson(signed), toBlock: lastBlock, toBlockHash: block.hash, status: "PreConfirmed" };
+    this.own.writeAhead({ certificate: certificateToJson(signed), toBlock: lastBlock, toBlockHash: block.hash, status: "PreConfirmed" });
     this.persist();
     this.peerServer?.publish(signed);
   }
@@ -456,8 +372,8 @@ export class ChainClient {
    * same bytes go out again next cycle — never a different certificate for a height that may already be taken.
    */
   private async send(): Promise<boolean> {
-    const sc = this.submitting!;
-    const height = this.height;
+    const sc = this.own.submitting!;
+    const height = this.own.height;
     try {
       await this.link.call("submitCertificate", { certificate: sc.certificate });
     } catch (e) {
@@ -469,8 +385,8 @@ export class ChainClient {
       if (e.reason !== "DUPLICATE_CERTIFICATE") {
         this.unknownSince = null;
         // Signed, refused: before this height is signed again the layer must record it as abandoned.
-        this.abandoning.push(sc.certificate);
-        this.submitting = null;
+        this.revisions.abandon(sc.certificate);
+        this.own.refuse();
         this.persist();
         const c = certificateFromJson(sc.certificate);
         if (DEPENDENCY_REFUSALS.includes(e.reason)) {
@@ -481,8 +397,7 @@ export class ChainClient {
         return false;
       }
     }
-    const own = this.adopt(sc);
-    this.submitting = null;
+    const own = this.own.accept();
     this.unknownSince = null;
     this.persist();
     const c = own.built.certificate;
@@ -500,10 +415,10 @@ export class ChainClient {
     if (this.config.policy.mode !== "peerToPeer") return false;
     this.unknownSince ??= Date.now();
     if (Date.now() - this.unknownSince < this.config.policy.peerWaitMs) {
-      this.log.debug("a peer's certificate has not reached the layer yet; holding this one", { height: this.height });
+      this.log.debug("a peer's certificate has not reached the layer yet; holding this one", { height: this.own.height });
       return true;
     }
-    this.log.warn("a peer's certificate never reached the layer: giving up on its root", { height: this.height, waitedMs: Date.now() - this.unknownSince });
+    this.log.warn("a peer's certificate never reached the layer: giving up on its root", { height: this.own.height, waitedMs: Date.now() - this.unknownSince });
     return false;
   }
 
@@ -523,22 +438,7 @@ export class ChainClient {
    * on, in which case every certificate still waiting for a proof is proven now.
    */
   setProving(on: boolean): void {
-    this.prover.setEnabled(on, [...this.certificates.values()].filter((c) => c.status === "PreConfirmed"));
-  }
-
-  /**
-   * Snapshots the L2 as the end of certificate `afterHeight`. Blocks may have arrived since the last read: the
-   * snapshot is kept only if they hold no bridge event (a replay from it must not skip an uncertified one).
-   */
-  private async takeSnapshot(afterHeight: bigint): Promise<boolean> {
-    const id = (await this.l2.send("evm_snapshot", [])) as string;
-    const block = await this.follower.head();
-    if (block > this.cursor) {
-      if ((await this.follower.events(this.cursor + 1, block)).length > 0) return false;
-      this.cursor = block;
-    }
-    this.snapshots.push({ afterHeight, block, id });
-    return true;
+    this.prover.setEnabled(on, [...this.own.byId.values()].filter((c) => c.status === "PreConfirmed"));
   }
 
   // ------------------------------------------------------------------------------------------------ coordinator feed, relay
@@ -549,12 +449,12 @@ export class ChainClient {
       return;
     }
     if (e.networkId !== this.networkId) return;
-    const own = this.certificates.get(BigInt(e.certificateId));
+    const own = this.own.byId.get(BigInt(e.certificateId));
     if (!own) return;
-    own.status = e.to;
+    this.own.setStatus(own, e.to);
     if (e.to === "Confirmed") void this.direct?.settle(own.built);
     if (e.to === "Rejected") {
-      this.bumpRevision(own.built.certificate.height, revisionOf(own.built.certificate));
+      this.revisions.bump(own.built.certificate.height, revisionOf(own.built.certificate));
       // A queued or running proof of a rejected certificate only delays the ones still wanted.
       this.prover.abort(own.built.certificateId);
       this.onOwnRejected(BigInt(e.height), e.rejection);
@@ -597,14 +497,10 @@ export class ChainClient {
       this.relayer.ban(badSources);
       // The latest snapshot at or before the end of height - 1; certificates between it and `height` were
       // accepted, so their events come back in the replay and are skipped (they are already certified).
-      const snap = [...this.snapshots].reverse().find((s) => s.afterHeight <= height - 1n);
-      if (!snap) throw new Error(`no L2 snapshot at or before the end of height ${height - 1n}`);
+      const snap = this.position.snapshotBefore(height);
       const head = await this.follower.head();
       const txs = await this.blockTransactions(snap.block + 1, head);
-      await this.l2.send("evm_revert", [snap.id]);
-      this.snapshots.splice(this.snapshots.indexOf(snap));
-      // A snapshot can be reverted to once: take it again at once, before the replay adds blocks.
-      this.snapshots.push({ afterHeight: snap.afterHeight, block: snap.block, id: (await this.l2.send("evm_snapshot", [])) as string });
+      await this.position.revertTo(snap);
       this.signer.reset();
       const voidTx = new Set(badSources.map((b) => this.relayer.postTxOf(b)).filter((x): x is string => !!x));
       const failedClaims: string[] = [];
@@ -632,22 +528,13 @@ export class ChainClient {
         }
       }
       this.signer.reset();
-      // Back to the state after height - 1.
-      const mine = [...this.certificates.values()].filter((c) => c.built.certificate.height >= height);
-      const first = mine.sort((a, b) => Number(a.built.certificate.height - b.built.certificate.height))[0];
-      if (first) this.state = first.prev;
-      for (const c of mine) {
+      // Back to the state after height - 1. The replaced certificates were rejected by the layer (the cascade is
+      // done before the rebuild starts): their proofs are not wanted and their revisions are spent.
+      for (const c of this.own.rewind(height)) {
         this.prover.abort(c.built.certificateId);
-        this.certificates.delete(c.built.certificateId);
-        // Replaced by the rebuild: the layer rejected it (the cascade is done before the rebuild starts).
-        this.bumpRevision(c.built.certificate.height, revisionOf(c.built.certificate));
+        this.revisions.bump(c.built.certificate.height, revisionOf(c.built.certificate));
       }
-      const kept = [...this.certificates.values()].filter((c) => c.built.certificate.height > snap.afterHeight);
-      this.skipEvents = kept.reduce((n, c) => n + eventCount(c.built.certificate), 0);
-      this.height = height;
-      this.cursor = snap.block;
-      this.pending = [];
-      this.submitting = null;
+      this.position.restartAfter(snap, this.own.certifiedEvents(snap.afterHeight));
       this.log.warn("rebuilt: claims against rejected roots no longer succeed", { height, badSources, failedClaims, replayed: txs.length });
       this.rebuilds.push({ height, badSources, failedClaims, at: Date.now() });
       this.persist();
