@@ -1,7 +1,7 @@
 /**
  * The chain client: the process a chain operator runs next to its L2 node (PROTOCOL §2, §8).
  *
- * - **Certificates**: every `batch.intervalMs` it reads its bridge's new exits and claims (chain/l2-follower.ts),
+ * - **Certificates** (chain/certifier.ts): every `batch.intervalMs` it reads its bridge's new exits and claims (chain/l2-follower.ts),
  *   cuts them into certificates that fit the certificate circuit (exits, imports, dependencies, chains per
  *   certificate, one L1 checkpoint), builds them with the reference model, signs, submits, and proves them
  *   itself (or leaves them to the coordinator's backup prover).
@@ -19,7 +19,7 @@
 import { JsonRpcProvider, NonceManager, Transaction, Wallet } from "ethers";
 import { ExitRootOracle__factory, SettlementHub__factory } from "../typechain-types";
 import type { ExitRootOracle } from "../typechain-types";
-import { buildCertificate, BuiltCertificate, certificateToJson, certificateFromJson, revisionOf, signCertificate, CertificateRef, ImportedExit, ExitLeaf } from "../lib";
+import { BuiltCertificate, certificateFromJson, revisionOf, CertificateRef } from "../lib";
 import type { SignedCertificate } from "../lib";
 import { HubFinality } from "./hub-finality";
 import type { CertificateShape } from "../lib/witness/certificate";
@@ -30,7 +30,7 @@ import { getInstance } from "../zk/registry";
 import { ChainConfig, PEER_SIGNED } from "./config";
 import { PeerLink, PeerServer, sequencerVerifier } from "./peer";
 import { CoordinatorLink, RpcError } from "./coordinator-link";
-import { BridgeEvent, L2Follower } from "./l2-follower";
+import { L2Follower } from "./l2-follower";
 import { DirectSettler } from "./direct-settlement";
 import { ChainStateError, ChainStateFile, ChainStateStore, STATE_FILE_VERSION } from "./state-file";
 import { SelfProver } from "./self-prover";
@@ -38,11 +38,9 @@ import { RelayedRoot, Relayer } from "./relayer";
 import { OwnCertificate, OwnCertificates } from "./own-certificates";
 import { L2Position } from "./l2-position";
 import { Revisions } from "./revisions";
+import { Certifier } from "./certifier";
 import { SequencerQueue } from "./sequencer-queue";
-import { eventCount, hex, refKey } from "./refs";
-
-/** Refusals caused by a dependency of the certificate, not by the certificate itself: rebuild without it. */
-const DEPENDENCY_REFUSALS = ["DEPENDENCY_REJECTED", "UNKNOWN_DEPENDENCY", "IMPORT_ROOT_MISMATCH"];
+import { hex, refKey } from "./refs";
 
 interface RejectedOwn {
   height: bigint;
@@ -66,7 +64,7 @@ export class ChainClient {
   private readonly follower: L2Follower;
   readonly link: CoordinatorLink;
   private readonly prover: SelfProver;
-  private readonly shape: CertificateShape;
+  private readonly certifier: Certifier;
   private readonly direct: DirectSettler | null;
   private readonly own: OwnCertificates;
   private readonly position: L2Position;
@@ -83,8 +81,6 @@ export class ChainClient {
   private readonly store: ChainStateStore;
   /** Opt-out chains: L1's own record of finalized certificates (chain/hub-finality.ts). */
   private finality: HubFinality | null = null;
-  /** peerToPeer: when the written-ahead certificate was first refused for a dependency the layer does not know yet. */
-  private unknownSince: number | null = null;
   private peerServer: PeerServer | null = null;
   private peerLink: PeerLink | null = null;
   private peerPort: number | null = null;
@@ -98,14 +94,33 @@ export class ChainClient {
     this.follower = new L2Follower(this.l2, config.l2.bridge, config.l2.oracle, config.networkId);
     this.link = new CoordinatorLink(config.coordinator.url, config.coordinator.wsUrl, log);
     const p = getInstance(config.circuits.certificate).params as Record<string, number>;
-    this.shape = { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles };
-    this.prover = new SelfProver(config, this.shape, this.link, log, () => this.stopped);
+    const shape: CertificateShape = { maxImports: p.maxImports, maxExits: p.maxExits, maxDependencies: p.maxDependencies, maxBundles: p.maxBundles };
+    this.prover = new SelfProver(config, shape, this.link, log, () => this.stopped);
     this.relayer = new Relayer(config, this.oracle, this.link, this.queue, log, events, () => this.stopped);
     this.direct = config.policy.mode === "optOut" ? new DirectSettler(config, this.link, log.child("direct")) : null;
     this.store = new ChainStateStore(config.stateFile ?? `data/chain-${config.networkId}.json`);
     this.own = new OwnCertificates(config.networkId, this.store.file);
     this.position = new L2Position(this.l2, this.follower);
     this.revisions = new Revisions(this.link, () => this.persist());
+    this.certifier = new Certifier({
+      config,
+      log,
+      link: this.link,
+      follower: this.follower,
+      sequencer: this.sequencer,
+      shape,
+      own: this.own,
+      position: this.position,
+      revisions: this.revisions,
+      prover: this.prover,
+      events,
+      domain: () => this.domain!,
+      publish: (c) => this.peerServer?.publish(c),
+      persist: () => this.persist(),
+      stopped: () => this.stopped,
+      rebuilding: () => this.rebuilding !== null,
+      rebuild: (height, badSources) => this.startRebuild(height, badSources),
+    });
   }
 
   get networkId(): number {
@@ -296,141 +311,15 @@ export class ChainClient {
     try {
       if (this.rebuilding) return;
       await this.relayer.relayL1Checkpoints();
-      await this.certify();
+      await this.certifier.certify();
     } catch (e) {
       if (!this.stopped) this.log.warn("cycle failed", { error: e as Error });
     }
   }
 
-  // ------------------------------------------------------------------------------------------------ certificates
-
   /** Reads new blocks, cuts certificates, submits them. */
-  async certify(): Promise<void> {
-    await this.position.read();
-    while ((this.own.submitting || this.position.pending.length > 0) && !this.stopped && !this.rebuilding) {
-      if (!this.own.submitting && !(await this.revisions.flushAbandoned())) return;
-      if (!this.own.submitting) await this.prepare(this.cut());
-      const n = eventCount(certificateFromJson(this.own.submitting!.certificate));
-      if (!(await this.send())) return;
-      this.position.consume(n);
-      if (this.position.pending.length === 0 && (await this.position.snapshot(this.own.height - 1n))) this.persist();
-    }
-  }
-
-  /** The longest prefix of pending events that fits one certificate. */
-  private cut(): BridgeEvent[] {
-    const s = this.shape;
-    let exits = 0;
-    let imports = 0;
-    const deps = new Set<string>();
-    const chains = new Set<number>();
-    let l1Checkpoint: bigint | null = null;
-    const out: BridgeEvent[] = [];
-    for (const e of this.position.pending) {
-      if (e.kind === "exit") {
-        if (exits + 1 > s.maxExits) break;
-        exits++;
-      } else {
-        const src = e.import.source;
-        if (imports + 1 > s.maxImports) break;
-        if (src.networkId === 0) {
-          if (l1Checkpoint !== null && l1Checkpoint !== src.height) break;
-          l1Checkpoint = src.height;
-        } else {
-          const k = refKey(src);
-          const newDeps = deps.has(k) ? deps.size : deps.size + 1;
-          const newChains = chains.has(src.networkId) ? chains.size : chains.size + 1;
-          if (newDeps > s.maxDependencies || newChains > this.config.policy.maxChainsPerCertificate) break;
-          deps.add(k);
-          chains.add(src.networkId);
-        }
-        imports++;
-      }
-      out.push(e);
-    }
-    if (out.length === 0) throw new Error("a single bridge event does not fit the certificate circuit");
-    return out;
-  }
-
-  /** Builds and signs the next certificate and writes it ahead (state file) before anything is sent. */
-  private async prepare(chunk: BridgeEvent[]): Promise<void> {
-    const lastBlock = chunk[chunk.length - 1].block;
-    const imports: ImportedExit[] = chunk.flatMap((e) => (e.kind === "import" ? [e.import] : []));
-    const exits: ExitLeaf[] = chunk.flatMap((e) => (e.kind === "exit" ? [e.exit.leaf] : []));
-    const block = await this.follower.block(lastBlock);
-    const revision = this.revisions.at(this.own.height);
-    const built = buildCertificate(this.own.state, { height: this.own.height, ...(revision ? { revision } : {}), newStateRoot: block.stateRoot, imports, exits });
-    const signed = await signCertificate(this.sequencer, this.domain!, built.certificate);
-    this.own.writeAhead({ certificate: certificateToJson(signed), toBlock: lastBlock, toBlockHash: block.hash, status: "PreConfirmed" });
-    this.persist();
-    this.peerServer?.publish(signed);
-  }
-
-  /**
-   * Sends the written-ahead certificate. True once the coordinator holds it (accepted now, or already: a
-   * DUPLICATE answer to the same bytes). When the coordinator cannot be reached it stays written ahead and the
-   * same bytes go out again next cycle — never a different certificate for a height that may already be taken.
-   */
-  private async send(): Promise<boolean> {
-    const sc = this.own.submitting!;
-    const height = this.own.height;
-    try {
-      await this.link.call("submitCertificate", { certificate: sc.certificate });
-    } catch (e) {
-      if (!(e instanceof RpcError)) {
-        this.log.warn("coordinator unreachable; the same certificate goes out again next cycle", { height, error: e as Error });
-        return false;
-      }
-      if (e.reason === "UNKNOWN_DEPENDENCY" && this.awaitingPeer()) return false;
-      if (e.reason !== "DUPLICATE_CERTIFICATE") {
-        this.unknownSince = null;
-        // Signed, refused: before this height is signed again the layer must record it as abandoned.
-        this.revisions.abandon(sc.certificate);
-        this.own.refuse();
-        this.persist();
-        const c = certificateFromJson(sc.certificate);
-        if (DEPENDENCY_REFUSALS.includes(e.reason)) {
-          const bad = await this.badSources(c.importedExits.filter((m) => m.source.networkId !== 0).map((m) => m.source), e.reason);
-          this.log.warn("certificate refused because of a dependency: rebuilding", { height, reason: e.reason, sources: bad });
-          this.startRebuild(height, bad);
-        } else this.log.warn("certificate refused; its events are certified again next cycle", { height, reason: e.reason, error: e as Error });
-        return false;
-      }
-    }
-    const own = this.own.accept();
-    this.unknownSince = null;
-    this.persist();
-    const c = own.built.certificate;
-    this.log.info("certificate submitted", { height: c.height, certificateId: hex(own.built.certificateId), exits: c.bridgeExits.length, imports: c.importedExits.length });
-    this.events.onSubmitted?.(own.built);
-    if (this.prover.enabled) void this.prover.prove(own.built, own.prev);
-    return true;
-  }
-
-  /**
-   * peerToPeer: a certificate importing from a peer's certificate that has not reached the layer yet is held (and
-   * sent again each cycle) for up to policy.peerWaitMs — the source normally submits within moments.
-   */
-  private awaitingPeer(): boolean {
-    if (this.config.policy.mode !== "peerToPeer") return false;
-    this.unknownSince ??= Date.now();
-    if (Date.now() - this.unknownSince < this.config.policy.peerWaitMs) {
-      this.log.debug("a peer's certificate has not reached the layer yet; holding this one", { height: this.own.height });
-      return true;
-    }
-    this.log.warn("a peer's certificate never reached the layer: giving up on its root", { height: this.own.height, waitedMs: Date.now() - this.unknownSince });
-    return false;
-  }
-
-  /** The sources to rebuild without: for an unknown dependency, those the coordinator does not know; else all. */
-  private async badSources(sources: CertificateRef[], reason: string): Promise<string[]> {
-    if (reason !== "UNKNOWN_DEPENDENCY") return sources.map(refKey);
-    const unknown: string[] = [];
-    for (const src of sources) {
-      const known = await this.link.call("getCertificate", { certificateId: hex(src.certificateId) }).then(() => true, (e) => !(e instanceof RpcError && e.reason === "UNKNOWN_CERTIFICATE"));
-      if (!known) unknown.push(refKey(src));
-    }
-    return unknown.length ? unknown : sources.map(refKey);
+  certify(): Promise<void> {
+    return this.certifier.certify();
   }
 
   /**
