@@ -1,75 +1,45 @@
 /**
- * The chain client: the process a chain operator runs next to its L2 node (PROTOCOL §2, §8).
+ * The chain client: the process a chain operator runs next to its L2 node (PROTOCOL §2, §8). This class wires its
+ * parts and runs their schedule; each part says what it does:
  *
- * - **Certificates**: every `batch.intervalMs` it reads its bridge's new exits and claims (chain/l2-follower.ts),
- *   cuts them into certificates that fit the certificate circuit (exits, imports, dependencies, chains per
- *   certificate, one L1 checkpoint), builds them with the reference model, signs, submits, and proves them
- *   itself (or leaves them to the coordinator's backup prover).
- * - **Relay**: other chains' exit roots reach its L2 oracle according to its policy — pre-confirmed, confirmed
- *   or finalized only (opt-out) — and allow/deny lists; L1 checkpoints are relayed as network 0.
- * - **Rebuild**: when one of its certificates is rejected because of a dependency, it takes its L2 back to the
- *   snapshot at the end of its last good certificate and replays the blocks after it, with the oracle post of the
- *   bad root replaced by a void one (same nonce, root 0): claims against that root now fail and are reported;
- *   everything else happens again. It then submits again at the freed height.
+ * - **Certificates** (chain/certifier.ts): every `batch.intervalMs` it certifies its bridge's new exits and claims,
+ *   and proves them itself (chain/self-prover.ts) or leaves them to the coordinator's backup prover.
+ * - **Relay** (chain/relayer.ts): other chains' exit roots reach its L2 oracle according to its policy, and L1
+ *   checkpoints as network 0.
+ * - **Rebuild** (chain/rebuilder.ts): when one of its certificates is rejected, it takes its L2 back and replays it
+ *   without the bad roots, then certifies again at the freed heights with the next revision (chain/revisions.ts).
+ * - **Resume** (chain/resume.ts): a restart picks up from the state file, reconciled with the L2 and the coordinator.
  * - **Opt-out**: its confirmed certificates are settled directly on L1 (chain/direct-settlement.ts).
  *
- * The L2 is a Hardhat node: snapshots (evm_snapshot / evm_revert) are how "take the L2 back" is done locally.
- * A production L2 would re-execute its batches from its own last good block instead.
+ * Its own certificates (chain/own-certificates.ts) and its place on the L2 (chain/l2-position.ts) are shared by
+ * these parts; each piece of the state file has one writer, and `persist` puts the pieces together.
  */
-import { JsonRpcProvider, NonceManager, Transaction, Wallet } from "ethers";
-import type { TransactionResponse } from "ethers";
+import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { ExitRootOracle__factory, SettlementHub__factory } from "../typechain-types";
 import type { ExitRootOracle } from "../typechain-types";
-import { buildCertificate, BuiltCertificate, certificateId, certificateToJson, certificateFromJson, revisionOf, signCertificate, NetworkState, CertificateRef, ImportedExit, ExitLeaf } from "../lib";
+import { BuiltCertificate, certificateFromJson, revisionOf, CertificateRef } from "../lib";
 import type { SignedCertificate } from "../lib";
-import type { Json } from "../lib/codec";
 import { HubFinality } from "./hub-finality";
-import type { CertificateShape } from "../lib/witness/certificate";
-import { certificateWitness, circuitInputToJson, shapeOf } from "../lib/witness/certificate";
-import { trackedToken } from "../lib/accounting";
-import { tokenKey } from "../lib/token";
+import { CertificateShape, shapeOf } from "../lib/witness/certificate";
 import { enableFastPoseidon } from "../lib/poseidon";
-import { DEVNET_PARAMS } from "../lib/global-state";
-import type { CertificateView, CoordinatorEvent, RejectionView } from "../coordinator/api";
+import type { CoordinatorEvent } from "../coordinator/api";
 import { createLogger, Logger } from "../coordinator/log";
-import { ProverPool } from "../zk/prover/pool";
 import { getInstance } from "../zk/registry";
-import { accepts, ChainConfig, PEER_SIGNED } from "./config";
+import { ChainConfig, PEER_SIGNED } from "./config";
 import { PeerLink, PeerServer, sequencerVerifier } from "./peer";
-import { CoordinatorLink, RpcError } from "./coordinator-link";
-import { BridgeEvent, L2Follower } from "./l2-follower";
+import { CoordinatorLink } from "./coordinator-link";
+import { L2Follower } from "./l2-follower";
 import { DirectSettler } from "./direct-settlement";
-import { ChainStateError, ChainStateFile, ChainStateStore, STATE_FILE_VERSION, StoredCertificate } from "./state-file";
-
-const refKey = (r: { networkId: number; height: bigint | string; certificateId: bigint | string }) => `${r.networkId}/${BigInt(r.height)}/${BigInt(r.certificateId)}`;
-const hex = (x: bigint) => "0x" + x.toString(16);
-/** Refusals caused by a dependency of the certificate, not by the certificate itself: rebuild without it. */
-const DEPENDENCY_REFUSALS = ["DEPENDENCY_REJECTED", "UNKNOWN_DEPENDENCY", "IMPORT_ROOT_MISMATCH"];
-const eventCount = (c: { bridgeExits: unknown[]; importedExits: unknown[] }) => c.bridgeExits.length + c.importedExits.length;
-
-interface OwnCertificate {
-  built: BuiltCertificate;
-  signed: SignedCertificate;
-  /** certificateToJson(signed), kept for the state file. */
-  json: Json;
-  prev: NetworkState;
-  /** Last L2 block its events came from, and its hash. */
-  toBlock: number;
-  toBlockHash: string;
-  status: string;
-}
-
-interface RejectedOwn {
-  height: bigint;
-  rejection: RejectionView | null;
-}
-
-interface Snapshot {
-  /** The certificate height this snapshot ends (the state after it). */
-  afterHeight: bigint;
-  block: number;
-  id: string;
-}
+import { ChainStateStore, STATE_FILE_VERSION } from "./state-file";
+import { Certifier } from "./certifier";
+import { L2Position } from "./l2-position";
+import { OwnCertificate, OwnCertificates } from "./own-certificates";
+import { Rebuild, Rebuilder } from "./rebuilder";
+import { RelayedRoot, Relayer } from "./relayer";
+import { resume, resumeWork } from "./resume";
+import { Revisions } from "./revisions";
+import { SelfProver } from "./self-prover";
+import { SequencerQueue } from "./sequencer-queue";
 
 export interface ChainClientEvents {
   /** A certificate was accepted by the coordinator. */
@@ -87,49 +57,21 @@ export class ChainClient {
   private readonly oracle: ExitRootOracle;
   private readonly follower: L2Follower;
   readonly link: CoordinatorLink;
-  private pool: ProverPool | null;
-  private provingOn: boolean;
-  /** Proof jobs in progress, by certificate id: aborted when their certificate is rejected or rebuilt away. */
-  private readonly proving = new Map<bigint, AbortController>();
-  private readonly shape: CertificateShape;
   private readonly direct: DirectSettler | null;
-  private state: NetworkState;
-  private height = 0n;
-  private cursor = -1;
-  private pending: BridgeEvent[] = [];
-  /** After a rebuild from an earlier snapshot: events already in accepted certificates, to skip once re-read. */
-  private skipEvents = 0;
-  readonly certificates = new Map<bigint, OwnCertificate>();
-  private readonly snapshots: Snapshot[] = [];
-  /** Roots posted to the oracle (dedupe), and roots that must never be posted again (rejected sources). */
-  private readonly posted = new Set<string>();
-  private readonly banned = new Set<string>();
-  private readonly postTxs = new Map<string, string>();
-  private readonly postKeyByTx = new Map<string, string>();
-  private sendLock: Promise<unknown> = Promise.resolve();
+  private readonly store: ChainStateStore;
+  private readonly own: OwnCertificates;
+  private readonly position: L2Position;
+  private readonly revisions: Revisions;
+  private readonly prover: SelfProver;
+  private readonly relayer: Relayer;
+  private readonly certifier: Certifier;
+  private readonly rebuilder: Rebuilder;
   private timer: NodeJS.Timeout | null = null;
   private cycle: Promise<void> | null = null;
-  private rebuilding: Promise<void> | null = null;
   private stopped = false;
-  private l1Cursor = -1;
-  /** Finished rebuilds, oldest first (what the operator's log also says). */
-  readonly rebuilds: { height: bigint; badSources: string[]; failedClaims: string[]; at: number }[] = [];
   private domain: { chainId: bigint; verifyingContract: string } | null = null;
-  private readonly store: ChainStateStore;
-  private startBlock = -1;
-  /** Written before a submission goes out, cleared once the coordinator answered (chain/state-file.ts). */
-  private submitting: StoredCertificate | null = null;
-  /**
-   * The revision the next certificate at a height carries (docs/protocol.md §5): absent = 0; r + 1 once the layer
-   * rejected revision r there, or recorded it as abandoned. The client never signs two ids for one revision.
-   */
-  private readonly nextRevision = new Map<bigint, number>();
-  /** Signed certificates the layer refused: recorded as abandoned (abandonCertificate) before their height is signed again. */
-  private abandoning: Json[] = [];
   /** Opt-out chains: L1's own record of finalized certificates (chain/hub-finality.ts). */
   private finality: HubFinality | null = null;
-  /** peerToPeer: when the written-ahead certificate was first refused for a dependency the layer does not know yet. */
-  private unknownSince: number | null = null;
   private peerServer: PeerServer | null = null;
   private peerLink: PeerLink | null = null;
   private peerPort: number | null = null;
@@ -142,12 +84,28 @@ export class ChainClient {
     this.oracle = ExitRootOracle__factory.connect(config.l2.oracle, this.signer);
     this.follower = new L2Follower(this.l2, config.l2.bridge, config.l2.oracle, config.networkId);
     this.link = new CoordinatorLink(config.coordinator.url, config.coordinator.wsUrl, log);
-    this.provingOn = config.proving.self;
-    this.pool = null;
-    this.shape = shapeOf(getInstance(config.circuits.certificate).params as unknown as CertificateShape);
-    this.state = new NetworkState(config.networkId, DEVNET_PARAMS);
+    const shape = shapeOf(getInstance(config.circuits.certificate).params as unknown as CertificateShape);
     this.direct = config.policy.mode === "optOut" ? new DirectSettler(config, this.link, log.child("direct")) : null;
     this.store = new ChainStateStore(config.stateFile ?? `data/chain-${config.networkId}.json`);
+
+    const persist = () => this.persist();
+    const stopped = () => this.stopped;
+    const queue = new SequencerQueue();
+    this.own = new OwnCertificates(config.networkId, this.store.file);
+    this.position = new L2Position(this.l2, this.follower);
+    this.revisions = new Revisions(this.link, persist);
+    this.prover = new SelfProver(config, shape, this.link, log, stopped);
+    this.relayer = new Relayer(config, this.oracle, this.link, queue, log, events, stopped);
+    const parts = { config, log, link: this.link, follower: this.follower, sequencer: this.sequencer, own: this.own, position: this.position, revisions: this.revisions, prover: this.prover, events, persist, stopped };
+    this.rebuilder = new Rebuilder({ ...parts, l2: this.l2, signer: this.signer, oracle: this.oracle, relayer: this.relayer, queue, cycle: () => this.cycle });
+    this.certifier = new Certifier({
+      ...parts,
+      shape,
+      domain: () => this.domain!,
+      publish: (c) => this.peerServer?.publish(c),
+      rebuilding: () => this.rebuilder.busy,
+      rebuild: (height, badSources) => this.rebuilder.start(height, badSources),
+    });
   }
 
   get networkId(): number {
@@ -155,7 +113,32 @@ export class ChainClient {
   }
 
   get nextHeight(): bigint {
-    return this.height;
+    return this.own.height;
+  }
+
+  /** Live certificates of this chain, by id. */
+  get certificates(): ReadonlyMap<bigint, OwnCertificate> {
+    return this.own.byId;
+  }
+
+  /** Finished rebuilds, oldest first (what the operator's log also says). */
+  get rebuilds(): Rebuild[] {
+    return this.rebuilder.history;
+  }
+
+  /** Whether a certificate is written ahead and not yet acknowledged by the coordinator (one at a time). */
+  get awaitingAcknowledgement(): boolean {
+    return this.own.submitting !== null;
+  }
+
+  /** The port of this chain's peer feed, once started (null without one). */
+  get peerFeedPort(): number | null {
+    return this.peerPort;
+  }
+
+  /** Refs of the sources this client will never relay again. */
+  get bannedSources(): string[] {
+    return this.relayer.bannedSources;
   }
 
   // ------------------------------------------------------------------------------------------------ lifecycle
@@ -166,14 +149,17 @@ export class ChainClient {
     const l1 = new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
     this.domain = { chainId: (await l1.getNetwork()).chainId, verifyingContract: hub };
     const sequencers = await this.peerSequencers(l1).finally(() => l1.destroy());
-    if (this.config.policy.mode === "optOut") this.finality = new HubFinality(new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 }), hub);
-    const rejected = await this.resume();
+    if (this.config.policy.mode === "optOut") {
+      this.finality = new HubFinality(new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 }), hub);
+      this.relayer.checkFinalityWith(this.finality);
+    }
+    const rejected = await resume({ networkId: this.networkId, log: this.log, store: this.store, link: this.link, follower: this.follower, own: this.own, position: this.position, relayer: this.relayer, revisions: this.revisions, rebuilder: this.rebuilder, persist: () => this.persist() });
     await this.startPeering(sequencers);
-    this.link.subscribe((e) => this.onCoordinatorEvent(e), () => void this.catchUp());
+    this.link.subscribe((e) => this.onCoordinatorEvent(e), () => void this.relayer.catchUp());
     await this.direct?.start();
-    this.resumeWork(rejected);
+    resumeWork({ own: this.own, prover: this.prover, direct: this.direct, rebuilder: this.rebuilder }, rejected);
     this.schedule();
-    this.log.info("chain client running", { networkId: this.networkId, policy: this.config.policy.mode, proving: this.config.proving.self, nextHeight: this.height, stateFile: this.store.file });
+    this.log.info("chain client running", { networkId: this.networkId, policy: this.config.policy.mode, proving: this.config.proving.self, nextHeight: this.own.height, stateFile: this.store.file });
   }
 
   /** The L1-registered sequencers of this chain's peers (peerToPeer): a peer's feed is believed only with their signature. */
@@ -194,172 +180,35 @@ export class ChainClient {
       this.peerServer = new PeerServer({ host: this.config.peerFeed.host, port: this.config.peerFeed.port, log: this.log.child("peer-feed") });
       this.peerPort = await this.peerServer.start();
       // A certificate written ahead before a stop goes out again to peers too (they drop repeats).
-      if (this.submitting) this.peerServer.publish(certificateFromJson(this.submitting.certificate) as SignedCertificate);
+      const submitting = this.own.submitting;
+      if (submitting) this.peerServer.publish(certificateFromJson(submitting.certificate) as SignedCertificate);
     }
     if (this.config.policy.mode === "peerToPeer") {
       this.peerLink = new PeerLink({
         peers: this.config.policy.peers,
         verify: sequencerVerifier(this.domain!, sequencers),
-        onCertificate: (c, id) => void this.relay({ networkId: c.networkId, height: c.height, certificateId: id, exitRoot: c.newLocalExitRoot }, PEER_SIGNED),
+        onCertificate: (c, id) => void this.relayer.relay({ networkId: c.networkId, height: c.height, certificateId: id, exitRoot: c.newLocalExitRoot }, PEER_SIGNED),
         log: this.log.child("peers"),
       });
       this.peerLink.start();
     }
   }
 
-  /** Whether a certificate is written ahead and not yet acknowledged by the coordinator (one at a time). */
-  get awaitingAcknowledgement(): boolean {
-    return this.submitting !== null;
-  }
-
-  /** The port of this chain's peer feed, once started (null without one). */
-  get peerFeedPort(): number | null {
-    return this.peerPort;
-  }
-
-  /**
-   * A fresh start (no state file, and the coordinator has no certificate of this network), or a restart from the
-   * state file, reconciled with the L2 (the blocks it certified are still there), the oracle (which roots this
-   * client relayed) and the coordinator (every live certificate known to it; statuses are read from it).
-   * Returns the lowest certificate the coordinator rejected while the client was away.
-   */
-  private async resume(): Promise<RejectedOwn | null> {
-    const saved = this.store.load(this.networkId);
-    if (saved) return this.restore(saved);
-    const latest = await this.link.call<{ height: string } | null>("getLatestCertificate", { networkId: this.networkId, minStatus: "PreConfirmed" });
-    if (latest)
-      throw new ChainStateError(this.store.file, `not found, but network ${this.networkId} already has certificates up to height ${BigInt(latest.height)}: start the client with the state file of the run that signed them`);
-    // Events before the start are not this client's to certify; a snapshot spoiled by a new event moves the start.
-    do this.startBlock = this.cursor = await this.follower.head();
-    while (!(await this.takeSnapshot(-1n)));
-    this.persist();
-    return null;
-  }
-
-  private async restore(saved: ChainStateFile): Promise<RejectedOwn | null> {
-    this.startBlock = saved.startBlock;
-    this.snapshots.push(...saved.snapshots.map((x) => ({ afterHeight: BigInt(x.afterHeight), block: x.block, id: x.id })));
-    for (const b of saved.banned) this.banned.add(b);
-    this.rebuilds.push(...saved.rebuilds.map((r) => ({ ...r, height: BigInt(r.height) })));
-    for (const [h, r] of Object.entries(saved.revisions)) this.nextRevision.set(BigInt(h), r);
-    this.abandoning = [...saved.abandoning];
-    for (const sc of saved.certificates) this.adopt(sc);
-    this.submitting = saved.submitting;
-    // The L2's bridge events from the start block on are the live certificates' events, in height order, then
-    // the ones not certified yet: re-read them all and skip the certified ones.
-    this.cursor = this.startBlock;
-    this.skipEvents = [...this.certificates.values()].reduce((n, c) => n + eventCount(c.built.certificate), 0);
-    const last = saved.certificates[saved.certificates.length - 1];
-    if (last) {
-      const b = await this.follower.block(last.toBlock).catch(() => null);
-      if (b?.hash !== last.toBlockHash)
-        throw new ChainStateError(this.store.file, `the L2 no longer has block ${last.toBlock} (${last.toBlockHash}) that height ${this.height - 1n} certified: was the L2 node reset?`);
-    }
-    await this.recoverPosts();
-    const rejected = await this.reconcileStatuses();
-    this.persist();
-    this.log.info("resumed from the state file", { nextHeight: this.height, live: this.certificates.size, submitting: this.submitting !== null, rejected: rejected?.height });
-    return rejected;
-  }
-
-  /** Rebuilds a stored certificate with the model on top of the current state: it must reproduce its own id. */
-  private adopt(sc: StoredCertificate): OwnCertificate {
-    const signed = certificateFromJson(sc.certificate) as SignedCertificate;
-    if (signed.networkId !== this.networkId || signed.height !== this.height)
-      throw new ChainStateError(this.store.file, `certificate of network ${signed.networkId} at height ${signed.height} where network ${this.networkId} height ${this.height} was expected`);
-    const prev = this.state;
-    const built = buildCertificate(prev, { height: signed.height, revision: signed.revision, newStateRoot: signed.newStateRoot, imports: signed.importedExits, exits: signed.bridgeExits });
-    if (built.certificateId !== certificateId(signed))
-      throw new ChainStateError(this.store.file, `the certificate at height ${signed.height} does not follow from the ones before it`);
-    const own: OwnCertificate = { built, signed, json: sc.certificate, prev, toBlock: sc.toBlock, toBlockHash: sc.toBlockHash, status: sc.status };
-    this.certificates.set(built.certificateId, own);
-    this.state = built.transition.state;
-    this.height = signed.height + 1n;
-    return own;
-  }
-
-  /** Which roots this client posted: the oracle's events since the start block (voided posts carry root 0). */
-  private async recoverPosts(): Promise<void> {
-    const logs = await this.oracle.queryFilter(this.oracle.filters.ExitRootPosted(), this.startBlock + 1, "latest");
-    for (const l of logs) {
-      if (l.args.exitRoot === 0n) continue;
-      const k = refKey({ networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId });
-      this.posted.add(k);
-      this.postTxs.set(k, l.transactionHash);
-      this.postKeyByTx.set(l.transactionHash, k);
-    }
-  }
-
-  private async reconcileStatuses(): Promise<RejectedOwn | null> {
-    let rejected: RejectedOwn | null = null;
-    const mine = [...this.certificates.values()].sort((a, b) => Number(a.built.certificate.height - b.built.certificate.height));
-    for (const c of mine) {
-      let v: CertificateView;
-      try {
-        v = await this.link.call<CertificateView>("getCertificate", { certificateId: hex(c.built.certificateId) });
-      } catch (e) {
-        if (e instanceof RpcError && e.reason === "UNKNOWN_CERTIFICATE")
-          throw new ChainStateError(this.store.file, `the coordinator does not know certificate ${hex(c.built.certificateId)} (height ${c.built.certificate.height}): the file belongs to another deployment`);
-        throw e;
-      }
-      c.status = v.status;
-      if (v.status === "Rejected") this.bumpRevision(c.built.certificate.height, revisionOf(c.built.certificate));
-      if (v.status === "Rejected" && !rejected) rejected = { height: c.built.certificate.height, rejection: v.rejection };
-    }
-    return rejected;
-  }
-
-  /** What a restart picks up: proofs still owed, direct settlements, a rebuild for a rejection missed while away. */
-  private resumeWork(rejected: RejectedOwn | null): void {
-    for (const c of this.certificates.values()) {
-      if (c.status === "PreConfirmed" && this.provingOn) void this.prove(c.built, c.prev);
-      if (c.status === "Confirmed") void this.direct?.settle(c.built);
-    }
-    if (rejected) this.onOwnRejected(rejected.height, rejected.rejection);
-  }
-
+  /** The state file, from the parts that own its pieces. */
   private persist(): void {
-    const live = [...this.certificates.values()].sort((a, b) => Number(a.built.certificate.height - b.built.certificate.height));
+    const { revisions, abandoning } = this.revisions.stored();
     this.store.save({
       version: STATE_FILE_VERSION,
       networkId: this.networkId,
-      startBlock: this.startBlock,
-      certificates: live.map((c) => ({ certificate: c.json, toBlock: c.toBlock, toBlockHash: c.toBlockHash, status: c.status })),
-      submitting: this.submitting,
-      snapshots: this.snapshots.map((x) => ({ afterHeight: x.afterHeight.toString(), block: x.block, id: x.id })),
-      banned: [...this.banned],
-      rebuilds: this.rebuilds.map((r) => ({ ...r, height: r.height.toString() })),
-      revisions: Object.fromEntries([...this.nextRevision].map(([h, r]) => [h.toString(), r])),
-      abandoning: this.abandoning,
+      startBlock: this.position.startBlock,
+      certificates: this.own.stored(),
+      submitting: this.own.submitting,
+      snapshots: this.position.stored(),
+      banned: this.relayer.bannedSources,
+      rebuilds: this.rebuilder.stored(),
+      revisions,
+      abandoning,
     });
-  }
-
-  private bumpRevision(height: bigint, rejectedRevision: number): void {
-    if ((this.nextRevision.get(height) ?? 0) <= rejectedRevision) this.nextRevision.set(height, rejectedRevision + 1);
-  }
-
-  /**
-   * Has the layer record every refused certificate as abandoned, which licenses the next revision at its height.
-   * False while the coordinator cannot be reached: nothing new is signed until it can.
-   */
-  private async flushAbandoned(): Promise<boolean> {
-    while (this.abandoning.length > 0) {
-      const json = this.abandoning[0];
-      const c = certificateFromJson(json) as SignedCertificate;
-      try {
-        await this.link.call("abandonCertificate", { certificate: json });
-        this.bumpRevision(c.height, revisionOf(c));
-      } catch (e) {
-        if (!(e instanceof RpcError)) return false;
-        const expected = (e.data as { expected?: number } | null)?.expected;
-        // Recorded before a crash lost the answer: the layer already expects a later revision.
-        if (e.reason === "REVISION_NOT_LICENSED" && expected !== undefined && expected > revisionOf(c)) this.bumpRevision(c.height, expected - 1);
-        else throw new Error(`the layer refuses to record certificate ${hex(certificateId(c))} (height ${c.height}) as abandoned: ${e.reason} ${e.message}`);
-      }
-      this.abandoning.shift();
-      this.persist();
-    }
-    return true;
   }
 
   private schedule(): void {
@@ -379,169 +228,33 @@ export class ChainClient {
     this.link.close();
     this.peerLink?.close();
     await this.cycle?.catch(() => undefined);
-    await this.rebuilding?.catch(() => undefined);
-    await this.pool?.close();
+    await this.rebuilder.settled();
+    await this.prover.close();
     await this.direct?.stop();
     await this.peerServer?.close();
     this.finality?.close();
-    if (this.startBlock >= 0) this.persist();
+    if (this.position.startBlock >= 0) this.persist();
     this.l2.destroy();
     this.log.info("chain client stopped");
   }
 
   private async runCycle(): Promise<void> {
     try {
-      if (this.rebuilding) return;
-      await this.relayL1Checkpoints();
-      await this.certify();
+      if (this.rebuilder.busy) return;
+      await this.relayer.relayL1Checkpoints();
+      await this.certifier.certify();
     } catch (e) {
       if (!this.stopped) this.log.warn("cycle failed", { error: e as Error });
     }
   }
 
-  // ------------------------------------------------------------------------------------------------ certificates
-
   /** Reads new blocks, cuts certificates, submits them. */
-  async certify(): Promise<void> {
-    const head = await this.follower.head();
-    if (head > this.cursor) {
-      const events = await this.follower.events(this.cursor + 1, head);
-      const skipped = events.splice(0, Math.min(this.skipEvents, events.length));
-      this.skipEvents -= skipped.length;
-      this.pending.push(...events);
-      this.cursor = head;
-    }
-    while ((this.submitting || this.pending.length > 0) && !this.stopped && !this.rebuilding) {
-      if (!this.submitting && !(await this.flushAbandoned())) return;
-      if (!this.submitting) await this.prepare(this.cut());
-      const n = eventCount(certificateFromJson(this.submitting!.certificate));
-      if (!(await this.send())) return;
-      this.pending.splice(0, n);
-      if (this.pending.length === 0 && (await this.takeSnapshot(this.height - 1n))) this.persist();
-    }
+  certify(): Promise<void> {
+    return this.certifier.certify();
   }
 
-  /** The longest prefix of pending events that fits one certificate. */
-  private cut(): BridgeEvent[] {
-    const s = this.shape;
-    let exits = 0;
-    let imports = 0;
-    const deps = new Set<string>();
-    const chains = new Set<number>();
-    const tokens = new Set<bigint>();
-    let l1Checkpoint: bigint | null = null;
-    const out: BridgeEvent[] = [];
-    for (const e of this.pending) {
-      // The distinct tokens the balance tree tracks: one balance update each in the circuit (maxTokens).
-      const token = trackedToken(this.config.networkId, e.kind === "exit" ? e.exit.leaf : e.import.leaf);
-      const key = token ? tokenKey(token) : null;
-      if (key !== null && !tokens.has(key) && tokens.size + 1 > s.maxTokens) break;
-      if (e.kind === "exit") {
-        if (exits + 1 > s.maxExits) break;
-        exits++;
-      } else {
-        const src = e.import.source;
-        if (imports + 1 > s.maxImports) break;
-        if (src.networkId === 0) {
-          if (l1Checkpoint !== null && l1Checkpoint !== src.height) break;
-          l1Checkpoint = src.height;
-        } else {
-          const k = refKey(src);
-          const newDeps = deps.has(k) ? deps.size : deps.size + 1;
-          const newChains = chains.has(src.networkId) ? chains.size : chains.size + 1;
-          if (newDeps > s.maxDependencies || newChains > this.config.policy.maxChainsPerCertificate) break;
-          deps.add(k);
-          chains.add(src.networkId);
-        }
-        imports++;
-      }
-      if (key !== null) tokens.add(key);
-      out.push(e);
-    }
-    if (out.length === 0) throw new Error("a single bridge event does not fit the certificate circuit");
-    return out;
-  }
-
-  /** Builds and signs the next certificate and writes it ahead (state file) before anything is sent. */
-  private async prepare(chunk: BridgeEvent[]): Promise<void> {
-    const lastBlock = chunk[chunk.length - 1].block;
-    const imports: ImportedExit[] = chunk.flatMap((e) => (e.kind === "import" ? [e.import] : []));
-    const exits: ExitLeaf[] = chunk.flatMap((e) => (e.kind === "exit" ? [e.exit.leaf] : []));
-    const block = await this.follower.block(lastBlock);
-    const revision = this.nextRevision.get(this.height);
-    const built = buildCertificate(this.state, { height: this.height, ...(revision ? { revision } : {}), newStateRoot: block.stateRoot, imports, exits });
-    const signed = await signCertificate(this.sequencer, this.domain!, built.certificate);
-    this.submitting = { certificate: certificateToJson(signed), toBlock: lastBlock, toBlockHash: block.hash, status: "PreConfirmed" };
-    this.persist();
-    this.peerServer?.publish(signed);
-  }
-
-  /**
-   * Sends the written-ahead certificate. True once the coordinator holds it (accepted now, or already: a
-   * DUPLICATE answer to the same bytes). When the coordinator cannot be reached it stays written ahead and the
-   * same bytes go out again next cycle — never a different certificate for a height that may already be taken.
-   */
-  private async send(): Promise<boolean> {
-    const sc = this.submitting!;
-    const height = this.height;
-    try {
-      await this.link.call("submitCertificate", { certificate: sc.certificate });
-    } catch (e) {
-      if (!(e instanceof RpcError)) {
-        this.log.warn("coordinator unreachable; the same certificate goes out again next cycle", { height, error: e as Error });
-        return false;
-      }
-      if (e.reason === "UNKNOWN_DEPENDENCY" && this.awaitingPeer()) return false;
-      if (e.reason !== "DUPLICATE_CERTIFICATE") {
-        this.unknownSince = null;
-        // Signed, refused: before this height is signed again the layer must record it as abandoned.
-        this.abandoning.push(sc.certificate);
-        this.submitting = null;
-        this.persist();
-        const c = certificateFromJson(sc.certificate);
-        if (DEPENDENCY_REFUSALS.includes(e.reason)) {
-          const bad = await this.badSources(c.importedExits.filter((m) => m.source.networkId !== 0).map((m) => m.source), e.reason);
-          this.log.warn("certificate refused because of a dependency: rebuilding", { height, reason: e.reason, sources: bad });
-          this.startRebuild(height, bad);
-        } else this.log.warn("certificate refused; its events are certified again next cycle", { height, reason: e.reason, error: e as Error });
-        return false;
-      }
-    }
-    const own = this.adopt(sc);
-    this.submitting = null;
-    this.unknownSince = null;
-    this.persist();
-    const c = own.built.certificate;
-    this.log.info("certificate submitted", { height: c.height, certificateId: hex(own.built.certificateId), exits: c.bridgeExits.length, imports: c.importedExits.length });
-    this.events.onSubmitted?.(own.built);
-    if (this.provingOn) void this.prove(own.built, own.prev);
-    return true;
-  }
-
-  /**
-   * peerToPeer: a certificate importing from a peer's certificate that has not reached the layer yet is held (and
-   * sent again each cycle) for up to policy.peerWaitMs — the source normally submits within moments.
-   */
-  private awaitingPeer(): boolean {
-    if (this.config.policy.mode !== "peerToPeer") return false;
-    this.unknownSince ??= Date.now();
-    if (Date.now() - this.unknownSince < this.config.policy.peerWaitMs) {
-      this.log.debug("a peer's certificate has not reached the layer yet; holding this one", { height: this.height });
-      return true;
-    }
-    this.log.warn("a peer's certificate never reached the layer: giving up on its root", { height: this.height, waitedMs: Date.now() - this.unknownSince });
-    return false;
-  }
-
-  /** The sources to rebuild without: for an unknown dependency, those the coordinator does not know; else all. */
-  private async badSources(sources: CertificateRef[], reason: string): Promise<string[]> {
-    if (reason !== "UNKNOWN_DEPENDENCY") return sources.map(refKey);
-    const unknown: string[] = [];
-    for (const src of sources) {
-      const known = await this.link.call("getCertificate", { certificateId: hex(src.certificateId) }).then(() => true, (e) => !(e instanceof RpcError && e.reason === "UNKNOWN_CERTIFICATE"));
-      if (!known) unknown.push(refKey(src));
-    }
-    return unknown.length ? unknown : sources.map(refKey);
+  async relay(r: RelayedRoot, status: string): Promise<void> {
+    return this.relayer.relay(r, status);
   }
 
   /**
@@ -549,245 +262,28 @@ export class ChainClient {
    * on, in which case every certificate still waiting for a proof is proven now.
    */
   setProving(on: boolean): void {
-    this.provingOn = on;
-    if (!on) return;
-    for (const c of this.certificates.values()) if (c.status === "PreConfirmed") void this.prove(c.built, c.prev);
+    this.prover.setEnabled(on, [...this.own.byId.values()].filter((c) => c.status === "PreConfirmed"));
   }
 
-  private async prove(built: BuiltCertificate, prev: NetworkState): Promise<void> {
-    if (this.proving.has(built.certificateId) || this.stopped) return;
-    const abort = new AbortController();
-    this.proving.set(built.certificateId, abort);
-    this.pool ??= new ProverPool({ workers: this.config.proving.workers, log: this.log.child("prover") });
-    try {
-      const input = circuitInputToJson(certificateWitness(prev, built, this.shape) as unknown as Record<string, unknown>);
-      const r = await this.pool.prove({ instance: this.config.circuits.certificate, input }, { signal: abort.signal });
-      await this.link.call("submitProof", { certificateId: hex(built.certificateId), proof: r.proof, publicSignals: r.publicSignals });
-      this.log.info("proof submitted", { height: built.certificate.height, ms: Math.round(r.ms) });
-    } catch (e) {
-      if (abort.signal.aborted) this.log.info("proof abandoned: the certificate is no longer live", { height: built.certificate.height });
-      else if (!this.stopped) this.log.warn("proving failed", { height: built.certificate.height, error: e as Error });
-    } finally {
-      this.proving.delete(built.certificateId);
-    }
-  }
+  // ------------------------------------------------------------------------------------------------ coordinator feed
 
-  /**
-   * Snapshots the L2 as the end of certificate `afterHeight`. Blocks may have arrived since the last read: the
-   * snapshot is kept only if they hold no bridge event (a replay from it must not skip an uncertified one).
-   */
-  private async takeSnapshot(afterHeight: bigint): Promise<boolean> {
-    const id = (await this.l2.send("evm_snapshot", [])) as string;
-    const block = await this.follower.head();
-    if (block > this.cursor) {
-      if ((await this.follower.events(this.cursor + 1, block)).length > 0) return false;
-      this.cursor = block;
-    }
-    this.snapshots.push({ afterHeight, block, id });
-    return true;
-  }
-
-  // ------------------------------------------------------------------------------------------------ relay
-
+  /** Other chains' roots go to the relayer; this chain's own status changes to the parts that act on them. */
   private onCoordinatorEvent(e: CoordinatorEvent): void {
     if (e.type === "exitRoot") {
-      if (e.networkId !== this.networkId) void this.relay({ networkId: e.networkId, height: BigInt(e.height), certificateId: BigInt(e.certificateId), exitRoot: BigInt(e.exitRoot) }, e.status);
+      if (e.networkId !== this.networkId) void this.relayer.relay({ networkId: e.networkId, height: BigInt(e.height), certificateId: BigInt(e.certificateId), exitRoot: BigInt(e.exitRoot) }, e.status);
       return;
     }
     if (e.networkId !== this.networkId) return;
-    const own = this.certificates.get(BigInt(e.certificateId));
+    const own = this.own.byId.get(BigInt(e.certificateId));
     if (!own) return;
-    own.status = e.to;
+    this.own.setStatus(own, e.to);
     if (e.to === "Confirmed") void this.direct?.settle(own.built);
     if (e.to === "Rejected") {
-      this.bumpRevision(own.built.certificate.height, revisionOf(own.built.certificate));
+      this.revisions.bump(own.built.certificate.height, revisionOf(own.built.certificate));
       // A queued or running proof of a rejected certificate only delays the ones still wanted.
-      this.proving.get(own.built.certificateId)?.abort();
-      this.onOwnRejected(BigInt(e.height), e.rejection);
+      this.prover.abort(own.built.certificateId);
+      this.rebuilder.onRejected(BigInt(e.height), e.rejection);
     }
-  }
-
-  private onOwnRejected(height: bigint, rejection: RejectionView | null): void {
-    if (!rejection) return;
-    // A dependency's fault: rebuild without it. Its own missing proof: rebuild as it was (new blocks, new
-    // certificate ids) and submit again. Later heights are rejected with it and rebuilt by the same pass.
-    if (rejection.code === "DEPENDENCY_REJECTED" || rejection.code === "BUNDLE_FAILED") this.startRebuild(height, rejection.cause ? [refKey(rejection.cause)] : []);
-    else if (rejection.code === "PROOF_TIMEOUT") this.startRebuild(height, []);
-  }
-
-  /** After a (re)connection: relay what the policy accepts from every network's latest certificate. */
-  private async catchUp(): Promise<void> {
-    for (let n = 1; n < 2 ** DEVNET_PARAMS.networkBits; n++) {
-      if (n === this.networkId) continue;
-      for (const status of ["Finalized", "Confirmed", "PreConfirmed"]) {
-        const c = await this.link.call<{ networkId: number; height: string; certificateId: string; newLocalExitRoot: string; status: string } | null>("getLatestCertificate", { networkId: n, minStatus: status }).catch(() => null);
-        if (c) await this.relay({ networkId: n, height: BigInt(c.height), certificateId: BigInt(c.certificateId), exitRoot: BigInt(c.newLocalExitRoot) }, c.status);
-      }
-    }
-  }
-
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.sendLock.then(fn, fn);
-    this.sendLock = run.catch(() => undefined);
-    return run;
-  }
-
-  async relay(r: { networkId: number; height: bigint; certificateId: bigint; exitRoot: bigint }, status: string): Promise<void> {
-    const k = refKey(r);
-    if (this.posted.has(k) || this.banned.has(k) || !accepts(this.config.policy, r.networkId, status)) return;
-    this.posted.add(k);
-    try {
-      // Opt-out: finalized means finalized on L1, checked there, not the coordinator's word.
-      if (this.finality && r.networkId !== 0 && !(await this.finality.isFinalized(r))) {
-        this.posted.delete(k);
-        this.log.warn("not relayed: the hub has not finalized this certificate (the coordinator said Finalized)", { source: r.networkId, height: r.height, certificateId: hex(r.certificateId) });
-        return;
-      }
-      await this.exclusive(async () => {
-        const tx: TransactionResponse = await this.oracle.postExitRoot(r.networkId, r.height, r.certificateId, r.exitRoot);
-        this.postTxs.set(k, tx.hash);
-        this.postKeyByTx.set(tx.hash, k);
-        const rc = await tx.wait();
-        const entryId = rc!.logs.map((l) => this.oracle.interface.parseLog(l)).find((x) => x?.name === "ExitRootPosted")!.args.entryId as bigint;
-        this.log.info("root relayed", { source: r.networkId, height: r.height, status, entryId });
-        this.events.onRootPosted?.({ ...r, entryId, status });
-      });
-    } catch (e) {
-      this.posted.delete(k);
-      if (!this.stopped) this.log.warn("relay failed", { source: r.networkId, error: e as Error });
-    }
-  }
-
-  /** L1 exit-root checkpoints are relayed as network 0 (height = checkpoint number, certificate id 0). */
-  private async relayL1Checkpoints(): Promise<void> {
-    const l1 = new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
-    try {
-      const { UnifiedBridge__factory } = await import("../typechain-types");
-      const bridge = UnifiedBridge__factory.connect(this.config.l1.bridge, l1);
-      const head = await l1.getBlockNumber();
-      if (head <= this.l1Cursor) return;
-      const logs = await bridge.queryFilter(bridge.filters.ExitRootCheckpointed(), this.l1Cursor + 1, head);
-      this.l1Cursor = head;
-      const latest = logs[logs.length - 1];
-      // Only the latest matters: a claim proves against any root that contains its leaf.
-      if (latest) await this.relay({ networkId: 0, height: latest.args.number, certificateId: 0n, exitRoot: latest.args.exitRoot }, "Finalized");
-    } finally {
-      l1.destroy();
-    }
-  }
-
-  // ------------------------------------------------------------------------------------------------ rebuild
-
-  private startRebuild(height: bigint, badSources: string[]): void {
-    if (this.rebuilding || this.stopped) return;
-    this.rebuilding = this.rebuild(height, badSources)
-      .catch((e) => this.log.error("rebuild failed", { error: e as Error }))
-      .finally(() => (this.rebuilding = null));
-  }
-
-  /** Takes the L2 back to the end of certificate `height - 1` and replays what followed without the bad roots. */
-  private async rebuild(height: bigint, badSources: string[]): Promise<void> {
-    await this.cycle?.catch(() => undefined);
-    await this.exclusive(async () => {
-      // Every relayed root whose certificate is now rejected goes, not only the one this rejection names: a
-      // cascade rejects several at once, and one rebuild replaces all of this chain's certificates from `height`.
-      for (const k of this.posted) {
-        const [networkId, , certificateId] = k.split("/");
-        if (networkId === "0" || badSources.includes(k)) continue;
-        const v = await this.link.call<{ status: string }>("getCertificate", { certificateId: hex(BigInt(certificateId)) }).catch(() => null);
-        if (v?.status === "Rejected") badSources.push(k);
-      }
-      for (const b of badSources) this.banned.add(b);
-      // The latest snapshot at or before the end of height - 1; certificates between it and `height` were
-      // accepted, so their events come back in the replay and are skipped (they are already certified).
-      const snap = [...this.snapshots].reverse().find((s) => s.afterHeight <= height - 1n);
-      if (!snap) throw new Error(`no L2 snapshot at or before the end of height ${height - 1n}`);
-      const head = await this.follower.head();
-      const txs = await this.blockTransactions(snap.block + 1, head);
-      await this.l2.send("evm_revert", [snap.id]);
-      this.snapshots.splice(this.snapshots.indexOf(snap));
-      // A snapshot can be reverted to once: take it again at once, before the replay adds blocks.
-      this.snapshots.push({ afterHeight: snap.afterHeight, block: snap.block, id: (await this.l2.send("evm_snapshot", [])) as string });
-      this.signer.reset();
-      const voidTx = new Set(badSources.map((b) => this.postTxs.get(b)).filter((x): x is string => !!x));
-      const failedClaims: string[] = [];
-      // A marker transaction first: the rebuilt blocks then never reproduce a rejected certificate byte for byte
-      // (an identical certificate has the rejected one's id). The sequencer's own transactions are re-signed
-      // with the nonces that follow it; everyone else's are replayed as they were signed.
-      const me = this.sequencer.address.toLowerCase();
-      let nonce = await this.l2.getTransactionCount(this.sequencer.address, "latest");
-      await (await this.sequencer.sendTransaction({ to: this.sequencer.address, value: 0n, nonce: nonce++ })).wait();
-      for (const tx of txs) {
-        const mine = tx.from!.toLowerCase() === me;
-        // Another sender's nonce already taken: that transaction (or a newer one of its sender) is in the chain.
-        if (!mine && (await this.l2.getTransactionCount(tx.from!, "latest")) > tx.nonce) continue;
-        const raw = mine ? await this.resign(tx, nonce++, voidTx.has(tx.hash!)) : tx.serialized;
-        try {
-          const sent = await this.l2.broadcastTransaction(raw);
-          const postKey = this.postKeyByTx.get(tx.hash!);
-          if (postKey) {
-            this.postTxs.set(postKey, sent.hash);
-            this.postKeyByTx.set(sent.hash, postKey);
-          }
-          const rc = await this.l2.waitForTransaction(sent.hash);
-          if (rc?.status === 0 && tx.to?.toLowerCase() === this.config.l2.bridge.toLowerCase()) failedClaims.push(tx.hash!);
-        } catch (e) {
-          // Hardhat's automine answers a reverting transaction with an error (it is mined, and fails).
-          const toBridge = tx.to?.toLowerCase() === this.config.l2.bridge.toLowerCase();
-          if (toBridge && /revert/i.test(String((e as Error).message))) failedClaims.push(tx.hash!);
-          else this.log.warn("replay: transaction not re-included", { tx: tx.hash, error: e as Error });
-        }
-      }
-      this.signer.reset();
-      // Back to the state after height - 1.
-      const mine = [...this.certificates.values()].filter((c) => c.built.certificate.height >= height);
-      const first = mine.sort((a, b) => Number(a.built.certificate.height - b.built.certificate.height))[0];
-      if (first) this.state = first.prev;
-      for (const c of mine) {
-        this.proving.get(c.built.certificateId)?.abort();
-        this.certificates.delete(c.built.certificateId);
-        // Replaced by the rebuild: the layer rejected it (the cascade is done before the rebuild starts).
-        this.bumpRevision(c.built.certificate.height, revisionOf(c.built.certificate));
-      }
-      const kept = [...this.certificates.values()].filter((c) => c.built.certificate.height > snap.afterHeight);
-      this.skipEvents = kept.reduce((n, c) => n + eventCount(c.built.certificate), 0);
-      this.height = height;
-      this.cursor = snap.block;
-      this.pending = [];
-      this.submitting = null;
-      this.log.warn("rebuilt: claims against rejected roots no longer succeed", { height, badSources, failedClaims, replayed: txs.length });
-      this.rebuilds.push({ height, badSources, failedClaims, at: Date.now() });
-      this.persist();
-      this.events.onRebuilt?.({ height, badSources, failedClaims });
-    });
-  }
-
-  private async blockTransactions(from: number, to: number): Promise<Transaction[]> {
-    const out: Transaction[] = [];
-    for (let b = from; b <= to; b++) {
-      const block = await this.l2.getBlock(b, true);
-      for (const t of block?.prefetchedTransactions ?? []) out.push(Transaction.from(t as unknown as Parameters<typeof Transaction.from>[0]));
-    }
-    return out;
-  }
-
-  /**
-   * One of the sequencer's own transactions, signed again with `nonce`. `voided`: an oracle post of a rejected
-   * root becomes a post of root 0 — entry ids stay where they were, the bad root is gone, claims against it fail.
-   */
-  private async resign(tx: Transaction, nonce: number, voided: boolean): Promise<string> {
-    let data = tx.data;
-    if (voided) {
-      const call = this.oracle.interface.parseTransaction({ data: tx.data })!;
-      data = this.oracle.interface.encodeFunctionData("postExitRoot", [call.args[0], call.args[1], call.args[2], 0n]);
-    }
-    const replacement = Transaction.from({ type: tx.type, chainId: tx.chainId, nonce, to: tx.to, data, value: tx.value, gasLimit: tx.gasLimit, maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas, gasPrice: tx.type === 2 ? null : tx.gasPrice });
-    return this.sequencer.signTransaction(replacement);
-  }
-
-  /** Refs of the sources this client will never relay again. */
-  get bannedSources(): string[] {
-    return [...this.banned];
   }
 }
 
