@@ -92,6 +92,9 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
     signal input dep_networkId[S][D];
     signal input dep_height[S][D];
     signal input dep_certificateId[S][D];
+    signal input dep_exitRoot[S][D];
+    signal input checkpointNumber[S];
+    signal input checkpointExitRoot[S];
     signal input bundleCount[S];
     signal input bun_bundleId[S][B];
     signal input bun_legIndex[S][B];
@@ -172,6 +175,11 @@ template Aggregation(exitDepth, balanceDepth, networkBits, historyDepth, maxImpo
         ct[s].dep_networkId <== dep_networkId[s];
         ct[s].dep_height <== dep_height[s];
         ct[s].dep_certificateId <== dep_certificateId[s];
+        // The certificate's own statements; rule 3 below pins every import root to the epoch's checkpoint or
+        // to its dependency's real exit root, so these agree with them.
+        ct[s].dep_exitRoot <== dep_exitRoot[s];
+        ct[s].checkpointNumber <== checkpointNumber[s];
+        ct[s].checkpointExitRoot <== checkpointExitRoot[s];
         ct[s].bundleCount <== bundleCount[s];
         ct[s].bun_bundleId <== bun_bundleId[s];
         ct[s].bun_legIndex <== bun_legIndex[s];

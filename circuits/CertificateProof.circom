@@ -1,16 +1,25 @@
 pragma circom 2.1.6;
 
 // CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles, maxTokens):
-// the per-certificate pessimistic proof (docs/protocol.md §9). Every input is private; the one public signal
-// is the output certificateId, which binds every certificate field, both state commitments and every named
-// source root.
+// the per-certificate pessimistic proof (docs/protocol.md §9). Every input is private; the public signals are
+// its outputs, in this order (lib/settlement.ts certificatePublicSignals computes them from the certificate):
+//   certificateId (binds every certificate field, both state commitments and every named source root);
+//   slotWord = networkId + height * 2^32 + revision * 2^96;
+//   prevStateCommitment, newStateCommitment, newLocalExitRoot;
+//   l1Checkpoint = (number, exitRoot) every L1 import is proven against, (0, 0) without one;
+//   dependency[d] = (networkId + height * 2^32, certificateId, exitRoot the imports use or 0), zeros when padded;
+//   bundleLeg[b] = (bundleId, participants + legIndex * 2^224 + legCount * 2^227 + success * 2^230), zeros when
+//   padded.
+// They are what a settlement needs to check the certificate against L1 without opening the id.
 //
 // Enforces: everything CertificateTransition enforces (lib/accounting.ts applyTransition + lib/certificate.ts
-//   certificateId + the safety-relevant structural rules of §5).
+//   certificateId + the safety-relevant structural rules of §5); the outputs are those values (the ranges of
+//   networkId < 2^32, height < 2^64, revision < 2^32, participants < 2^224, legIndex, legCount < 8 and success
+//   binary come from CertificateTransition, so each packed word is injective).
 // Leaves to the verifier: that the certificate with this id is the one it expects (signed by the network's
-//   sequencer), that prevStateCommitment is the network's current state and that each named source root is
-//   legitimate (the aggregation circuit checks both; a standalone verifier must learn them with the id's
-//   preimage).
+//   sequencer), that prevStateCommitment is the network's current state, that each dependency is settled or
+//   finalized with the stated id and exit root, the L1 checkpoint is L1's, and each bundle complete (the
+//   aggregation circuit, or a settlement reading these outputs).
 include "CertificateTransition.circom";
 
 template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles, maxTokens) {
@@ -60,6 +69,9 @@ template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxE
     signal input dep_networkId[maxDependencies];
     signal input dep_height[maxDependencies];
     signal input dep_certificateId[maxDependencies];
+    signal input dep_exitRoot[maxDependencies];
+    signal input checkpointNumber;
+    signal input checkpointExitRoot;
     signal input bundleCount;
     signal input bun_bundleId[maxBundles];
     signal input bun_legIndex[maxBundles];
@@ -67,6 +79,13 @@ template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxE
     signal input bun_success[maxBundles];
     signal input bun_participants[maxBundles];
     signal output certificateId;
+    signal output slotWord;
+    signal output prevStateCommitment;
+    signal output newStateCommitment;
+    signal output newLocalExitRoot;
+    signal output l1Checkpoint[2];
+    signal output dependency[maxDependencies][3];
+    signal output bundleLeg[maxBundles][2];
 
     component transition = CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports, maxExits, maxDependencies, maxBundles, maxTokens);
     transition.networkId <== networkId;
@@ -115,6 +134,9 @@ template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxE
     transition.dep_networkId <== dep_networkId;
     transition.dep_height <== dep_height;
     transition.dep_certificateId <== dep_certificateId;
+    transition.dep_exitRoot <== dep_exitRoot;
+    transition.checkpointNumber <== checkpointNumber;
+    transition.checkpointExitRoot <== checkpointExitRoot;
     transition.bundleCount <== bundleCount;
     transition.bun_bundleId <== bun_bundleId;
     transition.bun_legIndex <== bun_legIndex;
@@ -122,4 +144,19 @@ template CertificateProof(exitDepth, balanceDepth, networkBits, maxImports, maxE
     transition.bun_success <== bun_success;
     transition.bun_participants <== bun_participants;
     certificateId <== transition.certificateId;
+    slotWord <== networkId + height * (1 << 32) + revision * (1 << 96);
+    prevStateCommitment <== transition.prevStateCommitment;
+    newStateCommitment <== transition.newStateCommitment;
+    newLocalExitRoot <== transition.newLocalExitRoot;
+    l1Checkpoint[0] <== checkpointNumber;
+    l1Checkpoint[1] <== checkpointExitRoot;
+    for (var d = 0; d < maxDependencies; d++) {
+        dependency[d][0] <== dep_networkId[d] + dep_height[d] * (1 << 32);
+        dependency[d][1] <== dep_certificateId[d];
+        dependency[d][2] <== dep_exitRoot[d];
+    }
+    for (var b = 0; b < maxBundles; b++) {
+        bundleLeg[b][0] <== bun_bundleId[b];
+        bundleLeg[b][1] <== bun_participants[b] + bun_legIndex[b] * (1 << 224) + bun_legCount[b] * (1 << 227) + bun_success[b] * (1 << 230);
+    }
 }

@@ -15,7 +15,9 @@ pragma circom 2.1.6;
 //   exitCount in the exit tree before the batch: imports do not touch the exit tree);
 //   tokenCount, tok_*[maxTokens] (the distinct tracked tokens the certificate moves, each with its balance
 //   slot, the slot's old holder and balance, and its Merkle siblings in the tree as the earlier entries left it);
-//   dependencyCount, dep_*[maxDependencies]; bundleCount, bun_*[maxBundles].
+//   dependencyCount, dep_*[maxDependencies] (with the exit root the imports use for each: dep_exitRoot, 0 for a
+//   dependency no import names); bundleCount, bun_*[maxBundles]; checkpointNumber, checkpointExitRoot (the
+//   L1 checkpoint every L1 import is proven against; both 0 when there is none).
 // Outputs: prevStateCommitment, newStateCommitment, prevLocalExitRoot, newLocalExitRoot, newExitCount,
 //   newBalanceRoot, newNullifierRoot, exitsHash, importsHash, dependenciesHash, bundlesHash, certificateId,
 //   imp_active[], imp_isL1[], ex_active[], dep_active[], bun_active[] (flags for the aggregation circuit).
@@ -30,12 +32,15 @@ pragma circom 2.1.6;
 //     listed tokens distinct and not native;
 //   - the exits appended in order at exitCount (ExitTreeAppend, with EXIT_TREE_FULL);
 //   - dependencies sorted, unique, not L1, not self (SortedDependencies); every non-L1 import source among
-//     them with the same id (ImportSources); L1 sources with certificateId 0; bundle legs well formed, each
+//     them with the same id and the dependency's stated exit root (ImportSources); L1 sources with
+//     certificateId 0, all at the one stated checkpoint (checkpointNumber, checkpointExitRoot; both 0 without an
+//     L1 import); bundle legs well formed, each
 //     in a certificate of the network the bundle names for it (BundleLegs);
 //   - stateCommitment = H(localExitRoot, exitCount, balanceRoot, nullifierRoot) before and after, and the
 //     certificate id of §5 over all of it.
 // Leaves to the caller: whether the old state is the network's current one and whether each named source
-//   root / dependency is legitimate (the aggregation circuit's job); nothing else.
+//   root / dependency / L1 checkpoint is legitimate (the aggregation circuit's or the settlement's job);
+//   nothing else.
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/bitify.circom";
 include "IsActivePrefix.circom";
@@ -111,6 +116,9 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     signal input dep_networkId[maxDependencies];
     signal input dep_height[maxDependencies];
     signal input dep_certificateId[maxDependencies];
+    signal input dep_exitRoot[maxDependencies];
+    signal input checkpointNumber;
+    signal input checkpointExitRoot;
     signal input bundleCount;
     signal input bun_bundleId[maxBundles];
     signal input bun_legIndex[maxBundles];
@@ -268,9 +276,25 @@ template CertificateTransition(exitDepth, balanceDepth, networkBits, maxImports,
     sources.sourceNetwork <== imp_sourceNetwork;
     sources.sourceHeight <== imp_sourceHeight;
     sources.sourceCertificateId <== imp_sourceCertificateId;
+    sources.sourceExitRoot <== imp_sourceExitRoot;
     sources.dep_networkId <== dep_networkId;
     sources.dep_height <== dep_height;
     sources.dep_certificateId <== dep_certificateId;
+    sources.dep_exitRoot <== dep_exitRoot;
+
+    // L1 imports: all at the stated checkpoint; without one, the checkpoint is (0, 0). noL1[i + 1] = no active
+    // L1 import among the first i + 1 (a padded import has isL1 = 1 but is not active).
+    signal impL1[maxImports];
+    signal noL1[maxImports + 1];
+    noL1[0] <== 1;
+    for (var i = 0; i < maxImports; i++) {
+        impL1[i] <== importPrefix.active[i] * imp[i].isL1;
+        impL1[i] * (imp_sourceHeight[i] - checkpointNumber) === 0;
+        impL1[i] * (imp_sourceExitRoot[i] - checkpointExitRoot) === 0;
+        noL1[i + 1] <== noL1[i] * (1 - impL1[i]);
+    }
+    noL1[maxImports] * checkpointNumber === 0;
+    noL1[maxImports] * checkpointExitRoot === 0;
 
     component bundles = BundleLegs(maxBundles);
     bundles.networkId <== networkId;

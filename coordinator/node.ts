@@ -18,6 +18,7 @@ import type { Certificate, CertificateRef, SignedCertificate } from "../lib/cert
 import { certificateToJson } from "../lib/codec";
 import { HeaderVerifier } from "../lib/header-verifier";
 import { movedTokens } from "../lib/accounting";
+import { certificatePublicSignals } from "../lib/settlement";
 import { verify as verifyGroth16 } from "../zk/groth16";
 import type { CertificateShape } from "../lib/witness/certificate";
 import type {
@@ -600,8 +601,11 @@ export class CoordinatorNode implements CoordinatorApi {
     const status = this.statusOf(id);
     if (!status) throw new CoordinatorError("UNKNOWN_CERTIFICATE", `no certificate ${hex(id)}`, { certificateId: hex(id) });
     if (status !== "PreConfirmed") throw new CoordinatorError("PROOF_NOT_NEEDED", `certificate ${hex(id)} is ${status}`, { status });
-    if (publicSignals.length !== 1 || publicSignals[0] !== id.toString()) {
-      throw new CoordinatorError("PUBLIC_SIGNALS_MISMATCH", "the certificate proof's only public signal must be the certificate id (decimal)", { expected: [id.toString()] });
+    // The proof's public signals are what the certificate states for its settlement (lib/settlement.ts), all
+    // computed from the certificate: the id first, then its slot word, commitments, checkpoint, dependencies, legs.
+    const expected = certificatePublicSignals(this.body(id), id, this.shape).map(String);
+    if (publicSignals.length !== expected.length || publicSignals.some((v, k) => v !== expected[k])) {
+      throw new CoordinatorError("PUBLIC_SIGNALS_MISMATCH", `the certificate proof's public signals must be the certificate's statements (${expected.length} decimals, the certificate id first)`, { expected });
     }
     let ok = false;
     try {

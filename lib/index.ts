@@ -13,3 +13,4 @@ export * from "./certificate-builder";
 export * from "./codec";
 export * from "./global-state";
 export * from "./epoch";
+export * from "./settlement";

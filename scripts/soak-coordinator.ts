@@ -55,6 +55,9 @@ import { buildCertificate } from "../lib/certificate-builder";
 import { Certificate, CertificateRef, SignedCertificate, SigningDomain, certificateId, signCertificate, validateCertificate } from "../lib/certificate";
 import { HeaderVerifier } from "../lib/header-verifier";
 import { certificateToJson } from "../lib/codec";
+import { certificatePublicSignals } from "../lib/settlement";
+import { CertificateShape, shapeOf } from "../lib/witness/certificate";
+import { getInstance } from "../zk/registry";
 import { enableFastPoseidon, poseidonCount } from "../lib/poseidon";
 import { ConfigInput, loadConfig } from "../coordinator/config";
 import { createLogger } from "../coordinator/log";
@@ -292,6 +295,9 @@ interface RpcReply {
 }
 
 /** Builds and signs the chains' certificates: no exits or imports, so every height starts from the genesis state. */
+/** The certificate circuit's shape the soak's coordinator is configured with (certificate_prod). */
+const SOAK_SHAPE: CertificateShape = shapeOf(getInstance("certificate_prod").params as unknown as CertificateShape);
+
 class Chains {
   private readonly templates = new Map<number, Certificate>();
   private readonly verifier: HeaderVerifier;
@@ -310,7 +316,7 @@ class Chains {
     this.verifier = new HeaderVerifier(domain);
   }
 
-  async build(networkId: number, height: bigint, dependencies: CertificateRef[], revision = 0): Promise<{ id: bigint; json: unknown }> {
+  async build(networkId: number, height: bigint, dependencies: CertificateRef[], revision = 0): Promise<{ id: bigint; json: unknown; signals: string[] }> {
     const c = validateCertificate({
       ...this.templates.get(networkId)!, height, ...(revision > 0 ? { revision } : {}), newStateRoot: hexlify(randomBytes(32)), dependencies, bridgeExits: [], importedExits: [], bundles: [],
     });
@@ -328,7 +334,8 @@ class Chains {
         if ((await signCertificate(key, this.domain, c)).signature !== signed.signature) throw new Error("soak bug: the native signature differs from signCertificate's");
       }
     }
-    return { id, json: certificateToJson(signed) };
+    // the proof's public signals: what the certificate states (certificate_prod's shape, as the coordinator checks)
+    return { id, json: certificateToJson(signed), signals: certificatePublicSignals(c, id, SOAK_SHAPE).map(String) };
   }
 }
 
@@ -506,10 +513,10 @@ async function soak(o: Options): Promise<void> {
         while (!gateOpen && !done()) await new Promise((r) => setTimeout(r, 5));
         if (done()) break;
         const deps = pickDependency(networkId);
-        const { id, json } = await chains.build(networkId, height, deps, revision);
+        const { id, json, signals } = await chains.build(networkId, height, deps, revision);
         const withhold = o.withhold > 0 && rand() * o.withhold < 1;
         const calls: unknown[] = [{ jsonrpc: "2.0", id: 1, method: "submitCertificate", params: { certificate: json } }];
-        if (!withhold) calls.push({ jsonrpc: "2.0", id: 2, method: "submitProof", params: { certificateId: hex(id), proof: SOAK_PROOF, publicSignals: [id.toString()] } });
+        if (!withhold) calls.push({ jsonrpc: "2.0", id: 2, method: "submitProof", params: { certificateId: hex(id), proof: SOAK_PROOF, publicSignals: signals } });
         await sem.acquire();
         let replies: RpcReply[];
         try {

@@ -7,6 +7,7 @@ import { EpochResult } from "../epoch";
 import { GlobalParams, genesisStateCommitment } from "../global-state";
 import { zeroHash } from "../poseidon";
 import { revisionOf } from "../certificate";
+import { slotWord } from "../settlement";
 import { certificateWitness, emptyCertificateWitness, CertificateShape } from "./certificate";
 
 /** A circuit input value: a field element or a (nested) array of them. */
@@ -24,10 +25,8 @@ export class AggregationWitnessError extends Error {
   }
 }
 
-/** A slot's first public input: networkId + height * 2^32 + revision * 2^96 (< 2^128; docs/protocol.md §9). */
-export function slotWord(c: { networkId: number; height: bigint; revision?: number }): bigint {
-  return BigInt(c.networkId) + (c.height << 32n) + (BigInt(revisionOf(c)) << 96n);
-}
+/** A slot's first public input (< 2^128; docs/protocol.md §9): lib/settlement.ts slotWord. */
+export { slotWord };
 
 /** The public inputs in circuit and hub order (docs/protocol.md §9). */
 export function aggregationPublicInputs(epoch: EpochResult, slots: number): bigint[] {

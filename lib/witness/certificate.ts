@@ -13,6 +13,7 @@ import { packParticipants, revisionOf } from "../certificate";
 import { ExitLeaf } from "../exit-leaf";
 import { splitBytes32 } from "../field";
 import { NetworkState } from "../network-state";
+import { certificateStatements } from "../settlement";
 import { TreeParams, nullifierDepth } from "../params";
 
 /** List capacities of a certificate circuit instance (circuits/instances.json). */
@@ -112,6 +113,11 @@ export type CertificateCircuitInput = {
   dep_networkId: bigint[];
   dep_height: bigint[];
   dep_certificateId: bigint[];
+  /** The exit root the imports use for each dependency, 0 if none names it (lib/settlement.ts). */
+  dep_exitRoot: bigint[];
+  /** The L1 checkpoint of the L1 imports, (0, 0) without one. */
+  checkpointNumber: bigint;
+  checkpointExitRoot: bigint;
 
   bundleCount: bigint;
   bun_bundleId: bigint[];
@@ -130,7 +136,7 @@ export const CERTIFICATE_INPUT_SIGNALS: readonly (keyof CertificateCircuitInput)
   "bridgeExitCount", "ex_leafType", "ex_originNetwork", "ex_originAddress", "ex_destinationNetwork", "ex_destinationAddress",
   "ex_amount", "ex_metadataHash", "ex_tokenSel", "exitAppendSiblings",
   "tokenCount", "tok_originNetwork", "tok_originAddress", "tok_slot", "tok_slotKeyBefore", "tok_balBefore", "tok_balSiblings",
-  "dependencyCount", "dep_networkId", "dep_height", "dep_certificateId",
+  "dependencyCount", "dep_networkId", "dep_height", "dep_certificateId", "dep_exitRoot", "checkpointNumber", "checkpointExitRoot",
   "bundleCount", "bun_bundleId", "bun_legIndex", "bun_legCount", "bun_success", "bun_participants",
 ] as (keyof CertificateCircuitInput)[]);
 
@@ -210,6 +216,7 @@ export function certificateWitness(prevState: NetworkState, built: BuiltCertific
   const nD = shape.maxDependencies;
   const nB = shape.maxBundles;
   const [newStateRootHi, newStateRootLo] = splitBytes32(c.newStateRoot);
+  const statements = certificateStatements(c);
 
   const imports = c.importedExits;
   const impLeaves = leafColumns(imports.map((i) => i.leaf), nI);
@@ -262,6 +269,9 @@ export function certificateWitness(prevState: NetworkState, built: BuiltCertific
     dep_networkId: pad(c.dependencies.map((d) => BigInt(d.networkId)), nD, () => 0n),
     dep_height: pad(c.dependencies.map((d) => d.height), nD, () => 0n),
     dep_certificateId: pad(c.dependencies.map((d) => d.certificateId), nD, () => 0n),
+    dep_exitRoot: pad(statements.dependencyExitRoots, nD, () => 0n),
+    checkpointNumber: statements.checkpoint.number,
+    checkpointExitRoot: statements.checkpoint.exitRoot,
 
     bundleCount: BigInt(c.bundles.length),
     bun_bundleId: pad(c.bundles.map((b) => b.bundleId), nB, () => 0n),

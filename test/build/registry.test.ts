@@ -31,7 +31,10 @@ describe("circuit registry (circuits/instances.json)", () => {
     ]);
     const cert = ["exitDepth", "balanceDepth", "networkBits", "maxImports", "maxExits", "maxDependencies", "maxBundles", "maxTokens"];
     const agg = ["exitDepth", "balanceDepth", "networkBits", "historyDepth", "maxImports", "maxExits", "maxDependencies", "maxBundles", "maxTokens", "slots"];
-    for (const i of r.instances.filter((x) => x.template === "CertificateProof")) expect(Object.keys(i.params), i.name).to.deep.equal(cert);
+    for (const i of r.instances.filter((x) => x.template === "CertificateProof")) {
+      expect(Object.keys(i.params), i.name).to.deep.equal(cert);
+      expect(i.expectPublicSignals, i.name).to.equal(7 + 3 * i.params.maxDependencies + 2 * i.params.maxBundles); // lib/settlement.ts
+    }
     for (const i of r.instances.filter((x) => x.template === "Aggregation")) {
       expect(Object.keys(i.params), i.name).to.deep.equal(agg);
       expect(i.expectPublicSignals, i.name).to.equal(3 * i.params.slots + 4); // docs/protocol.md §9

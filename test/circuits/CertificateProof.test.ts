@@ -19,6 +19,7 @@ import {
   gasCoin,
   hashExitLeaf,
   tokenKey,
+  certificatePublicSignals,
 } from "../../lib";
 import { CertificateCircuitInput, CertificateShape, CertificateWitnessError, certificateWitness } from "../../lib/witness";
 import { Prng } from "../../scripts/gen-vectors";
@@ -32,6 +33,8 @@ const user = rng.address();
 const usdc: TokenId = { originNetwork: 0, originAddress: 0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48n };
 const mine: TokenId = { originNetwork: ME, originAddress: rng.address() };
 const otherToken: TokenId = { originNetwork: 0, originAddress: 0xdac17f958d2ee523a2206206994597c13d831ec7n };
+/** The public signals (outputs, then public inputs) of a witness. */
+const publicSignalsOf = (c: TestCircuit, w: readonly bigint[]) => w.slice(1, 1 + c.r1cs.nPubOut + c.r1cs.nPubIn);
 const stateRoot = (k: number) => "0x" + k.toString(16).padStart(2, "0").repeat(32);
 
 describe("circuit CertificateProof(8, 8, 2, ...)", function () {
@@ -65,8 +68,11 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
     const w = await c.calculateWitness(certificateWitness(state, built, shape));
     await c.checkConstraints(w);
     expect(c.readOutput(w, "certificateId")).to.equal(built.certificateId);
-    expect(c.readOutput(w, "transition.newStateCommitment")).to.equal(built.certificate.newStateCommitment);
-    expect(c.readOutput(w, "transition.newLocalExitRoot")).to.equal(built.certificate.newLocalExitRoot);
+    // every public signal is the model's (lib/settlement.ts certificatePublicSignals)
+    const expected = certificatePublicSignals(built.certificate, built.certificateId, shape);
+    expect(publicSignalsOf(c, w)).to.deep.equal(expected);
+    expect(c.readOutput(w, "newStateCommitment")).to.equal(built.certificate.newStateCommitment);
+    expect(c.readOutput(w, "newLocalExitRoot")).to.equal(built.certificate.newLocalExitRoot);
     return w;
   }
 
@@ -240,6 +246,22 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
       await expectNoWitness(A, forgeInput(genesis, { imports: [{ ...l1.imp(L1.eth), source: { ...l1.ref, certificateId: 1n } }], exits: [] }, SHAPE_A), /ImportStep/);
     });
 
+    it("settlement statements: a dependency's exit root other than its imports', or an L1 checkpoint other than theirs, has no witness", async () => {
+      const imp = n2.imp(N2.msg);
+      const batch = { height: 1n, imports: [imp], exits: [], dependencies: [n2.ref] };
+      await A.checkConstraints(await A.calculateWitness(forgeInput(s1, batch, SHAPE_A)));
+      await expectNoWitness(A, forgeInput(s1, { ...batch, dependencyExitRoots: [imp.sourceExitRoot + 1n] }, SHAPE_A), /ImportSources/);
+      await expectNoWitness(A, forgeInput(s1, { ...batch, dependencyExitRoots: [0n] }, SHAPE_A), /ImportSources/);
+      // an L1 import states its checkpoint; another number or root, or none, has no witness
+      const l1Batch = { imports: [l1.imp(L1.eth)], exits: [] };
+      await A.checkConstraints(await A.calculateWitness(forgeInput(genesis, l1Batch, SHAPE_A)));
+      await expectNoWitness(A, forgeInput(genesis, { ...l1Batch, checkpoint: { number: 4n, exitRoot: l1.tree.root() } }, SHAPE_A), /CertificateTransition/);
+      await expectNoWitness(A, forgeInput(genesis, { ...l1Batch, checkpoint: { number: 3n, exitRoot: 1n } }, SHAPE_A), /CertificateTransition/);
+      await expectNoWitness(A, forgeInput(genesis, { ...l1Batch, checkpoint: { number: 0n, exitRoot: 0n } }, SHAPE_A), /CertificateTransition/);
+      // without an L1 import the checkpoint is (0, 0)
+      await expectNoWitness(A, forgeInput(s1, { ...batch, checkpoint: { number: 3n, exitRoot: l1.tree.root() } }, SHAPE_A), /CertificateTransition/);
+    });
+
     it("padded dependency or bundle entries with non-zero data have no witness", async () => {
       const input = certificateWitness(s2, cert2, SHAPE_A);
       await expectNoWitness(A, setEntry(input, "dep_height", 0, 1n), /SortedDependencies/);
@@ -251,12 +273,14 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
       await expectConstraintFailure(A, A.tamper(w, "transition.tokens.bal[0].newLeafHash.out", 1n));
       await expectConstraintFailure(A, A.tamper(w, "transition.newNullifierRoot", cert0.transition.state.nullifiers.root() + 1n));
       await expectConstraintFailure(A, A.tamper(w, "transition.impToken[0].part[0]", 10n * ETHER + 1n));
-      await expectConstraintFailure(A, A.tamper(w, "transition.newStateCommitment", cert0.certificate.prevStateCommitment));
+      await expectConstraintFailure(A, A.tamper(w, "newStateCommitment", cert0.certificate.prevStateCommitment));
+      await expectConstraintFailure(A, A.tamper(w, "dependency[0][2]", 1n));
+      await expectConstraintFailure(A, A.tamper(w, "l1Checkpoint[1]", 1n));
       await expectConstraintFailure(A, A.tamper(w, "certificateId", cert1.certificateId));
     });
 
     it("constraint count", () => {
-      expect(A.constraintCount()).to.equal(25755);
+      expect(A.constraintCount()).to.equal(25764);
     });
   });
 
@@ -318,7 +342,7 @@ describe("circuit CertificateProof(8, 8, 2, ...)", function () {
     });
 
     it("constraint count", () => {
-      expect(B.constraintCount()).to.equal(36786);
+      expect(B.constraintCount()).to.equal(36800);
     });
   });
 });

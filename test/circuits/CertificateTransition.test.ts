@@ -150,6 +150,6 @@ describe("circuit CertificateTransition(8, 8, 2, 1, 1, 2, 2, 1)", function () {
   });
 
   it("constraint count", () => {
-    expect(c.constraintCount()).to.equal(22522);
+    expect(c.constraintCount()).to.equal(22535);
   });
 });

@@ -77,6 +77,10 @@ export interface ForgedBatch {
   exits: ExitLeaf[];
   dependencies?: CertificateRef[];
   bundles?: BundleLeg[];
+  /** Stated exit root per dependency (default: as the model states them, from the imports). */
+  dependencyExitRoots?: bigint[];
+  /** Stated L1 checkpoint (default: the first L1 import's, or (0, 0)). */
+  checkpoint?: { number: bigint; exitRoot: bigint };
 }
 
 const zeros = (n: number) => new Array<bigint>(n).fill(0n);
@@ -157,6 +161,8 @@ export function forgeInput(
   const impCol = (f: (i: ImportedExit) => bigint) => padTo(batch.imports.map(f), nI, () => 0n);
   const exCol = (f: (l: ExitLeaf) => bigint) => padTo(batch.exits.map(f), nE, () => 0n);
   const [hi, lo] = splitBytes32(batch.newStateRoot ?? "0x" + "00".repeat(32));
+  const l1Import = batch.imports.find((i) => i.source.networkId === 0);
+  const l1Checkpoint = l1Import ? { number: l1Import.source.height, exitRoot: l1Import.sourceExitRoot } : { number: 0n, exitRoot: 0n };
   return {
     networkId: BigInt(state.networkId),
     height: batch.height ?? 0n,
@@ -204,6 +210,9 @@ export function forgeInput(
     dep_networkId: padTo(deps.map((d) => BigInt(d.networkId)), nD, () => 0n),
     dep_height: padTo(deps.map((d) => d.height), nD, () => 0n),
     dep_certificateId: padTo(deps.map((d) => d.certificateId), nD, () => 0n),
+    dep_exitRoot: padTo(batch.dependencyExitRoots ?? deps.map((d) => batch.imports.find((i) => i.source.networkId === d.networkId && i.source.height === d.height && i.source.certificateId === d.certificateId)?.sourceExitRoot ?? 0n), nD, () => 0n),
+    checkpointNumber: (batch.checkpoint ?? l1Checkpoint).number,
+    checkpointExitRoot: (batch.checkpoint ?? l1Checkpoint).exitRoot,
     bundleCount: BigInt(bundles.length),
     bun_bundleId: padTo(bundles.map((b) => b.bundleId), nB, () => 0n),
     bun_legIndex: padTo(bundles.map((b) => BigInt(b.legIndex)), nB, () => 0n),

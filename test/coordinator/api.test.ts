@@ -19,7 +19,7 @@
 import { expect } from "chai";
 import * as http from "http";
 import { HDNodeWallet, Wallet } from "ethers";
-import { buildCertificate, BuiltCertificate, CertificateRef, ExitLeaf, LeafType, NetworkState, fieldKeccak } from "../../lib";
+import { buildCertificate, BuiltCertificate, CertificateRef, ExitLeaf, LeafType, NetworkState, certificatePublicSignals, fieldKeccak } from "../../lib";
 import { certificateFromJson, certificateToJson } from "../../lib/codec";
 import { recoverRejectionSigner, signCertificate, signHeader } from "../../lib/certificate";
 import { startCoordinator, Coordinator } from "../../coordinator/service";
@@ -27,7 +27,7 @@ import type { CoordinatorConfig } from "../../coordinator/config";
 import { ProverPool } from "../../zk/prover/pool";
 import { terminateCurves } from "../../zk/groth16";
 import { ERROR_CODES, ErrorReason, EquivocationRecord } from "../../coordinator/types";
-import { startTestL1, TestL1, TestChains, testConfig, tempStorePath, waitFor, hex, eth, account } from "./helpers/layer";
+import { startTestL1, TestL1, TestChains, testConfig, tempStorePath, waitFor, hex, eth, account, SHAPE } from "./helpers/layer";
 import { request, Reply } from "./helpers/http";
 
 
@@ -486,15 +486,26 @@ describe("coordinator API acceptance (real coordinator, real hardhat node)", fun
 
     it("A0's proof and signals submitted for B0: PUBLIC_SIGNALS_MISMATCH (1103)", async function () {
       const err = await refused(() => call("submitProof", { certificateId: hex(B0.certificateId), proof: proofA0.proof, publicSignals: proofA0.publicSignals }), "PUBLIC_SIGNALS_MISMATCH");
-      expect(err.data.expected).to.deep.equal([B0.certificateId.toString()]);
+      const expected = certificatePublicSignals(B0.certificate, B0.certificateId, SHAPE).map(String);
+      expect(err.data.expected).to.deep.equal(expected);
+      expect(expected[0]).to.equal(B0.certificateId.toString());
     });
 
     it("a second public signal: PUBLIC_SIGNALS_MISMATCH", async function () {
       await refused(() => call("submitProof", { ...proofA0, publicSignals: [...proofA0.publicSignals, "0"] }), "PUBLIC_SIGNALS_MISMATCH");
     });
 
-    it("a real proof of A0 with B0's id swapped in as the signal: INVALID_PROOF (1102)", async function () {
-      await refused(() => call("submitProof", { certificateId: hex(B0.certificateId), proof: proofA0.proof, publicSignals: [B0.certificateId.toString()] }), "INVALID_PROOF");
+    it("a real proof of A0 with B0's statements swapped in as the signals: INVALID_PROOF (1102)", async function () {
+      const signals = certificatePublicSignals(B0.certificate, B0.certificateId, SHAPE).map(String);
+      await refused(() => call("submitProof", { certificateId: hex(B0.certificateId), proof: proofA0.proof, publicSignals: signals }), "INVALID_PROOF");
+    });
+
+    it("A0's proof with one statement changed (its new exit root, its L1 checkpoint): PUBLIC_SIGNALS_MISMATCH", async function () {
+      for (const k of [4, 6]) {
+        const signals = [...proofA0.publicSignals];
+        signals[k] = (BigInt(signals[k]) + 1n).toString();
+        await refused(() => call("submitProof", { ...proofA0, publicSignals: signals }), "PUBLIC_SIGNALS_MISMATCH");
+      }
     });
 
     it("A0's proof with a tampered pi_a (off the curve), and with pi_a and pi_c swapped: INVALID_PROOF", async function () {

@@ -16,6 +16,7 @@ import { BundleLeg, CertificateRef, SigningDomain, signCertificate } from "../..
 import { GlobalParams, historyLeaf } from "../../lib/global-state";
 import { verifyMerkleProof } from "../../lib/exit-tree";
 import { NetworkState } from "../../lib/network-state";
+import { certificatePublicSignals } from "../../lib/settlement";
 import { parseConfig } from "../../coordinator/config";
 import { createLogger } from "../../coordinator/log";
 import { Coordinator, startCoordinator } from "../../coordinator/service";
@@ -81,7 +82,7 @@ describe("the coordinator forgets what is settled and still answers (coordinator
 
   const submit = async (s: Awaited<ReturnType<typeof signed>>, prove = true) => {
     await c.node.submitCertificate(s.certificate);
-    if (prove) await c.node.submitProof({ certificateId: s.id, proof: PROOF, publicSignals: [s.id.toString()] });
+    if (prove) await c.node.submitProof({ certificateId: s.id, proof: PROOF, publicSignals: certificatePublicSignals(s.certificate, s.id, c.node.shape).map(String) });
   };
   /** Someone else settles `x` alone on L1 (as an opt-out chain's direct settlement would), from the model. */
   const settleElsewhere = async (x: Awaited<ReturnType<typeof signed>>) => {
@@ -177,7 +178,7 @@ describe("the coordinator forgets what is settled and still answers (coordinator
     }
     expect(c.node.getCertificate(b.id).rejection!.code).to.equal("BUNDLE_FAILED");
     expect(c.node.graph.counts().Rejected).to.equal(0);
-    expect(await reason(() => c.node.submitProof({ certificateId: a.id, proof: PROOF, publicSignals: [a.id.toString()] }))).to.equal("PROOF_NOT_NEEDED");
+    expect(await reason(() => c.node.submitProof({ certificateId: a.id, proof: PROOF, publicSignals: certificatePublicSignals(a.certificate, a.id, c.node.shape).map(String) }))).to.equal("PROOF_NOT_NEEDED");
     expect(await reason(() => c.node.submitCertificate(a2.certificate))).to.equal("DUPLICATE_CERTIFICATE");
     // b (revision 0) was rejected at network 2's next height: what comes there now is revision 1
     expect(await reason(async () => submit(await signed(2, next.get(2)!, { deps: [a2.ref], revision: 1 })))).to.equal("DEPENDENCY_REJECTED");
