@@ -99,9 +99,7 @@ library BatchGroth16 {
                 weightSum += w;
             }
             _proofTerms(i, proofs[i], w, pairs, base + 12);
-            for (uint256 j = 0; j < m; ++j) {
-                inputSums[j] = addmod(inputSums[j], mulmod(w, publicInputs[i * m + j], R), R);
-            }
+            _accumulateInputs(inputSums, publicInputs, i * m, w);
         }
         pairs[base + 13] = _neg(pairs[base + 13]);
         _storeG2(pairs, base + 12, vk.delta);
@@ -134,7 +132,12 @@ library BatchGroth16 {
 
     /// @notice The weight of proof `i`: the low 128 bits of keccak256(seed, i), or 1 if they are all zero.
     function weight(bytes32 seed, uint256 i) internal pure returns (uint256 w) {
-        w = uint128(uint256(keccak256(abi.encode(seed, i))));
+        assembly ("memory-safe") {
+            // keccak256(abi.encode(seed, i)) in the scratch space (no memory allocated per proof).
+            mstore(0x00, seed)
+            mstore(0x20, i)
+            w := and(keccak256(0x00, 0x40), 0xffffffffffffffffffffffffffffffff)
+        }
         if (w == 0) w = 1;
     }
 
@@ -168,6 +171,23 @@ library BatchGroth16 {
     /// @dev -y in Fp for y < q (0 stays 0).
     function _neg(uint256 y) private pure returns (uint256) {
         return y == 0 ? 0 : Q - y;
+    }
+
+    /// @dev sums[j] += w * inputs[row + j] (mod r) for j < sums.length. The caller guarantees row + sums.length <=
+    /// inputs.length (inputs.length == n * m, row = i * m, i < n), so the calldata reads stay in the array.
+    function _accumulateInputs(uint256[] memory sums, uint256[] calldata inputs, uint256 row, uint256 w) private pure {
+        assembly ("memory-safe") {
+            let src := add(inputs.offset, shl(5, row))
+            let dst := add(sums, 0x20)
+            for {
+                let end := add(dst, shl(5, mload(sums)))
+            } lt(dst, end) {
+                dst := add(dst, 0x20)
+                src := add(src, 0x20)
+            } {
+                mstore(dst, addmod(mload(dst), mulmod(w, calldataload(src), R), R))
+            }
+        }
     }
 
     /// @dev Writes the pairs (-R * alpha, beta) at word `base` and (-(R * IC_0 + sum_j inputSums[j] * IC_{j+1}), gamma)
