@@ -143,9 +143,20 @@ library BatchGroth16 {
 
     /// @dev Refuses a proof whose words are not field elements or whose points are not on their curves.
     function _checkProof(uint256 i, uint256[8] calldata p) private pure {
-        for (uint256 k = 0; k < 8; ++k) {
-            if (p[k] >= Q) revert CoordinateNotInField(i, k, p[k]);
+        uint256 bad = 8;
+        assembly ("memory-safe") {
+            for {
+                let k := 0
+            } lt(k, 8) {
+                k := add(k, 1)
+            } {
+                if iszero(lt(calldataload(add(p, shl(5, k))), Q)) {
+                    bad := k
+                    break
+                }
+            }
         }
+        if (bad < 8) revert CoordinateNotInField(i, bad, p[bad]);
         if (!_onG1(p[0], p[1])) revert PointNotOnCurve(i, 0);
         if (!_onTwist(p[2], p[3], p[4], p[5])) revert PointNotOnCurve(i, 1);
         if (!_onG1(p[6], p[7])) revert PointNotOnCurve(i, 2);
@@ -210,12 +221,39 @@ library BatchGroth16 {
     /// word `cAt` (the delta pair's, which proof 0 initializes).
     function _proofTerms(uint256 i, uint256[8] calldata p, uint256 w, uint256[] memory pairs, uint256 cAt) private view {
         _checkProof(i, p);
-        uint256 o = 6 * i;
-        (pairs[o], pairs[o + 1]) = _ecMul(p[0], p[1], w);
-        (pairs[o + 2], pairs[o + 3], pairs[o + 4], pairs[o + 5]) = (p[2], p[3], p[4], p[5]);
-        (uint256 cx, uint256 cy) = _ecMul(p[6], p[7], w);
-        if (i != 0) (cx, cy) = _ecAdd(pairs[cAt], pairs[cAt + 1], cx, cy);
-        (pairs[cAt], pairs[cAt + 1]) = (cx, cy);
+        uint256 failed;
+        assembly ("memory-safe") {
+            // Pair i: w * A computed in place (A and w as the precompile's input, the product over A), then B copied
+            // over the rest (the word that held w included). Everything written lies inside `pairs` (6 words per
+            // pair; i < n and the array has 6 * (n + 3) words).
+            let pair := add(add(pairs, 0x20), mul(i, 0xc0))
+            calldatacopy(pair, p, 0x40)
+            mstore(add(pair, 0x40), w)
+            if iszero(staticcall(gas(), 0x07, pair, 0x60, pair, 0x40)) {
+                failed := 0x07
+            }
+            calldatacopy(add(pair, 0x40), add(p, 0x40), 0x80)
+            // w * C in temporary memory past the free memory pointer (4 words), then added to the accumulator at
+            // word cAt of `pairs` (proof 0 initializes it).
+            let acc := add(add(pairs, 0x20), shl(5, cAt))
+            let tmp := mload(0x40)
+            calldatacopy(tmp, add(p, 0xc0), 0x40)
+            mstore(add(tmp, 0x40), w)
+            if iszero(staticcall(gas(), 0x07, tmp, 0x60, tmp, 0x40)) {
+                failed := 0x07
+            }
+            switch i
+            case 0 {
+                mcopy(acc, tmp, 0x40)
+            }
+            default {
+                mcopy(add(tmp, 0x40), acc, 0x40)
+                if iszero(staticcall(gas(), 0x06, tmp, 0x80, acc, 0x40)) {
+                    failed := 0x06
+                }
+            }
+        }
+        if (failed != 0) revert PrecompileFailed(failed);
     }
 
     /// @dev Writes the G2 point `g2` into the pair at word `o` of `pairs` (words o + 2 .. o + 5).
