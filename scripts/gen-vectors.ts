@@ -10,6 +10,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { certificatePublicSignals } from "../lib/settlement";
 import { AbiCoder, SigningKey, TypedDataEncoder, computeAddress, getAddress, keccak256, toUtf8Bytes } from "ethers";
 import {
   BundleLeg,
@@ -63,6 +64,9 @@ import {
   balancesOf,
   seedBalance,
 } from "../test/helpers/vectors";
+
+/** The shape the certificate vectors' proof public signals are padded to (lib/settlement.ts). */
+export const VECTOR_STATEMENT_SHAPE = { maxDependencies: 2, maxBundles: 1 };
 
 export const GENERATED_BY = "scripts/gen-vectors.ts";
 export const VECTORS_DIR = path.join(__dirname, "..", "test", "vectors");
@@ -412,6 +416,7 @@ function certificateVectors(): RawCertificateFile {
       signer: signed.signer,
       stateCommitments: { prev: hex(built.certificate.prevStateCommitment), new: hex(built.certificate.newStateCommitment) },
       localExitRoots: { prev: hex(built.certificate.prevLocalExitRoot), new: hex(built.certificate.newLocalExitRoot) },
+      publicSignals: certificatePublicSignals(built.certificate, built.certificateId, VECTOR_STATEMENT_SHAPE).map(hex),
       certificate: certificateToJson({ ...built.certificate, signature: signed.signature }),
       balancesAfter: balancesJson(built.transition.state),
     });

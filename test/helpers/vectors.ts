@@ -119,6 +119,8 @@ export interface RawCertificateEntry extends RawSignedHeader {
   signer: Hex;
   stateCommitments: { prev: Hex; new: Hex };
   localExitRoots: { prev: Hex; new: Hex };
+  /** The proof's public signals (lib/settlement.ts certificatePublicSignals), padded to VECTOR_STATEMENT_SHAPE. */
+  publicSignals: Hex[];
   certificate: Json;
   balancesAfter: RawTokenBalance[];
 }
@@ -348,6 +350,7 @@ export interface CertificateVector extends SignedHeaderVector {
   signer: string;
   stateCommitments: { prev: bigint; new: bigint };
   localExitRoots: { prev: bigint; new: bigint };
+  publicSignals: bigint[];
   /** Decoded with certificateFromJson (so validated); carries `signature`. */
   certificate: SignedCertificate;
   /** The network's balance tree entries after the certificate, by slot. */
@@ -405,6 +408,7 @@ export function loadCertificateVectors(): CertificateVectors {
         signer: c.signer,
         stateCommitments: { prev: hexToBig(c.stateCommitments.prev), new: hexToBig(c.stateCommitments.new) },
         localExitRoots: { prev: hexToBig(c.localExitRoots.prev), new: hexToBig(c.localExitRoots.new) },
+        publicSignals: c.publicSignals.map((x) => hexToBig(x)),
         certificate,
         balancesAfter: parseBalances(c.balancesAfter),
       };

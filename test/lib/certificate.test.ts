@@ -44,7 +44,8 @@ import {
   signRejection,
   validateCertificate,
 } from "../../lib";
-import { Prng } from "../../scripts/gen-vectors";
+import { Prng, VECTOR_STATEMENT_SHAPE } from "../../scripts/gen-vectors";
+import { certificatePublicSignals } from "../../lib/settlement";
 import { balancesOf, loadCertificateVectors } from "../helpers/vectors";
 
 const P = FIELD_MODULUS;
@@ -706,6 +707,8 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
         expect(c.certificate.height).to.equal(c.height);
         expect([c.certificate.prevStateCommitment, c.certificate.newStateCommitment]).to.deep.equal([c.stateCommitments.prev, c.stateCommitments.new]);
         expect([c.certificate.prevLocalExitRoot, c.certificate.newLocalExitRoot]).to.deep.equal([c.localExitRoots.prev, c.localExitRoots.new]);
+        // the settlement statements (the certificate proof's public signals, docs/protocol.md §9)
+        expect(certificatePublicSignals(c.certificate, c.certificateId, VECTOR_STATEMENT_SHAPE), c.name).to.deep.equal(c.publicSignals);
         const h = { networkId: c.networkId, height: c.height, certificateId: c.certificateId };
         expect(headerDigest(domain, h)).to.equal(c.digest);
         expect(c.certificate.signature).to.equal(c.signature);
