@@ -10,7 +10,7 @@ import { ethers } from "hardhat";
 import { Wallet, ZeroAddress, parseEther, toBeHex } from "ethers";
 import {
   DEVNET_PARAMS, GlobalState, applyEpoch, EpochResult, LeafType, ImportedExit, ExitLeaf, NetworkState, buildCertificate,
-  BuiltCertificate, signHeader, SigningDomain, fieldKeccak,
+  BuiltCertificate, signHeader, SigningDomain, fieldKeccak, certificatePublicSignals,
 } from "../../lib";
 import { aggregationWitness, aggregationPublicInputs, certificateWitness, AggregationShape } from "../../lib/witness";
 import { prove, verify, terminateCurves } from "../../zk/groth16";
@@ -86,7 +86,7 @@ describe("e2e: aggregated settlement on L1 with real proofs", function () {
     b = buildCertificate(new NetworkState(2, P), { height: 0n, newStateRoot: toBeHex(2, 32), imports: [importA], exits: [withdraw] });
 
     const t = await prove("certificate_test", certificateWitness(s1, a, SHAPE_S2));
-    expect(t.publicSignals).to.deep.equal([a.certificateId.toString()]);
+    expect(t.publicSignals).to.deep.equal(certificatePublicSignals(a.certificate, a.certificateId, SHAPE_S2).map(String));
     expect(await verify("certificate_test", t.publicSignals, t.proof)).to.equal(true);
     expect(await verify("certificate_test", [(a.certificateId + 1n).toString()], t.proof)).to.equal(false);
     console.log(`      certificate proof: ${t.ms.toFixed(0)} ms`);

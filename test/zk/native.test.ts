@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { toBeHex } from "ethers";
-import { DEVNET_PARAMS, NetworkState, buildCertificate, computeMerkleRoot } from "../../lib";
+import { DEVNET_PARAMS, NetworkState, buildCertificate, certificatePublicSignals, computeMerkleRoot } from "../../lib";
 import { certificateWitness } from "../../lib/witness";
 import { readPtauHeader, readR1csHeader, sectionTable } from "../../zk/binfile";
 import { artifactsFor, calculateWitness, Groth16Proof, proveWitness, solidityProofOf, terminateCurves, verify } from "../../zk/groth16";
@@ -30,6 +30,7 @@ describe("zk/native: the native Groth16 prover", function () {
   let probeWtns: string;
   let certWtns: string;
   let certificateId: bigint;
+  let signals: bigint[];
 
   const out = (name: string) => ({ proof: path.join(dir, `${name}.proof.json`), public: path.join(dir, `${name}.public.json`) });
   const files = (instance: string, wtns: string, name: string, over: Partial<{ zkey: string; r1cs: string }> = {}) => {
@@ -72,6 +73,7 @@ describe("zk/native: the native Groth16 prover", function () {
     certificateId = built.certificateId;
     certWtns = path.join(dir, "cert.wtns");
     const shape = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
+    signals = certificatePublicSignals(built.certificate, built.certificateId, shape);
     await calculateWitness(CERT, certificateWitness(state, built, shape) as unknown as Record<string, unknown>, certWtns);
   });
   after(async () => {
@@ -87,16 +89,16 @@ describe("zk/native: the native Groth16 prover", function () {
     expect(figures.peakRssKb).to.be.greaterThan(0);
     const proof = JSON.parse(fs.readFileSync(f.proof, "utf8")) as Groth16Proof;
     const pub = JSON.parse(fs.readFileSync(f.public, "utf8")) as string[];
-    expect(pub).to.deep.equal([certificateId.toString()]);
+    expect(pub).to.deep.equal(signals.map(String));
     expect(await verify(CERT, pub, proof)).to.equal(true);
-    expect(await verify(CERT, [(certificateId + 1n).toString()], proof)).to.equal(false);
+    expect(await verify(CERT, [(certificateId + 1n).toString(), ...pub.slice(1)], proof)).to.equal(false);
     const verifier = await ethers.deployContract("CertificateTestVerifier");
     const w = solidityProofOf(proof);
     const a: [bigint, bigint] = [w[0], w[1]];
     const b: [[bigint, bigint], [bigint, bigint]] = [[w[2], w[3]], [w[4], w[5]]];
     const c: [bigint, bigint] = [w[6], w[7]];
-    expect(await verifier.verifyProof(a, b, c, [certificateId])).to.equal(true);
-    expect(await verifier.verifyProof(a, b, c, [certificateId + 1n])).to.equal(false);
+    expect(await verifier.verifyProof(a, b, c, signals)).to.equal(true);
+    expect(await verifier.verifyProof(a, b, c, [certificateId + 1n, ...signals.slice(1)])).to.equal(false);
   });
 
   it("refuses a witness that violates a constraint (edited after the witness calculator), naming the constraint", async () => {

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { toBeHex } from "ethers";
-import { DEVNET_PARAMS, NetworkState, buildCertificate } from "../../lib";
+import { DEVNET_PARAMS, NetworkState, buildCertificate, certificatePublicSignals } from "../../lib";
 import { certificateWitness } from "../../lib/witness";
 import { terminateCurves, verify } from "../../zk/groth16";
 import {
@@ -89,6 +89,7 @@ describe("zk/prover: ProverPool", function () {
   this.timeout(300_000);
   let input: Record<string, unknown>;
   let certificateId: bigint;
+  let signals: string[];
   let pool: ProverPool;
 
   before(function () {
@@ -96,6 +97,7 @@ describe("zk/prover: ProverPool", function () {
     const built = buildCertificate(state, { height: 0n, newStateRoot: toBeHex(1, 32), imports: [], exits: [] });
     input = certificateWitness(state, built, SHAPE) as unknown as Record<string, unknown>;
     certificateId = built.certificateId;
+    signals = certificatePublicSignals(built.certificate, built.certificateId, SHAPE).map(String);
     pool = new ProverPool({ workers: 1 });
   });
   after(async function () {
@@ -103,13 +105,13 @@ describe("zk/prover: ProverPool", function () {
     await terminateCurves();
   });
 
-  it("proves certificate_test in a worker: public signal = certificate id, the proof verifies, stages in order", async function () {
+  it("proves certificate_test in a worker: public signals = the certificate's statements (its id first), the proof verifies, stages in order", async function () {
     const stages: string[] = [];
     const t0 = performance.now();
     const r = await pool.prove({ instance: INSTANCE, input }, { onProgress: (p) => stages.push(p.stage) });
     const total = performance.now() - t0;
     expect(stages).to.deep.equal(["queued", "witness+prove", "done"]);
-    expect(r.publicSignals).to.deep.equal([certificateId.toString()]);
+    expect(r.publicSignals).to.deep.equal(signals);
     expect(r.solidityProof).to.have.length(8);
     r.solidityProof.forEach((w) => expect(typeof w).to.equal("bigint"));
     expect(await verify(INSTANCE, r.publicSignals, r.proof)).to.equal(true);
@@ -126,7 +128,7 @@ describe("zk/prover: ProverPool", function () {
     const total = performance.now() - t0;
     expect(pool.pids).to.deep.equal([pid]);
     expect(os.getPriority(pid), "worker niceness").to.equal(10);
-    expect(r.publicSignals).to.deep.equal([certificateId.toString()]);
+    expect(r.publicSignals).to.deep.equal(signals);
     // Relative, not absolute: on a loaded 2-core machine a fixed bound fails for load, not for blocking. Proving on
     // this thread would block the loop for a large part of the worker's time; a child process leaves it free.
     expect(lagMs).to.be.lessThan(r.ms / 4);
@@ -144,7 +146,7 @@ describe("zk/prover: ProverPool", function () {
     await expect(job).to.be.rejectedWith(ProverAbortedError);
     await waitGone([oldPid]);
     const r = await pool.prove({ instance: INSTANCE, input });
-    expect(r.publicSignals).to.deep.equal([certificateId.toString()]);
+    expect(r.publicSignals).to.deep.equal(signals);
     expect(pool.pids).to.have.length(1).and.not.include(oldPid);
   });
 
@@ -182,7 +184,7 @@ describe("zk/prover: ProverPool", function () {
     expect((err as ProverCrashedError).signal).to.equal("SIGKILL");
     expect(err.message).to.include(String(pid));
     const r = await pool.prove({ instance: INSTANCE, input });
-    expect(r.publicSignals).to.deep.equal([certificateId.toString()]);
+    expect(r.publicSignals).to.deep.equal(signals);
   });
 
   it("killing a worker also stops the native prover it started (it dies with its parent)", async function () {
