@@ -14,3 +14,4 @@ export * from "./codec";
 export * from "./global-state";
 export * from "./epoch";
 export * from "./settlement";
+export * from "./batch-settlement";
