@@ -143,6 +143,9 @@ export class ChainClient {
 
   // ------------------------------------------------------------------------------------------------ lifecycle
 
+  /** Set once resume() has restored (or freshly started) the whole state: stop() saves it only then. */
+  private resumed = false;
+
   async start(): Promise<void> {
     await enableFastPoseidon();
     const hub = this.config.l1.hub;
@@ -154,6 +157,7 @@ export class ChainClient {
       this.relayer.checkFinalityWith(this.finality);
     }
     const rejected = await resume({ networkId: this.networkId, log: this.log, store: this.store, link: this.link, follower: this.follower, own: this.own, position: this.position, relayer: this.relayer, revisions: this.revisions, rebuilder: this.rebuilder, persist: () => this.persist() });
+    this.resumed = true;
     await this.startPeering(sequencers);
     this.link.subscribe((e) => this.onCoordinatorEvent(e), () => void this.relayer.catchUp());
     await this.direct?.start();
@@ -233,7 +237,9 @@ export class ChainClient {
     await this.direct?.stop();
     await this.peerServer?.close();
     this.finality?.close();
-    if (this.position.startBlock >= 0) this.persist();
+    // Only a client that resumed holds the whole state: after a failed restore, what it holds is part of the
+    // file, and saving it would drop the rest (the certificates after the failure, the one written ahead).
+    if (this.resumed && this.position.startBlock >= 0) this.persist();
     this.l2.destroy();
     this.log.info("chain client stopped");
   }

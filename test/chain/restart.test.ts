@@ -137,6 +137,20 @@ describe("chain client restart (devnet: L1 + three L2 nodes, coordinator, chain 
     expect((await postsOnA()).total).to.equal(posts);
     expect(await A().provider.getBlockNumber()).to.equal(blockA);
   });
+
+  it("a restart that fails half-way through its state file leaves the file as it was (nothing written ahead is lost)", async function () {
+    const file = path.join(net.dataDir, "chain-A-broken.json");
+    const saved = JSON.parse(fs.readFileSync(A().client.config.stateFile!, "utf8"));
+    expect(saved.certificates.length).to.be.greaterThan(0);
+    // the last certified block's hash no longer matches: the restore stops after the certificates are loaded
+    saved.certificates[saved.certificates.length - 1].toBlockHash = "0x" + "ab".repeat(32);
+    saved.submitting = saved.submitting ?? { certificate: saved.certificates[saved.certificates.length - 1].certificate, toBlock: 0, toBlockHash: "0x" + "cd".repeat(32), status: "PreConfirmed" };
+    fs.writeFileSync(file, JSON.stringify(saved, null, 1));
+    const before = fs.readFileSync(file, "utf8");
+    const broken = new ChainClient({ ...A().client.config, stateFile: file }, log);
+    await expectStartError(broken, /no longer has block/);
+    expect(fs.readFileSync(file, "utf8")).to.equal(before);
+  });
 });
 
 async function expectStartError(c: ChainClient, message: RegExp): Promise<void> {
