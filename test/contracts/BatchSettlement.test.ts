@@ -1,0 +1,488 @@
+/**
+ * contracts/settlement/BatchSettlement.sol through contracts/test/BatchSettlementHarness.sol, with REAL
+ * certificate_test proofs (12 public signals: lib/settlement.ts certificatePublicSignals) verified by the generated
+ * CertificateTestBatchVerifier in one pairing check per batch.
+ *
+ * The model (lib/certificate-builder.ts) builds a ring of transfers over networks A, B, C: every certificate imports
+ * the previous one's exit (so it depends on it), exits 100 to the next network; A's first certificate and one of C's
+ * import L1 deposits instead (checkpoints 0 and 1); two certificates carry the legs of a bundle. Batches of 1, 2,
+ * 4, 8, 16 certificates settle it (two certificates of one network in one batch, dependencies in the batch and on
+ * earlier batches' leaves), then every refusal is shown with its typed error, and the gas is printed as a table
+ * (also `npm run gas:settle`). Needs the certificate_test circuit (`npm run build:circuits -- --skip-production`).
+ * Proofs take about a second each: they are cached in the OS temp directory under the zkey's hash and the
+ * certificate id, and verified on chain on every run.
+ */
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AbiCoder, HDNodeWallet, Wallet, keccak256, solidityPackedKeccak256, ZeroHash } from "ethers";
+import {
+  DEVNET_PARAMS, NetworkState, ExitTree, ExitLeaf, LeafType, BuiltCertificate, BundleLeg, ImportedExit, CertificateRef,
+  buildCertificate, hashExitLeaf, fieldKeccak, genesisStateCommitment, certificatePublicSignals, signCertificate, signRejection,
+} from "../../lib";
+import { certificateWitness } from "../../lib/witness";
+import { artifactsFor, prove, terminateCurves } from "../../zk/groth16";
+import { assetExit, ref } from "../helpers/world";
+import { BatchSettlementHarness, CertificateTestBatchVerifier } from "../../typechain-types";
+
+const CERT = "certificate_test";
+const SHAPE = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
+const STATEMENT = { maxDependencies: 1, maxBundles: 1 };
+const M = 12;
+const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+const P = DEVNET_PARAMS;
+const [A, B, C] = [1, 2, 3];
+const BUNDLE = 0xb0bn;
+const coder = AbiCoder.defaultAbiCoder();
+const fmt = (x: bigint | number) => BigInt(Math.round(Number(x))).toLocaleString("en-US");
+
+// ------------------------------------------------------------------------------------------ the model
+interface Cert {
+  name: string;
+  built: BuiltCertificate;
+  /** The network's state before the certificate (the witness needs it) and after it (forks start there). */
+  prev: NetworkState;
+  /** The network's exits after the certificate, in leaf order. */
+  exits: ExitLeaf[];
+  signals: bigint[];
+  proof: bigint[];
+}
+const idOf = (c: Cert) => c.built.certificateId;
+const netOf = (c: Cert) => c.built.certificate.networkId;
+const heightOf = (c: Cert) => c.built.certificate.height;
+const exitRootOf = (c: Cert) => c.built.certificate.newLocalExitRoot;
+
+class Model {
+  private readonly heads = new Map<number, { state: NetworkState; height: bigint; exits: ExitLeaf[] }>();
+  readonly l1 = new ExitTree(P.exitDepth);
+  private readonly l1Leaves: ExitLeaf[] = [];
+  readonly checkpoints: bigint[] = [];
+  readonly certs: Cert[] = [];
+
+  head(n: number) {
+    return this.heads.get(n) ?? { state: new NetworkState(n, P), height: 0n, exits: [] };
+  }
+
+  /** An L1 deposit to `to`, checkpointed at once; the import of it against that checkpoint. */
+  depositFromL1(to: number, amount: bigint): ImportedExit {
+    const leaf: ExitLeaf = { leafType: LeafType.Asset, originNetwork: 0, originAddress: 0n, destinationNetwork: to, destinationAddress: 0xb0bn, amount, metadataHash: fieldKeccak("0x") };
+    this.l1Leaves.push(leaf);
+    const index = this.l1.append(hashExitLeaf(leaf));
+    this.checkpoints.push(this.l1.root());
+    const number = BigInt(this.checkpoints.length - 1);
+    return { leaf, leafIndex: index, source: { networkId: 0, height: number, certificateId: 0n }, sourceExitRoot: this.l1.root(), siblings: this.l1.proof(index).siblings };
+  }
+
+  /** Import of exit `leafIndex` of `src`'s network, proven against `root` (default: src's own exit root). */
+  importFrom(src: Cert, leafIndex: number, root: Cert = src): ImportedExit {
+    return {
+      leaf: root.exits[leafIndex],
+      leafIndex,
+      source: ref(src.built),
+      sourceExitRoot: exitRootOf(root),
+      siblings: root.built.transition.state.exitTree.proof(leafIndex).siblings,
+    };
+  }
+
+  /**
+   * The next certificate of network `n` (advancing it), or with `after` a fork: a certificate built on the state
+   * after `after` (null: genesis) at `height`, which does not advance the network.
+   */
+  build(name: string, n: number, batch: { imports?: ImportedExit[]; exits?: ExitLeaf[]; bundles?: BundleLeg[]; revision?: number; root?: number; extraDependencies?: CertificateRef[] }, fork?: { after: Cert | null; height: bigint }): Cert {
+    const h = fork
+      ? fork.after ? { state: fork.after.built.transition.state, height: fork.height, exits: fork.after.exits } : { state: new NetworkState(n, P), height: fork.height, exits: [] }
+      : this.head(n);
+    const built = buildCertificate(h.state, {
+      height: h.height,
+      revision: batch.revision,
+      newStateRoot: "0x" + (batch.root ?? n * 100_000 + Number(h.height)).toString(16).padStart(64, "0"),
+      imports: batch.imports ?? [],
+      exits: batch.exits ?? [],
+      bundles: batch.bundles,
+      extraDependencies: batch.extraDependencies,
+    });
+    const c: Cert = { name, built, prev: h.state, exits: [...h.exits, ...(batch.exits ?? [])], signals: certificatePublicSignals(built.certificate, built.certificateId, STATEMENT), proof: [] };
+    if (!fork) this.heads.set(n, { state: built.transition.state, height: h.height + 1n, exits: c.exits });
+    this.certs.push(c);
+    return c;
+  }
+}
+
+/** Proves every certificate (cached under the zkey's hash and the certificate id) and checks the signals. */
+async function proveAll(certs: Cert[]): Promise<void> {
+  const a = artifactsFor(CERT);
+  if (!a.zkey || !fs.existsSync(a.zkey)) throw new Error(`${CERT} is not built (${a.dir}): run npm run build:circuits -- --skip-production`);
+  const tag = crypto.createHash("sha256").update(fs.readFileSync(a.vkey)).update(a.hash).digest("hex").slice(0, 16);
+  const file = path.join(os.tmpdir(), `batch-settlement-${CERT}-${tag}.json`);
+  const cache: Record<string, string[]> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+  let fresh = 0;
+  for (const c of certs) {
+    const key = idOf(c).toString(16);
+    if (!cache[key]) {
+      const r = await prove(CERT, certificateWitness(c.prev, c.built, SHAPE) as unknown as Record<string, unknown>);
+      expect(r.publicSignals.map(BigInt), `${c.name}: the proof's public signals are certificatePublicSignals`).to.deep.equal(c.signals);
+      cache[key] = r.solidityProof.map(String);
+      fresh++;
+    }
+    c.proof = cache[key].map(BigInt);
+  }
+  if (fresh) fs.writeFileSync(file, JSON.stringify(cache));
+}
+
+// ------------------------------------------------------------------------------------------ batches
+interface Locator {
+  batchId: bigint;
+  index: bigint;
+  exitRoot: bigint;
+  siblings: string[];
+}
+interface SlotAuth {
+  signature: string;
+  licence: string;
+  dependencies: Locator[];
+}
+interface Settlement {
+  proofs: bigint[][];
+  publicSignals: bigint[];
+  slots: SlotAuth[];
+}
+
+const leafHash = (c: Cert) => keccak256(coder.encode(["uint32", "uint64", "uint256", "uint256"], [netOf(c), heightOf(c), idOf(c), exitRootOf(c)]));
+const hashPair = (l: string, r: string) => solidityPackedKeccak256(["bytes32", "bytes32"], [l, r]);
+
+/** The batch's keccak Merkle tree (leaves padded with zeros to a power of two): its root and every leaf's siblings. */
+function batchTree(leaves: string[]): { root: string; siblings: string[][] } {
+  let width = 1;
+  while (width < leaves.length) width *= 2;
+  let level = [...leaves, ...Array(width - leaves.length).fill(ZeroHash)];
+  const siblings: string[][] = leaves.map(() => []);
+  const positions = leaves.map((_, i) => i);
+  while (level.length > 1) {
+    positions.forEach((p, i) => siblings[i].push(level[p ^ 1]));
+    positions.forEach((p, i) => (positions[i] = p >> 1));
+    const next: string[] = [];
+    for (let k = 0; k < level.length; k += 2) next.push(hashPair(level[k], level[k + 1]));
+    level = next;
+  }
+  return { root: level[0], siblings };
+}
+
+describe("BatchSettlement: S certificates in one L1 transaction, real certificate_test proofs", function () {
+  this.timeout(1_800_000);
+  const model = new Model();
+  const sequencers = new Map([A, B, C].map((n) => [n, Wallet.createRandom()]));
+  const layer = Wallet.createRandom();
+  const stranger = Wallet.createRandom();
+  let verifier: CertificateTestBatchVerifier;
+  let hub: BatchSettlementHarness;
+  let domain: { chainId: bigint; verifyingContract: string };
+  const r: Cert[] = []; // the ring
+  const x: Record<string, Cert> = {}; // forks for the attacks
+  /** Settled certificates by id: where their leaf is. */
+  const settled = new Map<bigint, Locator>();
+  const gas: { name: string; count: number; gasUsed: bigint }[] = [];
+
+  async function signatureOf(c: Cert, signer: HDNodeWallet = sequencers.get(netOf(c))!): Promise<string> {
+    return (await signCertificate(signer, domain, c.built.certificate)).signature;
+  }
+
+  /** Where dependency `d` of a slot is: a slot of `certs`, or a settled leaf (else a locator that finds nothing). */
+  function locate(d: CertificateRef, certs: Cert[]): Locator {
+    const j = certs.findIndex((c) => idOf(c) === d.certificateId);
+    if (j >= 0) return { batchId: 0n, index: BigInt(j), exitRoot: 0n, siblings: [] };
+    return settled.get(d.certificateId) ?? { batchId: 0n, index: 0n, exitRoot: 0n, siblings: [] };
+  }
+
+  async function settlement(certs: Cert[]): Promise<Settlement> {
+    const slots: SlotAuth[] = [];
+    for (const c of certs) {
+      slots.push({ signature: await signatureOf(c), licence: "0x", dependencies: c.built.certificate.dependencies.map((d) => locate(d, certs)) });
+    }
+    return { proofs: certs.map((c) => c.proof), publicSignals: certs.flatMap((c) => c.signals), slots };
+  }
+
+  /** Settles `certs` as one batch, checks its effects and records its leaves and gas. */
+  async function settle(name: string, certs: Cert[], s?: Settlement): Promise<bigint> {
+    s ??= await settlement(certs);
+    const tx = await hub.settleBatch(s);
+    const rc = (await tx.wait())!;
+    const batchId = await hub.batchCount();
+    const tree = batchTree(certs.map(leafHash));
+    expect(await hub.batchRoot(batchId)).to.equal(tree.root);
+    await expect(tx).to.emit(hub, "BatchSettled").withArgs(batchId, tree.root, certs.length);
+    for (const [i, c] of certs.entries()) {
+      await expect(tx).to.emit(hub, "CertificateFinalized").withArgs(netOf(c), heightOf(c), idOf(c), exitRootOf(c), batchId, i);
+      settled.set(idOf(c), { batchId, index: BigInt(i), exitRoot: exitRootOf(c), siblings: tree.siblings[i] });
+      expect(await hub.isSettledLeaf(batchId, i, leafHash(c), tree.siblings[i])).to.equal(true);
+    }
+    for (const n of new Set(certs.map(netOf))) {
+      const last = certs.filter((c) => netOf(c) === n).at(-1)!;
+      expect(await hub.tip(n)).to.equal(await hub.tipOf(last.built.certificate.newStateCommitment, heightOf(last) + 1n));
+    }
+    gas.push({ name, count: certs.length, gasUsed: rc.gasUsed });
+    return batchId;
+  }
+
+  const range = (from: number, to: number) => r.slice(from, to + 1);
+
+  before(async () => {
+    // The ring: r[n] of network A, B, C, A, ... imports r[n - 1]'s exit and exits 100 to the next network.
+    const net = (n: number) => [A, B, C][n % 3];
+    for (let n = 0; n <= 34; n++) {
+      let imports: ImportedExit[];
+      if (n === 0) imports = [model.depositFromL1(A, 1000n)]; // checkpoint 0
+      else if (n === 17) imports = [model.depositFromL1(C, 500n)]; // checkpoint 1
+      else imports = [model.importFrom(r[n - 1], r[n - 1].exits.length - 1)];
+      const bundles: BundleLeg[] = n === 9 || n === 10 ? [{ bundleId: BUNDLE, legIndex: n - 9, legCount: 2, success: true, participants: [A, B] }] : [];
+      r.push(model.build(`r${n}`, net(n), { imports, exits: [assetExit(net(n + 1), 100n)], bundles }));
+    }
+    // Forks (A's certificates: r0 h0, r3 h1, r6 h2, r9 h3, r12 h4, ...; B's: r1 h0, r4 h1, r7 h2, r10 h3, ...).
+    x.stale = model.build("stale", A, {}, { after: r[3], height: 3n }); // height 3 from the state after height 1
+    const a2e = model.build("a2e", A, { exits: [assetExit(B, 100n)], root: 0xe9 }, { after: r[3], height: 2n }); // A equivocates at height 2
+    x.b2e = model.build("b2e", B, { imports: [model.importFrom(a2e, 2)] }, { after: r[4], height: 2n });
+    x.b2x = model.build("b2x", B, { imports: [model.importFrom(r[6], 2, r[9])] }, { after: r[4], height: 2n }); // names r6, proves against r9's root
+    x.failed = model.build("failed", B, { bundles: [{ bundleId: 0xdeadn, legIndex: 1, legCount: 2, success: false, participants: [A, B] }] }, { after: r[4], height: 2n });
+    x.a4dup = model.build("a4dup", A, { bundles: [{ bundleId: BUNDLE, legIndex: 0, legCount: 2, success: true, participants: [A, B] }] }, { after: r[9], height: 4n });
+    x.rev = model.build("rev", A, { revision: 1 }, { after: r[33], height: heightOf(r[33]) + 1n });
+    const proving = [...r, x.stale, x.b2e, x.b2x, x.failed, x.a4dup, x.rev];
+    await proveAll(proving);
+
+    verifier = await ethers.deployContract("CertificateTestBatchVerifier");
+    hub = await ethers.deployContract("BatchSettlementHarness", [await verifier.getAddress(), genesisStateCommitment(P), 1, 1, layer.address]);
+    domain = { chainId: (await ethers.provider.getNetwork()).chainId, verifyingContract: await hub.getAddress() };
+    for (const n of [A, B, C]) await (await hub.registerNetwork(n, sequencers.get(n)!.address)).wait();
+    await (await hub.setCheckpoint(0, model.checkpoints[0])).wait();
+  });
+  after(async () => {
+    await terminateCurves();
+  });
+
+  describe("construction and registration", () => {
+    it("public signals per proof = 7 + 3 D + 2 B = the verifier's (12); genesis tips; a verifier of another shape is refused", async () => {
+      expect(await hub.publicSignalsPerProof()).to.equal(BigInt(M));
+      expect(await hub.genesisStateCommitment()).to.equal(genesisStateCommitment(P));
+      for (const n of [A, B, C]) expect(await hub.tip(n)).to.equal(keccak256(coder.encode(["uint256", "uint256"], [genesisStateCommitment(P), 0])));
+      expect(await hub.tip(0)).to.equal(ZeroHash);
+      const factory = await ethers.getContractFactory("BatchSettlementHarness");
+      await expect(factory.deploy(await verifier.getAddress(), 1n, 8, 2, layer.address)).to.be.revertedWithCustomError(hub, "VerifierShapeMismatch").withArgs(35, 12);
+      await expect(factory.deploy(layer.address, 1n, 1, 1, layer.address)).to.be.revertedWithCustomError(hub, "VerifierNotAContract");
+      await expect(hub.registerNetwork(A, layer.address)).to.be.revertedWithCustomError(hub, "NetworkAlreadyRegistered");
+    });
+  });
+
+  describe("settlement, attacks and gas (one hub, in order)", () => {
+    it("a batch of 1: A's first certificate, an L1 deposit imported against checkpoint 0", async () => {
+      expect(r[0].signals[5]).to.equal(0n);
+      expect(r[0].signals[6]).to.equal(model.checkpoints[0]);
+      await settle("A h0", [r[0]]);
+    });
+
+    it("a batch of 2: B depends on A's certificate of batch 1 (a leaf, no siblings), C on B's in the batch", async () => {
+      const s = await settlement(range(1, 2));
+      expect(s.slots[0].dependencies).to.deep.equal([{ ...settled.get(idOf(r[0]))! }]);
+      expect(s.slots[1].dependencies[0].batchId).to.equal(0n);
+      await settle("B h0, C h0", range(1, 2), s);
+    });
+
+    it("a batch of 4: two certificates of A, a dependency on batch 2's second leaf, three in the batch", async () => {
+      await settle("A h1, B h1, C h1, A h2", range(3, 6));
+    });
+
+    it("a height gap: A's height 4 while its tip is at 3: StaleTip", async () => {
+      await expect(hub.settleBatch(await settlement([r[12]]))).to.be.revertedWithCustomError(hub, "StaleTip");
+    });
+
+    it("a stale state: A's height 3 built on its state after height 1 (wrong prevStateCommitment): StaleTip", async () => {
+      const s = await settlement([x.stale]);
+      const expected = await hub.tip(A);
+      const given = await hub.tipOf(x.stale.built.certificate.prevStateCommitment, 3);
+      await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "StaleTip").withArgs(A, 3, expected, given);
+    });
+
+    it("a replayed certificate: batch 1 again, batch 3 again, one certificate twice in a batch: StaleTip", async () => {
+      await expect(hub.settleBatch(await settlement([r[0]]))).to.be.revertedWithCustomError(hub, "StaleTip");
+      await expect(hub.settleBatch(await settlement(range(3, 6)))).to.be.revertedWithCustomError(hub, "StaleTip");
+      const twice = await settlement([r[7], r[7]]);
+      await expect(hub.settleBatch(twice)).to.be.revertedWithCustomError(hub, "StaleTip").withArgs(B, 2, await hub.tipOf(r[7].built.certificate.newStateCommitment, 3), await hub.tipOf(r[7].built.certificate.prevStateCommitment, 2));
+    });
+
+    it("a dependency neither in the batch nor finalized: DependencyNotFound (in-batch locator, or a settled leaf that is another)", async () => {
+      // C's height 2 depends on B's height 2, not settled
+      const s = await settlement([r[8]]);
+      await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "DependencyNotFound").withArgs(0, B, 2, idOf(r[7]));
+      s.slots[0].dependencies = [settled.get(idOf(r[6]))!];
+      await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "DependencyNotFound").withArgs(0, B, 2, idOf(r[7]));
+      // an in-batch locator naming a slot that is not the dependency, or the slot itself
+      const t = await settlement([r[7], r[8]]);
+      t.slots[1].dependencies = [{ batchId: 0n, index: 1n, exitRoot: 0n, siblings: [] }];
+      await expect(hub.settleBatch(t)).to.be.revertedWithCustomError(hub, "DependencyNotFound").withArgs(1, B, 2, idOf(r[7]));
+      t.slots[1].dependencies = [{ batchId: 0n, index: 5n, exitRoot: 0n, siblings: [] }];
+      await expect(hub.settleBatch(t)).to.be.revertedWithCustomError(hub, "DependencyNotFound");
+      // a leaf of an unknown batch, a leaf with its index moved by 2^depth
+      const leaf = settled.get(idOf(r[6]))!;
+      const u = await settlement([r[7]]);
+      u.slots[0].dependencies = [{ ...leaf, batchId: 99n }];
+      await expect(hub.settleBatch(u)).to.be.revertedWithCustomError(hub, "DependencyNotFound");
+      u.slots[0].dependencies = [{ ...leaf, index: leaf.index + 4n }];
+      await expect(hub.settleBatch(u)).to.be.revertedWithCustomError(hub, "DependencyNotFound");
+      // a leaf with another exit root
+      u.slots[0].dependencies = [{ ...leaf, exitRoot: leaf.exitRoot + 1n }];
+      await expect(hub.settleBatch(u)).to.be.revertedWithCustomError(hub, "DependencyNotFound");
+    });
+
+    it("a dependency naming a certificate id that was not settled at that height (A equivocated at height 2): DependencyNotFound", async () => {
+      const s = await settlement([x.b2e]);
+      const dep = x.b2e.built.certificate.dependencies[0];
+      expect(dep.networkId).to.equal(A);
+      expect(dep.height).to.equal(2n);
+      expect(dep.certificateId).to.not.equal(idOf(r[6]));
+      s.slots[0].dependencies = [settled.get(idOf(r[6]))!]; // the leaf of the certificate A did settle at height 2
+      await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "DependencyNotFound").withArgs(0, A, 2, dep.certificateId);
+    });
+
+    it("a stated exit root other than the dependency's (imports proven against A's later root): DependencyExitRootMismatch", async () => {
+      const s = await settlement([x.b2x]);
+      expect(x.b2x.signals[9]).to.equal(exitRootOf(r[9]));
+      await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "DependencyExitRootMismatch").withArgs(0, A, 2, exitRootOf(r[6]), exitRootOf(r[9]));
+    });
+
+    it("a missing or extra locator: LocatorCountMismatch", async () => {
+      const s = await settlement([r[7]]);
+      s.slots[0].dependencies = [];
+      await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "LocatorCountMismatch").withArgs(0, 1, 0);
+      s.slots[0].dependencies = [settled.get(idOf(r[6]))!, settled.get(idOf(r[6]))!];
+      await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "LocatorCountMismatch").withArgs(0, 1, 2);
+    });
+
+    it("bundles: a failed leg (BundleLegFailed), a bundle without its other leg (IncompleteBundle), a leg twice (DuplicateBundleLeg)", async () => {
+      await expect(hub.settleBatch(await settlement([x.failed]))).to.be.revertedWithCustomError(hub, "BundleLegFailed").withArgs(0xdeadn, 1);
+      await expect(hub.settleBatch(await settlement(range(7, 9)))).to.be.revertedWithCustomError(hub, "IncompleteBundle").withArgs(BUNDLE, 2);
+      await expect(hub.settleBatch(await settlement([...range(7, 11), x.a4dup]))).to.be.revertedWithCustomError(hub, "DuplicateBundleLeg").withArgs(BUNDLE, 0);
+    });
+
+    it("a wrong or missing signature: InvalidSequencerSignature (another key, empty, another certificate's, malleated s)", async () => {
+      const certs = range(7, 14);
+      const s = await settlement(certs);
+      const bad = [await signatureOf(certs[3], stranger), "0x", await signatureOf(certs[0]), await signatureOf(certs[3], sequencers.get(A)!)];
+      // high-s form of a valid signature: s' = n - s, v flipped
+      const sig = ethers.Signature.from(s.slots[3].signature);
+      const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+      bad.push(ethers.concat([sig.r, ethers.toBeHex(n - BigInt(sig.s), 32), sig.v === 27 ? "0x1c" : "0x1b"]));
+      for (const b of bad) {
+        const t = { ...s, slots: s.slots.map((x, i) => (i === 3 ? { ...x, signature: b } : x)) };
+        await expect(hub.settleBatch(t)).to.be.revertedWithCustomError(hub, "InvalidSequencerSignature").withArgs(netOf(certs[3]), heightOf(certs[3]));
+      }
+    });
+
+    it("an inactive (ejected) network: NetworkNotActive", async () => {
+      await (await hub.setActive(C, false)).wait();
+      await expect(hub.settleBatch(await settlement(range(7, 14)))).to.be.revertedWithCustomError(hub, "NetworkNotActive").withArgs(C);
+      await (await hub.setActive(C, true)).wait();
+    });
+
+    it("one bad proof among good ones, a proof reused in another slot, proofs swapped: InvalidProof", async () => {
+      const s = await settlement(range(7, 14));
+      const negA = s.proofs[5].map((w, k) => (k === 1 ? Q - w : w));
+      await expect(hub.settleBatch({ ...s, proofs: s.proofs.map((p, i) => (i === 5 ? negA : p)) })).to.be.revertedWithCustomError(hub, "InvalidProof");
+      await expect(hub.settleBatch({ ...s, proofs: s.proofs.map((p, i) => (i === 1 ? s.proofs[0] : p)) })).to.be.revertedWithCustomError(hub, "InvalidProof");
+      const swapped = [...s.proofs];
+      [swapped[6], swapped[7]] = [swapped[7], swapped[6]];
+      await expect(hub.settleBatch({ ...s, proofs: swapped })).to.be.revertedWithCustomError(hub, "InvalidProof");
+    });
+
+    it("a public signal changed (a new state, a new exit root, a padded entry): InvalidProof; >= r: NotFieldElement; shapes", async () => {
+      const s = await settlement(range(7, 14));
+      const last = 7 * M;
+      // the last slot's new state and new exit root (no check reads them before the proof), the first slot's padded
+      // bundle leg id and its checkpoint number (it states no checkpoint: root 0)
+      for (const k of [last + 3, last + 4, 10, 5]) {
+        const changed = s.publicSignals.map((v, i) => (i === k ? v + 1n : v));
+        await expect(hub.settleBatch({ ...s, publicSignals: changed }), `signal ${k}`).to.be.revertedWithCustomError(hub, "InvalidProof");
+      }
+      const big = s.publicSignals.map((v, i) => (i === last + 4 ? v + R : v));
+      await expect(hub.settleBatch({ ...s, publicSignals: big })).to.be.revertedWithCustomError(hub, "NotFieldElement").withArgs(last + 4, big[last + 4]);
+      await expect(hub.settleBatch({ ...s, proofs: s.proofs.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 7, 96);
+      await expect(hub.settleBatch({ ...s, publicSignals: s.publicSignals.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 8, 95);
+      await expect(hub.settleBatch({ proofs: [], publicSignals: [], slots: [] })).to.be.revertedWithCustomError(hub, "EmptySettlement");
+    });
+
+    it("a batch of 8 with a bundle (A's and B's legs), every dependency in the batch but the first", async () => {
+      expect(r[9].signals[10]).to.equal(BUNDLE);
+      expect(r[10].signals[10]).to.equal(BUNDLE);
+      await settle("8 certificates (a bundle)", range(7, 14));
+    });
+
+    it("an L1 checkpoint L1 does not have (UnknownCheckpoint) or whose root is another (CheckpointMismatch)", async () => {
+      const s = await settlement([r[17]]);
+      expect(r[17].signals[5]).to.equal(1n);
+      await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "UnknownCheckpoint").withArgs(1);
+      await (await hub.setCheckpoint(1, model.checkpoints[0])).wait();
+      await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "CheckpointMismatch").withArgs(1, model.checkpoints[0], model.checkpoints[1]);
+      await (await hub.setCheckpoint(1, model.checkpoints[1])).wait();
+    });
+
+    it("independence: C settles between the building of a batch of A and B and its submission; the A + B batch still settles", async () => {
+      const ab = await settlement(range(15, 16));
+      const rootBefore = await hub.batchCount();
+      await settle("C h5 (L1 deposit, checkpoint 1)", [r[17]]);
+      expect(await hub.batchCount()).to.equal(rootBefore + 1n);
+      await settle("A h5, B h5 (built before C's batch)", range(15, 16), ab);
+    });
+
+    it("a batch of 16: A, B and C five or six times each, the first depending on C's batch", async () => {
+      await settle("16 certificates", range(18, 33));
+    });
+
+    it("a batch of 1: B's next certificate, depending on a leaf of the batch of 16 (4 siblings)", async () => {
+      const s = await settlement([r[34]]);
+      expect(s.slots[0].dependencies[0].siblings).to.have.length(4);
+      await settle("B h11", [r[34]], s);
+    });
+
+    it("registerExitRoot: anyone turns a settled leaf into an exit-root entry for the L1 bridge, idempotently", async () => {
+      const c = r[20];
+      const leaf = settled.get(idOf(c))!;
+      const [anyone] = await ethers.getSigners();
+      const entryId = (leaf.batchId << 32n) | leaf.index;
+      expect(await hub.exitRootEntryId(leaf.batchId, leaf.index)).to.equal(entryId);
+      await expect(hub.exitRootOf(entryId)).to.be.revertedWithCustomError(hub, "UnknownExitRootEntry").withArgs(entryId);
+      const args: [bigint, bigint, number, bigint, bigint, bigint, string[]] = [leaf.batchId, leaf.index, netOf(c), heightOf(c), idOf(c), exitRootOf(c), leaf.siblings];
+      await expect(hub.connect(anyone).registerExitRoot(...args)).to.emit(hub, "ExitRootRegistered").withArgs(entryId, netOf(c), heightOf(c), idOf(c), exitRootOf(c));
+      expect([...(await hub.exitRootOf(entryId))]).to.deep.equal([BigInt(netOf(c)), exitRootOf(c)]);
+      expect(await hub.registerExitRoot.staticCall(...args)).to.equal(entryId);
+      await expect(hub.registerExitRoot(...args)).to.not.emit(hub, "ExitRootRegistered");
+      await expect(hub.registerExitRoot(leaf.batchId, leaf.index, netOf(c), heightOf(c), idOf(c), exitRootOf(c) + 1n, leaf.siblings)).to.be.revertedWithCustomError(hub, "UnknownLeaf").withArgs(leaf.batchId, leaf.index);
+      await expect(hub.registerExitRoot(leaf.batchId, leaf.index + 16n, netOf(c), heightOf(c), idOf(c), exitRootOf(c), leaf.siblings)).to.be.revertedWithCustomError(hub, "UnknownLeaf");
+      await expect(hub.registerExitRoot(leaf.batchId + 1n, leaf.index, netOf(c), heightOf(c), idOf(c), exitRootOf(c), leaf.siblings)).to.be.revertedWithCustomError(hub, "UnknownLeaf");
+    });
+
+    it("revision 1 of A's next height: UnlicensedRevision without the layer's rejection of revision 0 (or with another key's); settles with it", async () => {
+      expect(x.rev.signals[1] >> 96n).to.equal(1n);
+      const s = await settlement([x.rev]);
+      await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "UnlicensedRevision").withArgs(A, heightOf(x.rev), 1);
+      const h = { networkId: A, height: heightOf(x.rev), revision: 0 };
+      for (const licence of [await signRejection(stranger, domain, h), await signRejection(layer, domain, { ...h, revision: 1 })]) {
+        s.slots[0].licence = licence;
+        await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "UnlicensedRevision");
+      }
+      s.slots[0].licence = await signRejection(layer, domain, h);
+      await settle("A revision 1 (licensed)", [x.rev], s);
+    });
+
+    it("gas: prints settleBatch gas per certificate for S = 1, 2, 4, 8, 16 real proofs", async () => {
+      console.log("\n      settleBatch (BatchSettlementHarness, CertificateTestBatchVerifier: m = 12 public signals), tx gasUsed:");
+      console.log("      | batch | S | gasUsed | per certificate |");
+      console.log("      |---|---:|---:|---:|");
+      for (const g of gas) console.log(`      | ${g.name} | ${g.count} | ${fmt(g.gasUsed)} | ${fmt(g.gasUsed / BigInt(g.count))} |`);
+      const s16 = gas.find((g) => g.count === 16)!;
+      const s1 = gas.find((g) => g.name === "B h11")!;
+      const marginal = (s16.gasUsed - gas.find((g) => g.count === 8)!.gasUsed) / 8n;
+      console.log(`      marginal certificate (S 8 -> 16): ${fmt(marginal)} gas; fixed part per batch: ${fmt(s16.gasUsed - 16n * marginal)} gas (S = 1, a typical certificate: ${fmt(s1.gasUsed)})`);
+      expect(s16.gasUsed / 16n).to.be.at.most(110_000n);
+    });
+  });
+});
