@@ -18,10 +18,11 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AbiCoder, HDNodeWallet, Wallet, keccak256, solidityPackedKeccak256, ZeroHash } from "ethers";
+import { HDNodeWallet, Wallet, ZeroHash } from "ethers";
 import {
   DEVNET_PARAMS, NetworkState, ExitTree, ExitLeaf, LeafType, BuiltCertificate, BundleLeg, ImportedExit, CertificateRef,
   buildCertificate, hashExitLeaf, fieldKeccak, genesisStateCommitment, certificatePublicSignals, signCertificate, signRejection,
+  batchLeaf, batchProof, batchRoot, tipOf,
 } from "../../lib";
 import { certificateWitness } from "../../lib/witness";
 import { artifactsFor, prove, terminateCurves } from "../../zk/groth16";
@@ -37,7 +38,6 @@ const Q = 2188824287183927522224640574525727508869631115729782366268903789464522
 const P = DEVNET_PARAMS;
 const [A, B, C] = [1, 2, 3];
 const BUNDLE = 0xb0bn;
-const coder = AbiCoder.defaultAbiCoder();
 const fmt = (x: bigint | number) => BigInt(Math.round(Number(x))).toLocaleString("en-US");
 
 // ------------------------------------------------------------------------------------------ the model
@@ -151,24 +151,10 @@ interface Settlement {
   slots: SlotAuth[];
 }
 
-const leafHash = (c: Cert) => keccak256(coder.encode(["uint32", "uint64", "uint256", "uint256"], [netOf(c), heightOf(c), idOf(c), exitRootOf(c)]));
-const hashPair = (l: string, r: string) => solidityPackedKeccak256(["bytes32", "bytes32"], [l, r]);
-
-/** The batch's keccak Merkle tree (leaves padded with zeros to a power of two): its root and every leaf's siblings. */
+/** The model's leaf and tree (lib/batch-settlement.ts): the hub must agree with them. */
+const leafHash = (c: Cert) => batchLeaf({ networkId: netOf(c), height: heightOf(c), certificateId: idOf(c), exitRoot: exitRootOf(c) });
 function batchTree(leaves: string[]): { root: string; siblings: string[][] } {
-  let width = 1;
-  while (width < leaves.length) width *= 2;
-  let level = [...leaves, ...Array(width - leaves.length).fill(ZeroHash)];
-  const siblings: string[][] = leaves.map(() => []);
-  const positions = leaves.map((_, i) => i);
-  while (level.length > 1) {
-    positions.forEach((p, i) => siblings[i].push(level[p ^ 1]));
-    positions.forEach((p, i) => (positions[i] = p >> 1));
-    const next: string[] = [];
-    for (let k = 0; k < level.length; k += 2) next.push(hashPair(level[k], level[k + 1]));
-    level = next;
-  }
-  return { root: level[0], siblings };
+  return { root: batchRoot(leaves), siblings: leaves.map((_, i) => batchProof(leaves, i)) };
 }
 
 describe("BatchSettlement: S certificates in one L1 transaction, real certificate_test proofs", function () {
@@ -265,7 +251,7 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
     it("public signals per proof = 7 + 3 D + 2 B = the verifier's (12); genesis tips; a verifier of another shape is refused", async () => {
       expect(await hub.publicSignalsPerProof()).to.equal(BigInt(M));
       expect(await hub.genesisStateCommitment()).to.equal(genesisStateCommitment(P));
-      for (const n of [A, B, C]) expect(await hub.tip(n)).to.equal(keccak256(coder.encode(["uint256", "uint256"], [genesisStateCommitment(P), 0])));
+      for (const n of [A, B, C]) expect(await hub.tip(n)).to.equal(tipOf(genesisStateCommitment(P), 0n)); // the model's tip
       expect(await hub.tip(0)).to.equal(ZeroHash);
       const factory = await ethers.getContractFactory("BatchSettlementHarness");
       await expect(factory.deploy(await verifier.getAddress(), 1n, 8, 2, layer.address)).to.be.revertedWithCustomError(hub, "VerifierShapeMismatch").withArgs(35, 12);
