@@ -210,6 +210,9 @@ library BatchGroth16 {
 
         (uint256 vx, uint256 vy) = _ecMul(vk.ic[0][0], vk.ic[0][1], weightSum);
         for (uint256 j = 0; j < inputSums.length; ++j) {
+            // A zero weighted sum (an input that is 0 in every proof of the batch, e.g. a padded dependency) adds
+            // 0 * IC_{j+1}, the point at infinity: skipping it changes nothing and saves an ecMul and an ecAdd.
+            if (inputSums[j] == 0) continue;
             (uint256 tx, uint256 ty) = _ecMul(vk.ic[j + 1][0], vk.ic[j + 1][1], inputSums[j]);
             (vx, vy) = _ecAdd(vx, vy, tx, ty);
         }
