@@ -232,9 +232,11 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
     x.b2e = model.build("b2e", B, { imports: [model.importFrom(a2e, 2)] }, { after: r[4], height: 2n });
     x.b2x = model.build("b2x", B, { imports: [model.importFrom(r[6], 2, r[9])] }, { after: r[4], height: 2n }); // names r6, proves against r9's root
     x.failed = model.build("failed", B, { bundles: [{ bundleId: 0xdeadn, legIndex: 1, legCount: 2, success: false, participants: [A, B] }] }, { after: r[4], height: 2n });
+    // B's leg 1 of the same bundle, naming three participants and three legs where A's leg 0 names two
+    x.mismatch = model.build("mismatch", B, { bundles: [{ bundleId: BUNDLE, legIndex: 1, legCount: 3, success: true, participants: [A, B, C] }] }, { after: r[7], height: 3n });
     x.a4dup = model.build("a4dup", A, { bundles: [{ bundleId: BUNDLE, legIndex: 0, legCount: 2, success: true, participants: [A, B] }] }, { after: r[9], height: 4n });
     x.rev = model.build("rev", A, { revision: 1 }, { after: r[33], height: heightOf(r[33]) + 1n });
-    const proving = [...r, x.stale, x.b2e, x.b2x, x.failed, x.a4dup, x.rev];
+    const proving = [...r, x.stale, x.b2e, x.b2x, x.failed, x.mismatch, x.a4dup, x.rev];
     await proveAll(proving);
 
     verifier = await ethers.deployContract("CertificateTestBatchVerifier");
@@ -344,10 +346,12 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
       await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "LocatorCountMismatch").withArgs(0, 1, 2);
     });
 
-    it("bundles: a failed leg (BundleLegFailed), a bundle without its other leg (IncompleteBundle), a leg twice (DuplicateBundleLeg)", async () => {
+    it("bundles: a failed leg (BundleLegFailed), a bundle without its other leg (IncompleteBundle), a leg twice (DuplicateBundleLeg), legs that disagree (BundleMismatch)", async () => {
       await expect(hub.settleBatch(await settlement([x.failed]))).to.be.revertedWithCustomError(hub, "BundleLegFailed").withArgs(0xdeadn, 1);
       await expect(hub.settleBatch(await settlement(range(7, 9)))).to.be.revertedWithCustomError(hub, "IncompleteBundle").withArgs(BUNDLE, 2);
       await expect(hub.settleBatch(await settlement([...range(7, 11), x.a4dup]))).to.be.revertedWithCustomError(hub, "DuplicateBundleLeg").withArgs(BUNDLE, 0);
+      // legs of one bundle that disagree on its legs (count or participants)
+      await expect(hub.settleBatch(await settlement([...range(7, 9), x.mismatch]))).to.be.revertedWithCustomError(hub, "BundleMismatch").withArgs(BUNDLE);
     });
 
     it("a wrong or missing signature: InvalidSequencerSignature (another key, empty, another certificate's, malleated s)", async () => {
