@@ -61,11 +61,10 @@ import * as path from "path";
 import { HDNodeWallet, NonceManager, Wallet, parseEther } from "ethers";
 import { startDevnet, Devnet, account, MNEMONIC } from "./devnet/devnet";
 import { Scenario, sleep } from "./devnet/scenario";
-import { createLogger } from "../coordinator/log";
 import { terminateCurves } from "../zk/groth16";
-import { ExitTree } from "../lib/exit-tree";
 import { DEVNET_PARAMS } from "../lib/global-state";
 import { eachFlag, numberArg } from "./lib/cli";
+import { DestEntries, SourceTree, capturedLog, cpuPressure, layerReport, loadAvg, loadDuring, logCountLines, machineNow, sampleLoad, sec, summary } from "./lib/devnet-bench";
 
 // ------------------------------------------------------------------------------------------------ options
 
@@ -141,40 +140,6 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-// ------------------------------------------------------------------------------------------------ machine
-
-interface MachineSample {
-  at: number;
-  load1: number;
-}
-
-function cpuPressure(): string {
-  try {
-    const some = fs.readFileSync("/proc/pressure/cpu", "utf8").split("\n").find((l) => l.startsWith("some"));
-    const m = some?.match(/avg10=([\d.]+) avg60=([\d.]+) avg300=([\d.]+)/);
-    return m ? `${m[1]}% / ${m[2]}% / ${m[3]}%` : "n/a";
-  } catch {
-    return "n/a";
-  }
-}
-
-const loadAvg = () => os.loadavg().map((x) => x.toFixed(2)).join(" ");
-
-// ------------------------------------------------------------------------------------------------ statistics
-
-/** Nearest-rank percentile of sorted values. */
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-function summary(values: number[]): { n: number; p50: number; p95: number; min: number; max: number } {
-  const s = [...values].sort((a, b) => a - b);
-  return { n: s.length, p50: pct(s, 50), p95: pct(s, 95), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN };
-}
-
-const sec = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : "-");
-
 // ------------------------------------------------------------------------------------------------ transfers
 
 interface Transfer {
@@ -195,60 +160,6 @@ interface Transfer {
   finalBalance?: bigint;
 }
 
-/**
- * The watcher's view of one source bridge: its exit tree, built incrementally from BridgeExit events, with the
- * root after every size. If the chain goes back (a rebuild reverted it), it starts over.
- */
-class SourceTree {
-  private tree = new ExitTree(DEVNET_PARAMS.exitDepth);
-  readonly sizeOfRoot = new Map<bigint, number>();
-  private cursor = -1;
-
-  constructor(private readonly net: Devnet, private readonly networkId: number) {}
-
-  async poll(): Promise<void> {
-    const c = this.net.chains.get(this.networkId)!;
-    const head = await c.provider.getBlockNumber();
-    if (head < this.cursor) {
-      this.tree = new ExitTree(DEVNET_PARAMS.exitDepth);
-      this.cursor = -1; // roots already seen stay in the map: a replay appends the same leaves
-    }
-    if (head <= this.cursor) return;
-    const logs = await c.bridge.queryFilter(c.bridge.filters.BridgeExit(), this.cursor + 1, head);
-    const exits = logs.map((l) => ({ leafIndex: Number(l.args.leafIndex), leafHash: BigInt(l.args.leafHash) })).sort((a, b) => a.leafIndex - b.leafIndex);
-    for (const e of exits) {
-      if (e.leafIndex !== this.tree.count) continue;
-      this.tree.append(e.leafHash);
-      this.sizeOfRoot.set(this.tree.root(), this.tree.count);
-    }
-    this.cursor = head;
-  }
-}
-
-/** Exit roots of network `source` posted to the oracle of network `dest`: the largest source size they cover. */
-class DestEntries {
-  private readonly roots = new Set<bigint>();
-  private cursor = -1;
-
-  constructor(private readonly net: Devnet, private readonly dest: number, private readonly source: number) {}
-
-  async poll(): Promise<void> {
-    const c = this.net.chains.get(this.dest)!;
-    const head = await c.provider.getBlockNumber();
-    if (head < this.cursor) this.cursor = -1;
-    if (head <= this.cursor) return;
-    const logs = await c.oracle.queryFilter(c.oracle.filters.ExitRootPosted(undefined, this.source), this.cursor + 1, head);
-    for (const l of logs) this.roots.add(BigInt(l.args.exitRoot));
-    this.cursor = head;
-  }
-
-  coveredSize(src: SourceTree): number {
-    let best = 0;
-    for (const r of this.roots) best = Math.max(best, src.sizeOfRoot.get(r) ?? 0);
-    return best;
-  }
-}
-
 // ------------------------------------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
@@ -257,33 +168,11 @@ async function main(): Promise<void> {
   const paths = o.paths.map((k) => PATHS[k]);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-latency-"));
   const logFile = path.join(dataDir, "devnet.log");
-  const logCounts = new Map<string, number>();
-  const log = createLogger({
-    level: "warn",
-    write: (line) => {
-      fs.appendFileSync(logFile, line + "\n");
-      try {
-        const j = JSON.parse(line) as { level: string; component: string; msg: string };
-        const k = `${j.level} ${j.component}: ${j.msg}`;
-        logCounts.set(k, (logCounts.get(k) ?? 0) + 1);
-      } catch {
-        // not JSON: counted nowhere
-      }
-    },
-  });
+  const { log, counts: logCounts } = capturedLog(logFile);
 
-  const machine = {
-    cores: os.cpus().length,
-    model: os.cpus()[0]?.model.trim() ?? "?",
-    node: process.version,
-    loadStart: loadAvg(),
-    pressureStart: cpuPressure(),
-    loadEnd: "",
-    pressureEnd: "",
-  };
-  const samples: MachineSample[] = [];
-  const sampler = setInterval(() => samples.push({ at: Date.now(), load1: os.loadavg()[0] }), 5_000);
-  sampler.unref();
+  const machine = machineNow();
+  const load = sampleLoad();
+  const samples = load.samples;
   say(`bench-latency: n = ${o.n} per path, paths ${paths.map((p) => `${p.key} (${p.route})`).join(", ")}, a round every ${o.intervalS} s, proof timeout ${o.proofTimeoutS === null ? "the devnet's" : `${o.proofTimeoutS} s`}`);
   say(`machine: ${machine.cores} cores (${machine.model}), Node ${machine.node}, load average ${machine.loadStart} (1/5/15 min), CPU pressure ${machine.pressureStart} (some, 10 s/60 s/300 s)`);
   say(`data directory: ${dataDir}`);
@@ -295,7 +184,7 @@ async function main(): Promise<void> {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    clearInterval(sampler);
+    load.stop();
     await net?.stop().catch(() => undefined);
     await terminateCurves().catch(() => undefined);
     if (!o.keep) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -402,7 +291,7 @@ async function main(): Promise<void> {
       for (const t of transfers) if (t.claimedAt !== undefined) t.finalBalance = await s.wethBalance(t.path.to, t.recipient.address).catch(() => undefined);
       machine.loadEnd = loadAvg();
       machine.pressureEnd = cpuPressure();
-      const during = samples.filter((x) => x.at >= tStart).map((x) => x.load1);
+      const during = loadDuring(samples, tStart);
       say(`\n== cross-chain latency${partial ? " (PARTIAL: interrupted)" : ""}: bridgeAsset mined on the source -> claim mined on the destination (s)`);
       say(`${"path".padEnd(28)} ${"n".padStart(3)} ${"p50".padStart(7)} ${"p95".padStart(7)} ${"min".padStart(7)} ${"max".padStart(7)}   ${"root p50".padStart(8)} ${"root p95".padStart(8)}   ${"first".padStart(7)} ${"last".padStart(7)}  not claimed`);
       const results: Record<string, unknown> = {};
@@ -422,17 +311,17 @@ async function main(): Promise<void> {
         results[p.key] = { route: p.route, latency: lat, root, failed, pending, undoneLater: undone, transfers: mine.map((t) => ({ i: t.i, leafIndex: t.leafIndex, sentAt: t.sentAt - tStart, minedAt: t.minedAt - tStart, rootAt: t.rootAt ? t.rootAt - tStart : null, claimedAt: t.claimedAt ? t.claimedAt - tStart : null, error: t.error ?? null })) };
       }
       say(`("root": bridgeAsset -> a covering root in the destination's oracle; the rest is the claim: proof built off chain + claim transaction. first/last: the path's first and last transfer)`);
-      say(`\nwall time of the measured part: ${sec(wall)} s; load average at start ${machine.loadStart}, end ${machine.loadEnd}; 1-min load during the run: mean ${during.length ? (during.reduce((a, b) => a + b, 0) / during.length).toFixed(2) : "-"}, max ${during.length ? Math.max(...during).toFixed(2) : "-"} (${machine.cores} cores); CPU pressure (some, 10 s/60 s/300 s) start ${machine.pressureStart}, end ${machine.pressureEnd}`);
+      say(`\nwall time of the measured part: ${sec(wall)} s; load average at start ${machine.loadStart}, end ${machine.loadEnd}; 1-min load during the run: mean ${during.mean}, max ${during.max} (${machine.cores} cores); CPU pressure (some, 10 s/60 s/300 s) start ${machine.pressureStart}, end ${machine.pressureEnd}`);
       say(`machine: ${machine.cores} x ${machine.model}, Node ${machine.node}, ${os.platform()} ${os.release()}`);
       const layer = layerReport(dn, tStart);
       for (const l of layer.lines) say(l);
       if (logCounts.size > 0) {
         say(`\ndevnet log lines at warn level and above (${logFile}${o.keep ? "" : ", deleted at exit; --keep keeps it"}):`);
-        for (const [k, c] of [...logCounts].sort((a, b) => b[1] - a[1]).slice(0, 15)) say(`  ${String(c).padStart(4)} x ${k}`);
+        for (const l of logCountLines(logCounts)) say(l);
       }
-      const timeouts = (layer.data as { proofTimeouts: number }).proofTimeouts;
+      const timeouts = layer.data.proofTimeouts;
       if (timeouts > 0) say(`\nWARNING: ${timeouts} certificate(s) were rejected for a missing proof (the coordinator's proof timeout) and their chains rebuilt: the figures include those cascades (see --proof-timeout).`);
-      if (o.json) say(JSON.stringify({ options: o, partial, machine: { ...machine, loadDuring: during }, wallMs: wall, results, layer: layer.data }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      if (o.json) say(JSON.stringify({ options: o, partial, machine: { ...machine, loadDuring: during.values }, wallMs: wall, results, layer: layer.data }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
     };
 
     say(`\nsending: ${o.n} transfers per path of ${fmtEth(AMOUNT)} ETH, a round every ${o.intervalS} s, paths staggered by ${(o.intervalS / paths.length).toFixed(2)} s`);
@@ -464,56 +353,6 @@ async function main(): Promise<void> {
 
 const eth = (n: number) => AMOUNT * BigInt(n);
 const fmtEth = (x: bigint) => (Number(x) / 1e18).toString();
-
-/** Where the time went in the layer, from the coordinator's store: per chain, pre-confirmation -> each status. */
-function layerReport(net: Devnet, since: number): { lines: string[]; data: unknown } {
-  const store = net.coordinator.node.d.store;
-  const lines = [`\n== the layer during the measured part (certificates pre-confirmed after the first transfer was sent)`];
-  lines.push(`${"chain".padEnd(6)} ${"certs".padStart(5)}   ${"-> Proven p50/max".padStart(18)}   ${"-> Confirmed p50/max".padStart(21)}   ${"-> Finalized p50/max".padStart(21)}   statuses now; proofs by`);
-  const data: Record<string, unknown> = {};
-  for (const c of [...net.chains.values()]) {
-    const certs = store.listCertificates({ networkId: c.spec.networkId }).filter((r) => r.receivedAt >= since);
-    const to: Record<string, number[]> = { Proven: [], Confirmed: [], Finalized: [] };
-    const statuses = new Map<string, number>();
-    const sources = new Map<string, number>();
-    const rejections = new Map<string, number>();
-    for (const r of certs) {
-      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      const proof = store.getProof(r.certificateId)?.source ?? r.proofSource;
-      if (proof) sources.set(proof, (sources.get(proof) ?? 0) + 1);
-      if (r.status === "Rejected") {
-        const k = `Rejected ${r.rejection?.code ?? "?"}`;
-        rejections.set(k, (rejections.get(k) ?? 0) + 1);
-      }
-      // First time each status was reached (an abandoned epoch sends its certificates back to Confirmed).
-      const seen = new Set<string>();
-      for (const h of store.statusHistory(r.certificateId)) {
-        if (!(h.to in to) || seen.has(h.to)) continue;
-        seen.add(h.to);
-        to[h.to].push(h.at - r.receivedAt);
-      }
-    }
-    const col = (xs: number[]) => {
-      const sm = summary(xs);
-      return sm.n ? `${sec(sm.p50)} / ${sec(sm.max)} (${sm.n})` : "-";
-    };
-    const st = [...statuses].filter(([k]) => k !== "Rejected").map(([k, v]) => `${k} ${v}`).concat([...rejections].map(([k, v]) => `${k} ${v}`)).join(", ");
-    const src = [...sources].map(([k, v]) => `${k} ${v}`).join(", ");
-    lines.push(`${c.spec.name.padEnd(6)} ${String(certs.length).padStart(5)}   ${col(to.Proven).padStart(18)}   ${col(to.Confirmed).padStart(21)}   ${col(to.Finalized).padStart(21)}   ${st}; proofs: ${src || "-"}; rebuilds ${c.client.rebuilds.length}`);
-    data[c.spec.name] = { certificates: certs.length, statuses: Object.fromEntries(statuses), rejections: Object.fromEntries(rejections), proofSources: Object.fromEntries(sources), toProven: summary(to.Proven), toConfirmed: summary(to.Confirmed), toFinalized: summary(to.Finalized), rebuilds: c.client.rebuilds.map((r) => ({ height: r.height, badSources: r.badSources.length, at: r.at - since })) };
-  }
-  const epochs = store.listEpochs().filter((e) => e.createdAt >= since);
-  const settled = epochs.filter((e) => e.status === "settled");
-  const dur = summary(settled.map((e) => e.updatedAt - e.createdAt));
-  const slots = settled.reduce((n, e) => n + e.certificateIds.length, 0);
-  const byStatus = new Map<string, number>();
-  for (const e of epochs) byStatus.set(e.status, (byStatus.get(e.status) ?? 0) + 1);
-  lines.push(`epochs: ${epochs.length} built (${[...byStatus].map(([k, v]) => `${k} ${v}`).join(", ") || "-"}), ${slots} certificates settled by them; built -> settled p50 ${sec(dur.p50)} s, max ${sec(dur.max)} s`);
-  lines.push(`(times in s from the certificate's arrival at the coordinator; the count in brackets is how many reached that status)`);
-  data.epochs = { built: epochs.length, statuses: Object.fromEntries(byStatus), certificatesSettled: slots, builtToSettled: dur };
-  data.proofTimeouts = store.listCertificates({ status: "Rejected" }).filter((r) => r.receivedAt >= since && r.rejection?.code === "PROOF_TIMEOUT").length;
-  return { lines, data };
-}
 
 main().catch((e) => {
   process.stderr.write(`bench-latency failed: ${(e as Error).stack ?? e}\n`);
