@@ -134,10 +134,10 @@ describe("SettlementHub", function () {
       expect([...(await hub.latestFinalized(1))]).to.deep.equal([false, 0n, 0n, 0n, 0n]);
     });
 
-    it("takes networkBits 1..32 (the production global tree is zero(32))", async function () {
+    it("takes networkBits 1..32 (32 bits: the empty global tree is zero(32))", async function () {
       const [deployer] = await ethers.getSigners();
       const f = new SettlementHub__factory(deployer);
-      const hub32 = await f.deploy(deployer.address, PRODUCTION_PARAMS.networkBits, deployer.address, true);
+      const hub32 = await f.deploy(deployer.address, 32, deployer.address, true);
       expect(await hub32.globalRoot()).to.equal(zeroHash(32));
       await expect(f.deploy(deployer.address, 0, deployer.address, true)).to.be.revertedWithCustomError(hub32, "InvalidNetworkBits").withArgs(0);
       await expect(f.deploy(deployer.address, 33, deployer.address, true)).to.be.revertedWithCustomError(hub32, "InvalidNetworkBits").withArgs(33);
@@ -849,7 +849,7 @@ describe("SettlementHub", function () {
       const gasOf = async (tx: Promise<{ wait: () => Promise<{ gasUsed: bigint } | null> }>) => (await (await tx).wait())!.gasUsed;
       for (const count of [1, 2, 8]) {
         const { hub, domain } = await loadFixture(gasFixture);
-        const root0 = zeroHash(32);
+        const root0 = zeroHash(PRODUCTION_PARAMS.networkBits);
         const first = await gasOf(hub.settleEpoch(PROOF, count, root0, ROOT_A, 0, await slotsFor(domain, count, 0n)));
         const second = await gasOf(hub.settleEpoch(PROOF, count, ROOT_A, ROOT_B, 0, await slotsFor(domain, count, 1n)));
         next[count] = second;
@@ -860,7 +860,7 @@ describe("SettlementHub", function () {
       // Padding: 1 slot in an 8-slot aggregation.
       {
         const { hub, domain } = await loadFixture(gasFixture);
-        rows.push(`settleEpoch S=8, 1 slot: ${await gasOf(hub.settleEpoch(PROOF, 8, zeroHash(32), ROOT_A, 0, await slotsFor(domain, 1, 0n)))}`);
+        rows.push(`settleEpoch S=8, 1 slot: ${await gasOf(hub.settleEpoch(PROOF, 8, zeroHash(PRODUCTION_PARAMS.networkBits), ROOT_A, 0, await slotsFor(domain, 1, 0n)))}`);
         const direct = (await slotsFor(domain, 1, 1n))[0];
         rows.push(`settleDirect: ${await gasOf(hub.settleDirect(PROOF, ROOT_A, ROOT_B, 0, direct))}`);
       }
