@@ -201,7 +201,7 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
     expect(await hub.batchRoot(batchId)).to.equal(tree.root);
     await expect(tx).to.emit(hub, "BatchSettled").withArgs(batchId, tree.root, certs.length);
     for (const [i, c] of certs.entries()) {
-      await expect(tx).to.emit(hub, "CertificateFinalized").withArgs(netOf(c), heightOf(c), idOf(c), exitRootOf(c), batchId, i);
+      await expect(tx).to.emit(hub, "BatchCertificateFinalized").withArgs(netOf(c), heightOf(c), idOf(c), exitRootOf(c), batchId, i);
       settled.set(idOf(c), { batchId, index: BigInt(i), exitRoot: exitRootOf(c), siblings: tree.siblings[i] });
       expect(await hub.isSettledLeaf(batchId, i, leafHash(c), tree.siblings[i])).to.equal(true);
     }
@@ -384,7 +384,7 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
       await expect(hub.settleBatch({ ...s, proofs: swapped })).to.be.revertedWithCustomError(hub, "InvalidProof");
     });
 
-    it("a public signal changed (a new state, a new exit root, a padded entry): InvalidProof; >= r: NotFieldElement; shapes", async () => {
+    it("a public signal changed (a new state, a new exit root, a padded entry): InvalidProof; >= r: SignalNotFieldElement; shapes", async () => {
       const s = await settlement(range(7, 14));
       const last = 7 * M;
       // the last slot's new state and new exit root (no check reads them before the proof), the first slot's padded
@@ -394,7 +394,7 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
         await expect(hub.settleBatch({ ...s, publicSignals: changed }), `signal ${k}`).to.be.revertedWithCustomError(hub, "InvalidProof");
       }
       const big = s.publicSignals.map((v, i) => (i === last + 4 ? v + R : v));
-      await expect(hub.settleBatch({ ...s, publicSignals: big })).to.be.revertedWithCustomError(hub, "NotFieldElement").withArgs(last + 4, big[last + 4]);
+      await expect(hub.settleBatch({ ...s, publicSignals: big })).to.be.revertedWithCustomError(hub, "SignalNotFieldElement").withArgs(last + 4, big[last + 4]);
       await expect(hub.settleBatch({ ...s, proofs: s.proofs.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 7, 96);
       await expect(hub.settleBatch({ ...s, publicSignals: s.publicSignals.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 8, 95);
       await expect(hub.settleBatch({ proofs: [], publicSignals: [], slots: [] })).to.be.revertedWithCustomError(hub, "EmptySettlement");
