@@ -83,7 +83,7 @@ export async function deployL1Devnet(signer: Signer, o: L1DevnetOptions): Promis
   const runner = await DeploymentRunner.open(signer, { name: o.name ?? devnetName(0), networkId: 0, rpcUrl: o.rpcUrl, dir: o.dir });
   const me = await signer.getAddress();
   const libs = await deployPoseidon(runner, signer);
-  const hubAddress = await runner.step("hub", () => new SettlementHub__factory(signer).deploy(me, params.networkBits, o.layerSigner, true));
+  const hubAddress = await runner.step("hub", () => new SettlementHub__factory(signer).deploy(me, params.networkBits, o.layerSigner, true, 0 /* SettlementMode.Epochs */, { certificateVerifier: ZeroAddress, genesisStateCommitment: 0, maxDependencies: 0, maxBundles: 0 }));
   const hub = SettlementHub__factory.connect(hubAddress, signer);
   const bridgeAddress = await runner.step("bridge", () => bridgeFactory(signer, libs).deploy(0, params.exitDepth, hubAddress));
   const bridge = UnifiedBridge__factory.connect(bridgeAddress, signer);

@@ -8,7 +8,7 @@
  * Chicken-and-egg: the bridge's constructor takes the hub, so the hub is deployed first and bound afterwards.
  * Checkpoint 0 exists from the start so that an epoch always has an L1 checkpoint to bind (docs/settlement.md).
  */
-import { Signer } from "ethers";
+import { Signer, ZeroAddress } from "ethers";
 import type { SettlementHub, UnifiedBridge } from "../typechain-types";
 import { SettlementHub__factory } from "../typechain-types";
 import { deployPoseidonLibraries, bridgeFactory } from "./bridge-stack";
@@ -39,7 +39,7 @@ export interface SettlementStack {
 export async function deploySettlementStack(deployer: Signer, o: SettlementStackOptions): Promise<SettlementStack> {
   const libs = await deployPoseidonLibraries(deployer);
   const me = await deployer.getAddress();
-  const hub = await new SettlementHub__factory(deployer).deploy(me, o.networkBits, o.layerSigner ?? me, o.developmentMode);
+  const hub = await new SettlementHub__factory(deployer).deploy(me, o.networkBits, o.layerSigner ?? me, o.developmentMode, 0 /* SettlementMode.Epochs */, { certificateVerifier: ZeroAddress, genesisStateCommitment: 0, maxDependencies: 0, maxBundles: 0 });
   await hub.waitForDeployment();
   const bridge = await bridgeFactory(deployer, libs).deploy(0, o.exitTreeDepth, await hub.getAddress());
   await bridge.waitForDeployment();

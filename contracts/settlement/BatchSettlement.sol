@@ -41,7 +41,10 @@ interface IBatchCertificateVerifier {
 /// `_l1ExitRoot`) with its registry, EIP-712 domain and L1 bridge, and calls `_initializeTip` when it registers a
 /// network. It may override `_verifyCertificateProofs` to verify with an inlined key instead of the verifier
 /// contract. Batch exit-root entry ids are `batchId * 2^32 + index` (>= 2^32), so they never collide with a
-/// hub's own sequential entry ids; a hub with both overrides `exitRootOf` to dispatch on the id.
+/// hub's own sequential entry ids; a hub with both overrides `exitRootOf` to dispatch between them. A hub that
+/// settles otherwise as well (SettlementHub in its `Epochs` mode) passes a zero verifier, which leaves the module
+/// unconfigured, and refuses `settleBatch` by overriding it. The names of this module's event and errors differ
+/// from a hub's own where their arguments differ (`BatchCertificateFinalized`, `SignalNotFieldElement`).
 abstract contract BatchSettlement is IExitRootOracle {
     // ------------------------------------------------------------------------------------------------ constants
 
@@ -106,7 +109,7 @@ abstract contract BatchSettlement is IExitRootOracle {
 
     // ------------------------------------------------------------------------------------------------ errors
 
-    /// @notice The constructor's verifier has no code.
+    /// @notice The constructor's verifier (other than the zero address) has no code.
     error VerifierNotAContract(address verifier);
     /// @notice The verifier's proofs have `verifierInputs` public inputs; the shape needs `expected`.
     error VerifierShapeMismatch(uint256 expected, uint256 verifierInputs);
@@ -117,7 +120,7 @@ abstract contract BatchSettlement is IExitRootOracle {
     /// @notice The numbers of slots, proofs and public signals do not fit (signals must be slots * m).
     error SettlementShapeMismatch(uint256 slots, uint256 proofs, uint256 publicSignals);
     /// @notice Public signal `index` (of the flat array) is not below the field modulus.
-    error NotFieldElement(uint256 index, uint256 value);
+    error SignalNotFieldElement(uint256 index, uint256 value);
     /// @notice The slot's network is not registered or was ejected.
     error NetworkNotActive(uint32 networkId);
     /// @notice The slot's signature is malformed or not by the network's sequencer.
@@ -155,7 +158,7 @@ abstract contract BatchSettlement is IExitRootOracle {
     /// @notice Batch `batchId` settled `count` certificates; `root` is the Merkle root of their leaves.
     event BatchSettled(uint256 indexed batchId, bytes32 root, uint256 count);
     /// @notice A certificate was finalized as leaf `index` of batch `batchId`.
-    event CertificateFinalized(
+    event BatchCertificateFinalized(
         uint32 indexed networkId,
         uint64 height,
         uint256 certificateId,
@@ -194,7 +197,8 @@ abstract contract BatchSettlement is IExitRootOracle {
 
     // ------------------------------------------------------------------------------------------------ construction
 
-    /// @param verifier The certificate key's batch verifier (its PUBLIC_INPUTS must be 7 + 3 D + 2 B).
+    /// @param verifier The certificate key's batch verifier (its PUBLIC_INPUTS must be 7 + 3 D + 2 B), or the zero
+    /// address for a hub that does not settle batches (it must then override `settleBatch` to refuse it).
     /// @param genesisStateCommitment_ The empty-trees state commitment of the hub's tree parameters.
     /// @param maxDependencies_ D of the certificate circuit.
     /// @param maxBundles_ B of the certificate circuit.
@@ -204,10 +208,12 @@ abstract contract BatchSettlement is IExitRootOracle {
         uint256 maxDependencies_,
         uint256 maxBundles_
     ) {
-        if (address(verifier).code.length == 0) revert VerifierNotAContract(address(verifier));
         uint256 m = HEADER_SIGNALS + SIGNALS_PER_DEPENDENCY * maxDependencies_ + SIGNALS_PER_LEG * maxBundles_;
-        uint256 given = verifier.PUBLIC_INPUTS();
-        if (given != m) revert VerifierShapeMismatch(m, given);
+        if (address(verifier) != address(0)) {
+            if (address(verifier).code.length == 0) revert VerifierNotAContract(address(verifier));
+            uint256 given = verifier.PUBLIC_INPUTS();
+            if (given != m) revert VerifierShapeMismatch(m, given);
+        }
         certificateVerifier = verifier;
         genesisStateCommitment = genesisStateCommitment_;
         maxDependencies = maxDependencies_;
@@ -222,7 +228,7 @@ abstract contract BatchSettlement is IExitRootOracle {
     /// the proofs, signatures and licences authenticate it. Nothing in it names the hub's state except each
     /// network's own tip and settled batches, so a batch stays valid while other networks settle.
     /// @return batchId The new batch's id.
-    function settleBatch(Settlement calldata s) external returns (uint256 batchId) {
+    function settleBatch(Settlement calldata s) public virtual returns (uint256 batchId) {
         uint256 count = s.slots.length;
         uint256 m = publicSignalsPerProof;
         if (count == 0) revert EmptySettlement();
@@ -253,7 +259,7 @@ abstract contract BatchSettlement is IExitRootOracle {
             uint32 networkId = networkIds[i];
             tip[networkId] = newTips[i];
             uint256 at = i * m;
-            emit CertificateFinalized(
+            emit BatchCertificateFinalized(
                 networkId, uint64(sig[at + SIG_SLOT_WORD] >> 32), sig[at + SIG_ID], sig[at + SIG_EXIT_ROOT], batchId, i
             );
         }
@@ -388,7 +394,7 @@ abstract contract BatchSettlement is IExitRootOracle {
                 }
             }
         }
-        if (bad != type(uint256).max) revert NotFieldElement(bad, sig[bad]);
+        if (bad != type(uint256).max) revert SignalNotFieldElement(bad, sig[bad]);
     }
 
     /// @dev Slot i: network active, signature, licence, L1 checkpoint, tip continuity (from the previous slot of

@@ -7,10 +7,10 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IExitRootOracle} from "../interfaces/IExitRootOracle.sol";
 import {IAggregationVerifier} from "../interfaces/IAggregationVerifier.sol";
 import {IL1CheckpointSource} from "../interfaces/IL1CheckpointSource.sol";
 import {ZeroHashes} from "../libraries/ZeroHashes.sol";
+import {BatchSettlement, IBatchCertificateVerifier} from "./BatchSettlement.sol";
 
 /// @title The settlement hub on L1: network registry, global root, aggregated-proof settlement, finalized exit roots.
 /// @notice Networks (ids 1 .. 2^networkBits - 1) are registered by the owner with a sequencer and a stake. An epoch
@@ -25,12 +25,14 @@ import {ZeroHashes} from "../libraries/ZeroHashes.sol";
 /// effect only after a delay users can see (docs/settlement.md lists them). Policy flags are opaque to the hub
 /// except bit 0 (`POLICY_DIRECT_SETTLEMENT`): the network has opted out of epochs and may be settled alone with
 /// `settleDirect`. See docs/settlement.md.
-contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle {
+///
+/// The settlement mode is fixed at deployment (`settlementMode`): `Epochs` settles with aggregation proofs moving
+/// the global root (`settleEpoch`, `settleDirect`, sequential exit-root entries); `Batches` settles with batched
+/// certificate proofs and per-network tips (`settleBatch` and `registerExitRoot` of BatchSettlement, batch
+/// exit-root entries). The two keep different state, so a hub offers exactly one of them; the registry, stakes,
+/// equivocation reports, readmission and the L1 bridge binding are the same in both.
+contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, BatchSettlement {
     // ------------------------------------------------------------------------------------------------ constants
-
-    /// @notice The BN254 scalar field modulus: every public input must be below it.
-    uint256 public constant FIELD_MODULUS =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice Policy bit 0: the network opts out of epochs and may be settled alone (`settleDirect`).
     uint32 public constant POLICY_DIRECT_SETTLEMENT = 1;
     /// @notice EIP-712 type hash of Certificate(uint32 networkId,uint64 height,uint32 revision,bytes32 certificateId).
@@ -51,6 +53,22 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
     uint256 private constant INPUTS_PER_SLOT = 3;
 
     // ------------------------------------------------------------------------------------------------ types
+
+    /// @notice How the hub settles, fixed at deployment: aggregated epochs (the global root) or batches of
+    /// certificate proofs (per-network tips).
+    enum SettlementMode {
+        Epochs,
+        Batches
+    }
+
+    /// @notice BatchSettlement's parameters: all zero for `Epochs`; for `Batches` the certificate key's batch
+    /// verifier, the empty-trees state commitment of the hub's tree parameters and the certificate circuit's D and B.
+    struct BatchParameters {
+        IBatchCertificateVerifier certificateVerifier;
+        uint256 genesisStateCommitment;
+        uint256 maxDependencies;
+        uint256 maxBundles;
+    }
 
     /// @notice One certificate of an aggregation: its header, the exit root it finalizes, the sequencer's signature
     /// and, for revision > 0, the licence: the layer signer's EIP-712 signature of Rejection(networkId, height,
@@ -95,6 +113,8 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
     }
 
     // ------------------------------------------------------------------------------------------------ errors
+    // InvalidSequencerSignature(networkId, height), UnlicensedRevision(networkId, height, revision),
+    // UnknownCheckpoint(number) and InvalidProof() are BatchSettlement's: both settlement paths revert with them.
 
     /// @notice The constructor's networkBits is outside 1..32.
     error InvalidNetworkBits(uint256 networkBits);
@@ -122,26 +142,23 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
     error NoVerifier(uint256 slotCapacity);
     /// @notice The settlement does not start from the current global root (e.g. it was already settled).
     error StaleGlobalRoot(uint256 expected, uint256 given);
-    /// @notice The signature is malformed or not by the network's registered sequencer.
-    error InvalidSequencerSignature(uint32 networkId, uint64 height);
-    /// @notice The L1 bridge holds no checkpoint with this number.
-    error UnknownCheckpoint(uint256 number);
     /// @notice A public input is not below the BN254 field modulus.
     error NotFieldElement(uint256 value);
-    error InvalidProof();
     /// @notice `settleDirect` for a network without the direct-settlement policy bit.
     error NotOptOut(uint32 networkId);
     /// @notice An equivocation report with two identical certificate ids.
     error NotAnEquivocation();
     error StakeTransferFailed(address to, uint256 amount);
-    /// @notice A slot of revision > 0 without a valid licence (the layer's signed rejection of revision - 1).
-    error UnlicensedRevision(uint32 networkId, uint64 height, uint32 revision);
     /// @notice `readmitNetwork` on a network that is not ejected.
     error NetworkNotEjectedForReadmission(uint32 networkId);
     /// @notice A development-keys verifier on a hub not deployed for development.
     error DevelopmentVerifier(address verifier);
     /// @notice `setVerifiers` with lists of different lengths, or a slot capacity given twice.
     error BadVerifierSet();
+    /// @notice A settlement of the mode `required` on a hub deployed in the other mode (`settlementMode`).
+    error WrongSettlementMode(SettlementMode required, SettlementMode mode);
+    /// @notice The constructor's batch parameters do not fit the mode: a verifier for `Epochs`, none for `Batches`.
+    error BatchParametersMismatch(SettlementMode mode);
 
     // ------------------------------------------------------------------------------------------------ events
 
@@ -187,7 +204,10 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
 
     /// @notice Depth of the global tree; network ids are below 2^networkBits.
     uint8 public immutable networkBits;
-    /// @notice The L1 UnifiedBridge whose exit-root checkpoints epochs bind (set once, after deployment).
+    /// @notice How the hub settles (fixed at deployment): `Epochs` (settleEpoch, settleDirect) or `Batches`
+    /// (settleBatch).
+    SettlementMode public immutable settlementMode;
+    /// @notice The L1 UnifiedBridge whose exit-root checkpoints epochs and batches bind (set once, after deployment).
     IL1CheckpointSource public l1Bridge;
     /// @notice The current global root (§8). Initially the root of the empty tree, zero(networkBits).
     uint256 public globalRoot;
@@ -214,13 +234,35 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
     /// @param networkBits_ Depth of the global tree, 1..32 (production 32); must equal the aggregation circuit's.
     /// @param layerSigner_ The layer's rejection-signing key (the coordinator's).
     /// @param developmentMode_ Accept verifiers of development keys (their trapdoor is public): devnets and tests.
-    constructor(address initialOwner, uint8 networkBits_, address layerSigner_, bool developmentMode_)
+    /// @param mode_ `Epochs` (the aggregated settlement) or `Batches` (BatchSettlement), for the hub's lifetime.
+    /// @param batches_ BatchSettlement's parameters: all zero for `Epochs`, a verifier for `Batches`.
+    constructor(
+        address initialOwner,
+        uint8 networkBits_,
+        address layerSigner_,
+        bool developmentMode_,
+        SettlementMode mode_,
+        BatchParameters memory batches_
+    )
         Ownable(initialOwner)
         EIP712("AggregationLayer", "1")
+        BatchSettlement(
+            batches_.certificateVerifier,
+            batches_.genesisStateCommitment,
+            batches_.maxDependencies,
+            batches_.maxBundles
+        )
     {
         if (networkBits_ == 0 || networkBits_ > MAX_NETWORK_BITS) revert InvalidNetworkBits(networkBits_);
         if (layerSigner_ == address(0)) revert ZeroAddress();
+        bool batches = mode_ == SettlementMode.Batches;
+        if (
+            batches != (address(batches_.certificateVerifier) != address(0))
+                || (!batches
+                    && (batches_.genesisStateCommitment | batches_.maxDependencies | batches_.maxBundles) != 0)
+        ) revert BatchParametersMismatch(mode_);
         networkBits = networkBits_;
+        settlementMode = mode_;
         globalRoot = ZeroHashes.zero(networkBits_);
         layerSigner = layerSigner_;
         developmentMode = developmentMode_;
@@ -228,7 +270,8 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
 
     // ------------------------------------------------------------------------------------------------ admin
 
-    /// @notice Registers network `networkId` with its sequencer and policy flags; msg.value is its stake.
+    /// @notice Registers network `networkId` with its sequencer and policy flags; msg.value is its stake. In
+    /// `Batches` mode the network's tip becomes the genesis one (genesisStateCommitment, height 0).
     /// @param networkId 1 .. 2^networkBits - 1, never registered before (also not after an ejection).
     /// @param sequencer The key that signs the network's certificates (non-zero).
     /// @param policyFlags Opaque policy bits; bit 0 = direct settlement (opt-out of epochs).
@@ -241,6 +284,7 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         n.policyFlags = policyFlags;
         n.registered = true;
         n.stake = msg.value;
+        if (settlementMode == SettlementMode.Batches) _initializeTip(networkId);
         emit NetworkRegistered(networkId, sequencer, policyFlags, msg.value);
     }
 
@@ -317,8 +361,9 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
     }
 
     /// @notice Readmits an ejected network with a new sequencer (msg.value adds to its stake). It continues from its
-    /// last finalized state: its global-tree leaf, height and history are what the hub finalized; nothing of what
-    /// it signed before counts (only the registered sequencer's signatures are evidence or settle).
+    /// last finalized state: its global-tree leaf (`Epochs`) or its tip (`Batches`, kept through the ejection),
+    /// height and history are what the hub finalized; nothing of what it signed before counts (only the registered
+    /// sequencer's signatures are evidence or settle).
     function readmitNetwork(uint32 networkId, address sequencer) external payable onlyOwner {
         if (sequencer == address(0)) revert ZeroAddress();
         NetworkRecord storage n = _networks[networkId];
@@ -361,11 +406,11 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
     /// @notice Settles an epoch: verifies the aggregation proof for `slots` (padded to `slotCapacity`) moving the
     /// global root from `oldGlobalRoot` to `newGlobalRoot` against L1 checkpoint `l1CheckpointNumber`, and finalizes
     /// every slot's exit root as a new exit-root entry. Anyone may submit it: the proof and the sequencers'
-    /// signatures authenticate it.
-    /// @dev Checks, in order: slot count (SlotCountOutOfRange), verifier (NoVerifier), old root (StaleGlobalRoot),
-    /// per slot: network registered and active (NetworkNotRegistered, NetworkEjected) and signature
-    /// (InvalidSequencerSignature); then the L1 bridge and checkpoint (L1BridgeNotBound, UnknownCheckpoint), the
-    /// public inputs' range (NotFieldElement) and the proof (InvalidProof).
+    /// signatures authenticate it. `Epochs` mode only (else WrongSettlementMode).
+    /// @dev Checks, in order: the mode (WrongSettlementMode), slot count (SlotCountOutOfRange), verifier
+    /// (NoVerifier), old root (StaleGlobalRoot), per slot: network registered and active (NetworkNotRegistered,
+    /// NetworkEjected) and signature (InvalidSequencerSignature); then the L1 bridge and checkpoint
+    /// (L1BridgeNotBound, UnknownCheckpoint), the public inputs' range (NotFieldElement) and the proof (InvalidProof).
     /// @param proof The Groth16 proof, as the verifier takes it.
     /// @param slotCapacity S: selects the verifier; unused slots are zero public inputs.
     /// @param oldGlobalRoot Must equal `globalRoot`.
@@ -380,6 +425,7 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         uint256 l1CheckpointNumber,
         Slot[] calldata slots
     ) external {
+        _requireMode(SettlementMode.Epochs);
         uint256 count = slots.length;
         if (count == 0 || count > slotCapacity) revert SlotCountOutOfRange(count, slotCapacity);
         IAggregationVerifier verifier = _verifierFor(slotCapacity);
@@ -387,8 +433,9 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         for (uint256 i = 0; i < count; ++i) {
             _checkSlot(slots[i]);
         }
-        uint256[] memory inputs =
-            _headerInputs(slotCapacity, oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, _l1ExitRoot(l1CheckpointNumber));
+        uint256[] memory inputs = _headerInputs(
+            slotCapacity, oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, _epochCheckpointRoot(l1CheckpointNumber)
+        );
         for (uint256 i = 0; i < count; ++i) {
             _writeSlotInputs(inputs, i, slots[i]);
         }
@@ -401,7 +448,8 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
     }
 
     /// @notice Settles one certificate of a network that opted out of epochs (policy bit 0) with the
-    /// one-slot verifier. Otherwise exactly `settleEpoch` with `slotCapacity = 1`; anyone may submit it.
+    /// one-slot verifier. Otherwise exactly `settleEpoch` with `slotCapacity = 1`; anyone may submit it. `Epochs`
+    /// mode only (else WrongSettlementMode).
     function settleDirect(
         uint256[8] calldata proof,
         uint256 oldGlobalRoot,
@@ -409,17 +457,26 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         uint256 l1CheckpointNumber,
         Slot calldata slot
     ) external {
+        _requireMode(SettlementMode.Epochs);
         IAggregationVerifier verifier = _verifierFor(1);
         _checkGlobalRoot(oldGlobalRoot);
         NetworkRecord storage n = _checkSlot(slot);
         if (n.policyFlags & POLICY_DIRECT_SETTLEMENT == 0) revert NotOptOut(slot.networkId);
-        uint256[] memory inputs =
-            _headerInputs(1, oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, _l1ExitRoot(l1CheckpointNumber));
+        uint256[] memory inputs = _headerInputs(
+            1, oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, _epochCheckpointRoot(l1CheckpointNumber)
+        );
         _writeSlotInputs(inputs, 0, slot);
         if (!verifier.verifyProof(proof, inputs)) revert InvalidProof();
 
         uint256 settled = _advance(oldGlobalRoot, newGlobalRoot, l1CheckpointNumber, 1);
         _finalize(slot, settled);
+    }
+
+    /// @notice Settles a batch of certificates with their certificate proofs (BatchSettlement.settleBatch: every
+    /// check and effect is there). `Batches` mode only (else WrongSettlementMode).
+    function settleBatch(Settlement calldata s) public override returns (uint256 batchId) {
+        _requireMode(SettlementMode.Batches);
+        return super.settleBatch(s);
     }
 
     // ------------------------------------------------------------------------------------------------ equivocation
@@ -462,20 +519,24 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
 
     // ------------------------------------------------------------------------------------------------ views
 
-    /// @inheritdoc IExitRootOracle
-    function exitRootOf(uint256 entryId) external view returns (uint32 networkId, uint256 exitRoot) {
+    /// @notice The network and exit root of entry `entryId` (IExitRootOracle, for the L1 bridge): in `Epochs` mode
+    /// the sequential entries of settled epochs (0, 1, ...), in `Batches` mode the registered batch entries
+    /// (`registerExitRoot`, ids batchId * 2^32 + index). Reverts UnknownExitRootEntry for any other id.
+    function exitRootOf(uint256 entryId) public view override returns (uint32 networkId, uint256 exitRoot) {
+        if (settlementMode == SettlementMode.Batches) return super.exitRootOf(entryId);
         if (entryId >= _entries.length) revert UnknownExitRootEntry(entryId);
         ExitRootEntry storage e = _entries[entryId];
         return (e.networkId, e.exitRoot);
     }
 
-    /// @notice Exit-root entry `entryId` with its provenance.
+    /// @notice Exit-root entry `entryId` of a settled epoch with its provenance (`Epochs` mode; a batch entry's
+    /// provenance is its ExitRootRegistered event).
     function exitRootEntry(uint256 entryId) external view returns (ExitRootEntry memory) {
         if (entryId >= _entries.length) revert UnknownExitRootEntry(entryId);
         return _entries[entryId];
     }
 
-    /// @notice Number of exit-root entries (finalized certificates) so far.
+    /// @notice Number of exit-root entries of settled epochs (finalized certificates) so far; 0 in `Batches` mode.
     function exitRootEntryCount() external view returns (uint256) {
         return _entries.length;
     }
@@ -486,7 +547,8 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         return NetworkInfo(n.sequencer, n.stake, n.policyFlags, n.registered && !n.ejected, n.ejected);
     }
 
-    /// @notice The latest finalized certificate of `networkId` (finalized = false if there is none yet).
+    /// @notice The latest certificate of `networkId` finalized by an epoch (finalized = false if there is none yet,
+    /// and always in `Batches` mode: there the network's progress is its `tip`).
     /// @return finalized Whether any certificate of the network was finalized.
     /// @return height Its height.
     /// @return certificateId Its id.
@@ -567,6 +629,11 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         if (oldGlobalRoot != current) revert StaleGlobalRoot(current, oldGlobalRoot);
     }
 
+    function _requireMode(SettlementMode required) private view {
+        SettlementMode mode = settlementMode;
+        if (mode != required) revert WrongSettlementMode(required, mode);
+    }
+
     /// @dev The slot's network is active, the slot is signed by its sequencer, and a revision > 0 is licensed by the
     /// layer's signed rejection of the previous revision at that height.
     function _checkSlot(Slot calldata s) private view returns (NetworkRecord storage n) {
@@ -574,7 +641,7 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         if (!_signedBy(n.sequencer, s.networkId, s.height, s.revision, s.certificateId, s.signature)) {
             revert InvalidSequencerSignature(s.networkId, s.height);
         }
-        if (s.revision > 0 && !_signedDigest(layerSigner, rejectionDigest(s.networkId, s.height, s.revision - 1), s.licence)) {
+        if (s.revision > 0 && !_isLicensed(s.networkId, s.height, s.revision, s.licence)) {
             revert UnlicensedRevision(s.networkId, s.height, s.revision);
         }
     }
@@ -597,12 +664,53 @@ contract SettlementHub is Ownable2Step, EIP712, ReentrancyGuard, IExitRootOracle
         return err == ECDSA.RecoverError.NoError && recovered == signer;
     }
 
-    /// @dev The root of L1 checkpoint `number` from the bound bridge.
-    function _l1ExitRoot(uint256 number) private view returns (uint256 root) {
-        IL1CheckpointSource bridge = l1Bridge;
-        if (address(bridge) == address(0)) revert L1BridgeNotBound();
+    /// @dev The root of L1 checkpoint `number` from the bound bridge, for an epoch (which always binds one).
+    function _epochCheckpointRoot(uint256 number) private view returns (uint256 root) {
+        IL1CheckpointSource bridge = _boundL1Bridge();
         if (number >= bridge.checkpointCount()) revert UnknownCheckpoint(number);
         (root,) = bridge.checkpoint(number);
+    }
+
+    function _boundL1Bridge() private view returns (IL1CheckpointSource bridge) {
+        bridge = l1Bridge;
+        if (address(bridge) == address(0)) revert L1BridgeNotBound();
+    }
+
+    // ---------------------------------------------------------------------------------------- BatchSettlement hooks
+
+    /// @dev Registered and not ejected.
+    function _isActive(uint32 networkId) internal view override returns (bool) {
+        NetworkRecord storage n = _networks[networkId];
+        return n.registered && !n.ejected;
+    }
+
+    /// @dev The registered sequencer's EIP-712 signature of the header (`headerDigest`), as `settleEpoch` checks it.
+    function _isSequencerSignature(
+        uint32 networkId,
+        uint64 height,
+        uint32 revision,
+        uint256 certificateId,
+        bytes calldata signature
+    ) internal view override returns (bool) {
+        address sequencer = _networks[networkId].sequencer;
+        return sequencer != address(0) && _signedBy(sequencer, networkId, height, revision, certificateId, signature);
+    }
+
+    /// @dev The layer signer's EIP-712 signature of Rejection(networkId, height, revision - 1) (`rejectionDigest`).
+    function _isLicensed(uint32 networkId, uint64 height, uint32 revision, bytes calldata licence)
+        internal
+        view
+        override
+        returns (bool)
+    {
+        return _signedDigest(layerSigner, rejectionDigest(networkId, height, revision - 1), licence);
+    }
+
+    /// @dev The bound L1 bridge's checkpoint `number` (as `settleEpoch` reads it), 0 when the bridge has none;
+    /// L1BridgeNotBound before the bridge is bound.
+    function _l1ExitRoot(uint256 number) internal view override returns (uint256 root) {
+        IL1CheckpointSource bridge = _boundL1Bridge();
+        if (number < bridge.checkpointCount()) (root,) = bridge.checkpoint(number);
     }
 
     /// @dev A zeroed array of 3 * slotCapacity + 4 inputs with the four header inputs set.

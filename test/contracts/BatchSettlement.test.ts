@@ -9,157 +9,28 @@
  * 4, 8, 16 certificates settle it (two certificates of one network in one batch, dependencies in the batch and on
  * earlier batches' leaves), then every refusal is shown with its typed error, and the gas is printed as a table
  * (also `npm run gas:settle`). Needs the certificate_test circuit (`npm run build:circuits -- --skip-production`).
- * Proofs take about a second each: they are cached in the OS temp directory under the zkey's hash and the
+ * Proofs take about a second each (test/helpers/proven-certificates.ts): they are cached in the OS temp directory under the zkey's hash and the
  * certificate id, and verified on chain on every run.
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { HDNodeWallet, Wallet, ZeroHash } from "ethers";
+import { DEVNET_PARAMS, BundleLeg, ImportedExit, genesisStateCommitment, signRejection, tipOf } from "../../lib";
+import { terminateCurves } from "../../zk/groth16";
+import { assetExit } from "../helpers/world";
 import {
-  DEVNET_PARAMS, NetworkState, ExitTree, ExitLeaf, LeafType, BuiltCertificate, BundleLeg, ImportedExit, CertificateRef,
-  buildCertificate, hashExitLeaf, fieldKeccak, genesisStateCommitment, certificatePublicSignals, signCertificate, signRejection,
-  batchLeaf, batchProof, batchRoot, tipOf,
-} from "../../lib";
-import { certificateWitness } from "../../lib/witness";
-import { artifactsFor, prove, terminateCurves } from "../../zk/groth16";
-import { assetExit, ref } from "../helpers/world";
+  BatchBuilder, Cert, CertificateModel, Locator, M, Q, R, Settlement, exitRootOf, heightOf, idOf, netOf, proveAll,
+} from "../helpers/proven-certificates";
 import { BatchSettlementHarness, CertificateTestBatchVerifier } from "../../typechain-types";
 
-const CERT = "certificate_test";
-const SHAPE = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
-const STATEMENT = { maxDependencies: 1, maxBundles: 1 };
-const M = 12;
-const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 const P = DEVNET_PARAMS;
 const [A, B, C] = [1, 2, 3];
 const BUNDLE = 0xb0bn;
 const fmt = (x: bigint | number) => BigInt(Math.round(Number(x))).toLocaleString("en-US");
 
-// ------------------------------------------------------------------------------------------ the model
-interface Cert {
-  name: string;
-  built: BuiltCertificate;
-  /** The network's state before the certificate (the witness needs it) and after it (forks start there). */
-  prev: NetworkState;
-  /** The network's exits after the certificate, in leaf order. */
-  exits: ExitLeaf[];
-  signals: bigint[];
-  proof: bigint[];
-}
-const idOf = (c: Cert) => c.built.certificateId;
-const netOf = (c: Cert) => c.built.certificate.networkId;
-const heightOf = (c: Cert) => c.built.certificate.height;
-const exitRootOf = (c: Cert) => c.built.certificate.newLocalExitRoot;
-
-class Model {
-  private readonly heads = new Map<number, { state: NetworkState; height: bigint; exits: ExitLeaf[] }>();
-  readonly l1 = new ExitTree(P.exitDepth);
-  private readonly l1Leaves: ExitLeaf[] = [];
-  readonly checkpoints: bigint[] = [];
-  readonly certs: Cert[] = [];
-
-  head(n: number) {
-    return this.heads.get(n) ?? { state: new NetworkState(n, P), height: 0n, exits: [] };
-  }
-
-  /** An L1 deposit to `to`, checkpointed at once; the import of it against that checkpoint. */
-  depositFromL1(to: number, amount: bigint): ImportedExit {
-    const leaf: ExitLeaf = { leafType: LeafType.Asset, originNetwork: 0, originAddress: 0n, destinationNetwork: to, destinationAddress: 0xb0bn, amount, metadataHash: fieldKeccak("0x") };
-    this.l1Leaves.push(leaf);
-    const index = this.l1.append(hashExitLeaf(leaf));
-    this.checkpoints.push(this.l1.root());
-    const number = BigInt(this.checkpoints.length - 1);
-    return { leaf, leafIndex: index, source: { networkId: 0, height: number, certificateId: 0n }, sourceExitRoot: this.l1.root(), siblings: this.l1.proof(index).siblings };
-  }
-
-  /** Import of exit `leafIndex` of `src`'s network, proven against `root` (default: src's own exit root). */
-  importFrom(src: Cert, leafIndex: number, root: Cert = src): ImportedExit {
-    return {
-      leaf: root.exits[leafIndex],
-      leafIndex,
-      source: ref(src.built),
-      sourceExitRoot: exitRootOf(root),
-      siblings: root.built.transition.state.exitTree.proof(leafIndex).siblings,
-    };
-  }
-
-  /**
-   * The next certificate of network `n` (advancing it), or with `after` a fork: a certificate built on the state
-   * after `after` (null: genesis) at `height`, which does not advance the network.
-   */
-  build(name: string, n: number, batch: { imports?: ImportedExit[]; exits?: ExitLeaf[]; bundles?: BundleLeg[]; revision?: number; root?: number; extraDependencies?: CertificateRef[] }, fork?: { after: Cert | null; height: bigint }): Cert {
-    const h = fork
-      ? fork.after ? { state: fork.after.built.transition.state, height: fork.height, exits: fork.after.exits } : { state: new NetworkState(n, P), height: fork.height, exits: [] }
-      : this.head(n);
-    const built = buildCertificate(h.state, {
-      height: h.height,
-      revision: batch.revision,
-      newStateRoot: "0x" + (batch.root ?? n * 100_000 + Number(h.height)).toString(16).padStart(64, "0"),
-      imports: batch.imports ?? [],
-      exits: batch.exits ?? [],
-      bundles: batch.bundles,
-      extraDependencies: batch.extraDependencies,
-    });
-    const c: Cert = { name, built, prev: h.state, exits: [...h.exits, ...(batch.exits ?? [])], signals: certificatePublicSignals(built.certificate, built.certificateId, STATEMENT), proof: [] };
-    if (!fork) this.heads.set(n, { state: built.transition.state, height: h.height + 1n, exits: c.exits });
-    this.certs.push(c);
-    return c;
-  }
-}
-
-/** Proves every certificate (cached under the zkey's hash and the certificate id) and checks the signals. */
-async function proveAll(certs: Cert[]): Promise<void> {
-  const a = artifactsFor(CERT);
-  if (!a.zkey || !fs.existsSync(a.zkey)) throw new Error(`${CERT} is not built (${a.dir}): run npm run build:circuits -- --skip-production`);
-  const tag = crypto.createHash("sha256").update(fs.readFileSync(a.vkey)).update(a.hash).digest("hex").slice(0, 16);
-  const file = path.join(os.tmpdir(), `batch-settlement-${CERT}-${tag}.json`);
-  const cache: Record<string, string[]> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
-  let fresh = 0;
-  for (const c of certs) {
-    const key = idOf(c).toString(16);
-    if (!cache[key]) {
-      const r = await prove(CERT, certificateWitness(c.prev, c.built, SHAPE) as unknown as Record<string, unknown>);
-      expect(r.publicSignals.map(BigInt), `${c.name}: the proof's public signals are certificatePublicSignals`).to.deep.equal(c.signals);
-      cache[key] = r.solidityProof.map(String);
-      fresh++;
-    }
-    c.proof = cache[key].map(BigInt);
-  }
-  if (fresh) fs.writeFileSync(file, JSON.stringify(cache));
-}
-
-// ------------------------------------------------------------------------------------------ batches
-interface Locator {
-  batchId: bigint;
-  index: bigint;
-  exitRoot: bigint;
-  siblings: string[];
-}
-interface SlotAuth {
-  signature: string;
-  licence: string;
-  dependencies: Locator[];
-}
-interface Settlement {
-  proofs: bigint[][];
-  publicSignals: bigint[];
-  slots: SlotAuth[];
-}
-
-/** The model's leaf and tree (lib/batch-settlement.ts): the hub must agree with them. */
-const leafHash = (c: Cert) => batchLeaf({ networkId: netOf(c), height: heightOf(c), certificateId: idOf(c), exitRoot: exitRootOf(c) });
-function batchTree(leaves: string[]): { root: string; siblings: string[][] } {
-  return { root: batchRoot(leaves), siblings: leaves.map((_, i) => batchProof(leaves, i)) };
-}
-
 describe("BatchSettlement: S certificates in one L1 transaction, real certificate_test proofs", function () {
   this.timeout(1_800_000);
-  const model = new Model();
+  const model = new CertificateModel();
   const sequencers = new Map([A, B, C].map((n) => [n, Wallet.createRandom()]));
   const layer = Wallet.createRandom();
   const stranger = Wallet.createRandom();
@@ -168,50 +39,13 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
   let domain: { chainId: bigint; verifyingContract: string };
   const r: Cert[] = []; // the ring
   const x: Record<string, Cert> = {}; // forks for the attacks
-  /** Settled certificates by id: where their leaf is. */
-  const settled = new Map<bigint, Locator>();
-  const gas: { name: string; count: number; gasUsed: bigint }[] = [];
-
-  async function signatureOf(c: Cert, signer: HDNodeWallet = sequencers.get(netOf(c))!): Promise<string> {
-    return (await signCertificate(signer, domain, c.built.certificate)).signature;
-  }
-
-  /** Where dependency `d` of a slot is: a slot of `certs`, or a settled leaf (else a locator that finds nothing). */
-  function locate(d: CertificateRef, certs: Cert[]): Locator {
-    const j = certs.findIndex((c) => idOf(c) === d.certificateId);
-    if (j >= 0) return { batchId: 0n, index: BigInt(j), exitRoot: 0n, siblings: [] };
-    return settled.get(d.certificateId) ?? { batchId: 0n, index: 0n, exitRoot: 0n, siblings: [] };
-  }
-
-  async function settlement(certs: Cert[]): Promise<Settlement> {
-    const slots: SlotAuth[] = [];
-    for (const c of certs) {
-      slots.push({ signature: await signatureOf(c), licence: "0x", dependencies: c.built.certificate.dependencies.map((d) => locate(d, certs)) });
-    }
-    return { proofs: certs.map((c) => c.proof), publicSignals: certs.flatMap((c) => c.signals), slots };
-  }
-
-  /** Settles `certs` as one batch, checks its effects and records its leaves and gas. */
-  async function settle(name: string, certs: Cert[], s?: Settlement): Promise<bigint> {
-    s ??= await settlement(certs);
-    const tx = await hub.settleBatch(s);
-    const rc = (await tx.wait())!;
-    const batchId = await hub.batchCount();
-    const tree = batchTree(certs.map(leafHash));
-    expect(await hub.batchRoot(batchId)).to.equal(tree.root);
-    await expect(tx).to.emit(hub, "BatchSettled").withArgs(batchId, tree.root, certs.length);
-    for (const [i, c] of certs.entries()) {
-      await expect(tx).to.emit(hub, "CertificateFinalized").withArgs(netOf(c), heightOf(c), idOf(c), exitRootOf(c), batchId, i);
-      settled.set(idOf(c), { batchId, index: BigInt(i), exitRoot: exitRootOf(c), siblings: tree.siblings[i] });
-      expect(await hub.isSettledLeaf(batchId, i, leafHash(c), tree.siblings[i])).to.equal(true);
-    }
-    for (const n of new Set(certs.map(netOf))) {
-      const last = certs.filter((c) => netOf(c) === n).at(-1)!;
-      expect(await hub.tip(n)).to.equal(await hub.tipOf(last.built.certificate.newStateCommitment, heightOf(last) + 1n));
-    }
-    gas.push({ name, count: certs.length, gasUsed: rc.gasUsed });
-    return batchId;
-  }
+  let batches: BatchBuilder;
+  /** Settled certificates by id (where their leaf is) and each settlement's gas: the builder's. */
+  let settled: Map<bigint, Locator>;
+  let gas: BatchBuilder["gas"];
+  const signatureOf = (c: Cert, signer?: HDNodeWallet) => batches.signatureOf(c, signer);
+  const settlement = (certs: Cert[]): Promise<Settlement> => batches.settlement(certs);
+  const settle = (name: string, certs: Cert[], s?: Settlement) => batches.settle(hub, name, certs, s);
 
   const range = (from: number, to: number) => r.slice(from, to + 1);
 
@@ -242,6 +76,8 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
     verifier = await ethers.deployContract("CertificateTestBatchVerifier");
     hub = await ethers.deployContract("BatchSettlementHarness", [await verifier.getAddress(), genesisStateCommitment(P), 1, 1, layer.address]);
     domain = { chainId: (await ethers.provider.getNetwork()).chainId, verifyingContract: await hub.getAddress() };
+    batches = new BatchBuilder(sequencers, domain);
+    ({ settled, gas } = batches);
     for (const n of [A, B, C]) await (await hub.registerNetwork(n, sequencers.get(n)!.address)).wait();
     await (await hub.setCheckpoint(0, model.checkpoints[0])).wait();
   });
@@ -384,7 +220,7 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
       await expect(hub.settleBatch({ ...s, proofs: swapped })).to.be.revertedWithCustomError(hub, "InvalidProof");
     });
 
-    it("a public signal changed (a new state, a new exit root, a padded entry): InvalidProof; >= r: NotFieldElement; shapes", async () => {
+    it("a public signal changed (a new state, a new exit root, a padded entry): InvalidProof; >= r: SignalNotFieldElement; shapes", async () => {
       const s = await settlement(range(7, 14));
       const last = 7 * M;
       // the last slot's new state and new exit root (no check reads them before the proof), the first slot's padded
@@ -394,7 +230,7 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
         await expect(hub.settleBatch({ ...s, publicSignals: changed }), `signal ${k}`).to.be.revertedWithCustomError(hub, "InvalidProof");
       }
       const big = s.publicSignals.map((v, i) => (i === last + 4 ? v + R : v));
-      await expect(hub.settleBatch({ ...s, publicSignals: big })).to.be.revertedWithCustomError(hub, "NotFieldElement").withArgs(last + 4, big[last + 4]);
+      await expect(hub.settleBatch({ ...s, publicSignals: big })).to.be.revertedWithCustomError(hub, "SignalNotFieldElement").withArgs(last + 4, big[last + 4]);
       await expect(hub.settleBatch({ ...s, proofs: s.proofs.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 7, 96);
       await expect(hub.settleBatch({ ...s, publicSignals: s.publicSignals.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 8, 95);
       await expect(hub.settleBatch({ proofs: [], publicSignals: [], slots: [] })).to.be.revertedWithCustomError(hub, "EmptySettlement");

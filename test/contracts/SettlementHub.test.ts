@@ -25,6 +25,7 @@ import { HubAdmin } from "../../deploy/governance";
 import { bridgeFactory, deployBridgeStack, deployPoseidonLibraries } from "../../deploy/bridge-stack";
 import { newChain } from "../helpers/chains";
 import { loadCertificateVectors } from "../helpers/vectors";
+import { EPOCHS } from "../helpers/settlement-modes";
 import {
   EthRejectingReporter__factory,
   LayerTimelock__factory,
@@ -134,13 +135,13 @@ describe("SettlementHub", function () {
       expect([...(await hub.latestFinalized(1))]).to.deep.equal([false, 0n, 0n, 0n, 0n]);
     });
 
-    it("takes networkBits 1..32 (the production global tree is zero(32))", async function () {
+    it("takes networkBits 1..32 (32 bits: the empty global tree is zero(32))", async function () {
       const [deployer] = await ethers.getSigners();
       const f = new SettlementHub__factory(deployer);
-      const hub32 = await f.deploy(deployer.address, PRODUCTION_PARAMS.networkBits, deployer.address, true);
+      const hub32 = await f.deploy(deployer.address, 32, deployer.address, true, ...EPOCHS);
       expect(await hub32.globalRoot()).to.equal(zeroHash(32));
-      await expect(f.deploy(deployer.address, 0, deployer.address, true)).to.be.revertedWithCustomError(hub32, "InvalidNetworkBits").withArgs(0);
-      await expect(f.deploy(deployer.address, 33, deployer.address, true)).to.be.revertedWithCustomError(hub32, "InvalidNetworkBits").withArgs(33);
+      await expect(f.deploy(deployer.address, 0, deployer.address, true, ...EPOCHS)).to.be.revertedWithCustomError(hub32, "InvalidNetworkBits").withArgs(0);
+      await expect(f.deploy(deployer.address, 33, deployer.address, true, ...EPOCHS)).to.be.revertedWithCustomError(hub32, "InvalidNetworkBits").withArgs(33);
       // With 32 bits every uint32 but 0 is a valid network id.
       await expect(hub32.registerNetwork(2 ** 32 - 1, deployer.address, 0)).to.emit(hub32, "NetworkRegistered");
       await expect(hub32.registerNetwork(0, deployer.address, 0)).to.be.revertedWithCustomError(hub32, "InvalidNetworkId").withArgs(0);
@@ -148,7 +149,7 @@ describe("SettlementHub", function () {
 
     it("binds the L1 bridge once, only a network-0 bridge using this hub as its oracle, only by the owner", async function () {
       const [deployer, other, mallory] = await ethers.getSigners();
-      const hub = await new SettlementHub__factory(deployer).deploy(deployer.address, BITS, deployer.address, true);
+      const hub = await new SettlementHub__factory(deployer).deploy(deployer.address, BITS, deployer.address, true, ...EPOCHS);
       const hubAddress = await hub.getAddress();
       const libs = await deployPoseidonLibraries(deployer);
       const l2Bridge = await bridgeFactory(deployer, libs).deploy(1, DEPTH, hubAddress);
@@ -168,7 +169,7 @@ describe("SettlementHub", function () {
 
     it("refuses to settle before the L1 bridge is bound", async function () {
       const [deployer, seq1] = await ethers.getSigners();
-      const hub = await new SettlementHub__factory(deployer).deploy(deployer.address, BITS, deployer.address, true);
+      const hub = await new SettlementHub__factory(deployer).deploy(deployer.address, BITS, deployer.address, true, ...EPOCHS);
       const v = await new TestAggregationVerifier__factory(deployer).deploy();
       await hub.setVerifiers([1], [v]);
       await hub.registerNetwork(1, seq1.address, 0);
@@ -763,7 +764,7 @@ describe("SettlementHub", function () {
       const chain = await newChain(vec.domain.chainId);
       const [deployer, reporter] = chain.signers;
       // First transaction of a fresh chain from account 0: the address the vectors were signed for.
-      const hub = await new SettlementHub__factory(deployer).deploy(deployer.address, vec.params.networkBits, vec.rebuild.licence.signer, true);
+      const hub = await new SettlementHub__factory(deployer).deploy(deployer.address, vec.params.networkBits, vec.rebuild.licence.signer, true, ...EPOCHS);
       expect(await hub.getAddress()).to.equal(getAddress(vec.domain.verifyingContract));
       const d = await hub.eip712Domain();
       expect([d.name, d.version, d.chainId]).to.deep.equal([vec.domain.name, vec.domain.version, BigInt(vec.domain.chainId)]);
@@ -849,7 +850,7 @@ describe("SettlementHub", function () {
       const gasOf = async (tx: Promise<{ wait: () => Promise<{ gasUsed: bigint } | null> }>) => (await (await tx).wait())!.gasUsed;
       for (const count of [1, 2, 8]) {
         const { hub, domain } = await loadFixture(gasFixture);
-        const root0 = zeroHash(32);
+        const root0 = zeroHash(PRODUCTION_PARAMS.networkBits);
         const first = await gasOf(hub.settleEpoch(PROOF, count, root0, ROOT_A, 0, await slotsFor(domain, count, 0n)));
         const second = await gasOf(hub.settleEpoch(PROOF, count, ROOT_A, ROOT_B, 0, await slotsFor(domain, count, 1n)));
         next[count] = second;
@@ -860,7 +861,7 @@ describe("SettlementHub", function () {
       // Padding: 1 slot in an 8-slot aggregation.
       {
         const { hub, domain } = await loadFixture(gasFixture);
-        rows.push(`settleEpoch S=8, 1 slot: ${await gasOf(hub.settleEpoch(PROOF, 8, zeroHash(32), ROOT_A, 0, await slotsFor(domain, 1, 0n)))}`);
+        rows.push(`settleEpoch S=8, 1 slot: ${await gasOf(hub.settleEpoch(PROOF, 8, zeroHash(PRODUCTION_PARAMS.networkBits), ROOT_A, 0, await slotsFor(domain, 1, 0n)))}`);
         const direct = (await slotsFor(domain, 1, 1n))[0];
         rows.push(`settleDirect: ${await gasOf(hub.settleDirect(PROOF, ROOT_A, ROOT_B, 0, direct))}`);
       }
