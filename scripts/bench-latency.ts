@@ -51,7 +51,7 @@
  * the coordinator's proof timeout (150 s on the devnet, which disables the backup prover for A) A's certificates are rejected
  * and A and B rebuild. --interval 1.5 is fine for the pre-confirmed path alone (its claims wait for no proof).
  *
- * Limits of the devnet (DEVNET_PARAMS): a network's exit tree holds 128 exits and its history tree 63 finalized
+ * Limits of the devnet (DEVNET_PARAMS): a network's exit tree holds 127 exits and its history tree 63 finalized
  * certificates; A gets one certificate per exit and per claim (certificate_test: one import, one exit), so
  * with every path n is at most 20.
  */
