@@ -1,7 +1,9 @@
 /**
  * Follows the hub's events at the configured confirmation depth and applies them: the registry and verifiers,
- * the global-state mirror, certificates Finalized (from CertificateFinalized — the only way a certificate
- * becomes Finalized), epochs settled, ejections (the chain's live certificates are rejected).
+ * the settlement mirror, certificates Finalized (from CertificateFinalized in the hub's Epochs mode and
+ * BatchCertificateFinalized in its Batches mode — the only way a certificate becomes Finalized), epochs and
+ * batches settled (EpochSettled / BatchSettled: the settlement row whose transaction it was), ejections (the
+ * chain's live certificates are rejected).
  *
  * Progress is a cursor (last applied block and its hash) stored with the events it covers, in one commit.
  * Every applied event is stored, so at start the whole L1 view is rebuilt from the store without asking L1,
