@@ -38,7 +38,7 @@ describe("HubFinality: what L1 itself says is finalized (opt-out relaying)", fun
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     provider.pollingInterval = 50;
     const deployer = new NonceManager(new Wallet(account(0).privateKey, provider));
-    ({ hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: TEST_PARAMS.exitDepth, networkBits: TEST_PARAMS.networkBits, developmentMode: true }));
+    ({ hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: TEST_PARAMS.exitDepth, networkBits: TEST_PARAMS.networkBits, developmentMode: true, mode: "Epochs" }));
     domain = { chainId: BigInt(node.chainId), verifyingContract: await hub.getAddress() };
     const verifier = await (await new TestAggregationVerifier__factory(deployer).deploy()).waitForDeployment(); // accepts every proof
     await (await hub.setVerifiers([1], [await verifier.getAddress()])).wait();
