@@ -87,7 +87,10 @@ export class L1Sync {
   private async applyEffects(fx: ViewEffects, ops: WriteOp[]): Promise<void> {
     const node = this.node;
     for (const s of fx.settlements) {
-      for (const e of this.store.listEpochs({ status: ["proving", "proved", "settling", "failed", "abandoned"] })) {
+      // "settled" too: the settlement job marks its row settled at confirmation depth, perhaps before the sync
+      // applied the transaction's events; the row still learns the hub's epoch / batch id here.
+      for (const e of this.store.listEpochs({ status: ["proving", "proved", "settling", "settled", "failed", "abandoned"] })) {
+        if (e.status === "settled" && e.l1Epoch !== null) continue;
         if (e.l1Tx === s.txHash || this.store.listSettlements(e.id).some((x) => x.txHash === s.txHash)) {
           ops.push({ op: "putEpoch", record: { ...e, status: "settled", l1Epoch: s.l1Epoch, l1Tx: s.txHash, updatedAt: node.now() } });
         }

@@ -15,7 +15,7 @@ import * as path from "path";
 import { HDNodeWallet, JsonRpcProvider, Wallet, parseEther } from "ethers";
 import { startHardhatNode, HardhatNodeHandle } from "./hardhat-node";
 import { deployL1Devnet, deployL2Devnet, registerChainsIfNeeded } from "../../deploy/devnet";
-import { DEVNET_COORDINATOR_ACCOUNT } from "../../deploy/deployments";
+import { DEVNET_COORDINATOR_ACCOUNT, DEVNET_VERIFIER_DEPLOYER_ACCOUNT } from "../../deploy/deployments";
 import type { L1Layer } from "../../deploy/l1-layer";
 import { DEVNET_PARAMS } from "../../lib/global-state";
 import { startCoordinator, Coordinator } from "../../coordinator/service";
@@ -27,8 +27,6 @@ import type { ExitRootOracle, UnifiedBridge } from "../../typechain-types";
 import { deployExamples, linkExamplePeers, Examples } from "../../deploy/examples";
 
 export const MNEMONIC = "test test test test test test test test test test test junk";
-/** The account that deploys the hub's batch verifier (any account but the deployer's). */
-export const DEVNET_VERIFIER_DEPLOYER_ACCOUNT = 9;
 export const account = (i: number): HDNodeWallet => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
 
 export interface ChainSpec {
