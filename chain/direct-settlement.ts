@@ -42,7 +42,7 @@ export class DirectSettler {
   }
 
   async start(): Promise<void> {
-    this.batchesMode = Number(await this.l1.hub.settlementMode()) === 1;
+    this.batchesMode = (await this.l1.settlementMode()) === "Batches";
     await this.sync();
   }
 
@@ -92,7 +92,7 @@ export class DirectSettler {
   }
 
   private async attempt(built: BuiltCertificate): Promise<void> {
-    if (this.batchesMode ?? Number(await this.l1.hub.settlementMode()) === 1) return this.attemptBatch(built);
+    if (this.batchesMode ?? (await this.l1.settlementMode()) === "Batches") return this.attemptBatch(built);
     await this.sync();
     if (this.view.diverged) throw new Error(`L1 mirror diverged: ${this.view.diverged}`);
     const c = built.certificate;

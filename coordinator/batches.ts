@@ -66,6 +66,8 @@ export async function planBatch(view: L1View, entries: { certificate: Certificat
 }
 
 export class BatchManager extends EpochManager {
+  protected override readonly unit = "batch";
+
   private get size(): number {
     return this.config.epochs.batchSize;
   }
@@ -78,7 +80,7 @@ export class BatchManager extends EpochManager {
   /** Builds a batch of Confirmed certificates of chains that settle through the layer, and signs and sends it. */
   override async build(): Promise<number | null> {
     // The sync has not applied every settled batch yet: a plan now could locate against a stale batch state.
-    if ((await this.l1.hub.batchCount()) !== BigInt(this.view.batches.batchCount)) return null;
+    if ((await this.l1.batchCount()) !== BigInt(this.view.batches.batchCount)) return null;
     const nodes = this.node.graph.selectEpoch(this.size, (n) => !this.node.isOptOut(n.networkId) && this.node.d.store.getProof(n.certificateId) !== undefined);
     if (nodes.length === 0) return null;
     let plan: BatchPlan;

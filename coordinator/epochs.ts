@@ -32,6 +32,8 @@ export class EpochManager {
   protected busy = false;
   protected proving: Promise<void> | null = null;
   protected readonly maxSlots: number;
+  /** What a unit of settlement is called in the logs ("batch" for BatchManager). */
+  protected readonly unit: string = "epoch";
 
   constructor(
     protected readonly node: CoordinatorNode,
@@ -258,7 +260,7 @@ export class EpochManager {
     const latest = this.store.getEpoch(e.id) ?? e;
     const ops: WriteOp[] = [{ op: "putEpoch", record: { ...latest, status, failure: why, updatedAt: this.node.now() } }];
     const released = await this.node.releaseEpoch(e.certificateIds, ops);
-    this.log.warn(`epoch ${status}`, { epoch: e.id, why, released });
+    this.log.warn(`${this.unit} ${status}`, { epoch: e.id, why, released });
   }
 
   /** Waits for a proof in flight (shutdown: the pool is closed first, so this ends quickly). */

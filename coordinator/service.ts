@@ -130,7 +130,7 @@ export async function startCoordinator(config: CoordinatorConfig, o: StartOption
   const sync = new L1Sync(node, l1, view, config.l1.confirmations, config.l1.startBlock);
   // The hub's settlement mode is fixed at its deployment: Batches (settleBatch with the stored certificate proofs,
   // coordinator/batches.ts) or Epochs (aggregation proofs, coordinator/epochs.ts).
-  const batchesMode = Number(await l1.hub.settlementMode()) === 1;
+  const batchesMode = (await l1.settlementMode()) === "Batches";
   const epochs = batchesMode ? new BatchManager(node, l1, view, pool, config) : new EpochManager(node, l1, view, pool, config);
   log.info("settlement mode", { mode: batchesMode ? "Batches" : "Epochs", batchSize: batchesMode ? config.epochs.batchSize : undefined });
   node.epochTrigger = () => epochs.step(true);
