@@ -283,7 +283,7 @@ export async function registerBatchEntry(hub: SettlementHub, entry: OracleEntry,
     // not registered yet
   }
   const { batchId, index } = entry.batch;
-  const logs = await hub.queryFilter(hub.filters.BatchCertificateFinalized(undefined, batchId), o.fromBlock ?? 0, "latest");
+  const logs = await hub.queryFilter(hub.filters.BatchCertificateFinalized(undefined, undefined, undefined, undefined, batchId), o.fromBlock ?? 0, "latest");
   const leaves: string[] = [];
   for (const l of logs) leaves[Number(l.args.index)] = batchLeaf({ networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId, exitRoot: l.args.newLocalExitRoot });
   if (leaves.length === 0 || leaves.some((x) => x === undefined)) throw new Error(`batch ${batchId}: its BatchCertificateFinalized events are not all readable from block ${o.fromBlock ?? 0}`);
