@@ -77,8 +77,28 @@ export class BatchManager extends EpochManager {
     else if (e.status === "settling") await this.follow(e);
   }
 
+  private shapeChecked: string | null | undefined;
+
+  /**
+   * The hub's batch verifier takes proofs of one certificate circuit (D dependencies, B bundle legs); the stored
+   * proofs are of the configured one. A mismatch would make every batch revert at estimation: refuse to build.
+   */
+  private async shapeMismatch(): Promise<string | null> {
+    if (this.shapeChecked === undefined) {
+      const [d, b] = [Number(await this.l1.hub.maxDependencies()), Number(await this.l1.hub.maxBundles())];
+      const s = this.node.shape;
+      this.shapeChecked = d === s.maxDependencies && b === s.maxBundles ? null : `the hub's batch verifier takes D = ${d}, B = ${b}; ${this.config.circuits.certificate} has D = ${s.maxDependencies}, B = ${s.maxBundles}`;
+    }
+    return this.shapeChecked;
+  }
+
   /** Builds a batch of Confirmed certificates of chains that settle through the layer, and signs and sends it. */
   override async build(): Promise<number | null> {
+    const mismatch = await this.shapeMismatch();
+    if (mismatch) {
+      this.log.error("no batch can settle with the configured certificate circuit", { why: mismatch });
+      return null;
+    }
     // The sync has not applied every settled batch yet: a plan now could locate against a stale batch state.
     if ((await this.l1.batchCount()) !== BigInt(this.view.batches.batchCount)) return null;
     const nodes = this.node.graph.selectEpoch(this.size, (n) => !this.node.isOptOut(n.networkId) && this.node.d.store.getProof(n.certificateId) !== undefined);
