@@ -181,9 +181,9 @@ export async function runScenario(net: Devnet, say: (line: string) => void): Pro
   const dc = await s.bridgeOut(0, carol, 3, carol.address, eth("2"));
   await s.claimWhenAvailable(0, 3, dc.leafIndex, carol);
   s.record("L1 -> C deposit spendable on C", Date.now() - t6);
-  await waitUntil("C's certificate finalized by its own settleDirect", async () => (await net.coordinator.node.getLatestCertificate(3, "Finalized")) !== null, 400_000, 200);
+  await waitUntil("C's certificate finalized by its own direct settlement (a batch of one)", async () => (await net.coordinator.node.getLatestCertificate(3, "Finalized")) !== null, 400_000, 200);
   const aStill = net.coordinator.node.getCertificate(BigInt(stalledCert.certificateId)).status;
-  s.record("C's certificate finalized on L1 by settleDirect", Date.now() - t6, `A's stalled certificate meanwhile: ${aStill}`);
+  s.record("C's certificate finalized on L1 by its direct settlement (settleBatch of one)", Date.now() - t6, `A's stalled certificate meanwhile: ${aStill}`);
   expectEq("carol's ETH on C", await s.wethBalance(3, carol.address), eth("2"));
 
   say("7. Cascade, part 2: A's proof deadline passes; A's certificate and B's dependent one are rejected; B rebuilds without A's root");
