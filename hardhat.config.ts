@@ -3,7 +3,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import "@nomicfoundation/hardhat-toolbox";
 // Typechain-free (only fs, path, ethers): safe to load before anything is compiled.
 import {
-  DEVNET_COORDINATOR_ACCOUNT, DEVNET_COORDINATOR_URL, DEVNET_DEPLOYER_ACCOUNT, DEVNET_MNEMONIC, DEVNET_NETWORKS, contractAddress, readDeployments,
+  DEVNET_COORDINATOR_ACCOUNT, DEVNET_COORDINATOR_URL, DEVNET_DEPLOYER_ACCOUNT, DEVNET_VERIFIER_DEPLOYER_ACCOUNT, DEVNET_MNEMONIC, DEVNET_NETWORKS, contractAddress, readDeployments,
 } from "./deploy/deployments";
 
 // Hardhat cannot download compilers on these machines: use the WASM build shipped in the npm package "solc".
@@ -63,12 +63,12 @@ async function coordinatorCall(url: string, method: string, params: unknown): Pr
 
 const printJson = (x: unknown) => console.log(JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
 
-task("devnet:deploy-l1", "Deploys (or completes) the L1 layer: Poseidon libs, hub, L1 bridge, aggregation verifiers")
+task("devnet:deploy-l1", "Deploys (or completes) the L1 layer: Poseidon libs, batch verifier, hub (Batches mode), L1 bridge, aggregation verifiers")
   .addOptionalParam("deploymentsDir", "Directory of the deployments files (default <repo>/deployments)")
   .setAction(async (a: { deploymentsDir?: string }, hre) => {
     const { deployL1Devnet } = await import("./deploy/devnet");
     const layerSigner = (await signerAt(hre, DEVNET_COORDINATOR_ACCOUNT)).address;
-    const r = await deployL1Devnet(await signerAt(hre, DEVNET_DEPLOYER_ACCOUNT), { name: hre.network.name, rpcUrl: nodeUrl(hre), dir: a.deploymentsDir, layerSigner });
+    const r = await deployL1Devnet(await signerAt(hre, DEVNET_DEPLOYER_ACCOUNT), { name: hre.network.name, rpcUrl: nodeUrl(hre), dir: a.deploymentsDir, layerSigner, verifierDeployer: await signerAt(hre, DEVNET_VERIFIER_DEPLOYER_ACCOUNT) });
     console.log(r.executed.length ? `executed: ${r.executed.join(", ")}` : "nothing to do: every step is in place");
     printJson(r.deployments);
   });

@@ -12,7 +12,7 @@
 import { ContractTransactionReceipt, Contract, ContractRunner, Interface, Provider, ZeroAddress, getAddress } from "ethers";
 import { ExitRootOracle__factory, SettlementHub__factory, UnifiedBridge__factory } from "../typechain-types";
 import type { ExitRootOracle, SettlementHub, UnifiedBridge } from "../typechain-types";
-import { ExitTree, ExitLeaf, LeafType } from "../lib";
+import { ExitTree, ExitLeaf, LeafType, batchLeaf, batchProof } from "../lib";
 import { ExitTreeMirror, MirroredExit, exitFromEvent } from "./exit-tree-mirror";
 
 // ------------------------------------------------------------------------------------------------ errors
@@ -162,6 +162,11 @@ export interface OracleEntry {
   /** 0 for L1 checkpoints. */
   certificateId: bigint;
   exitRoot: bigint;
+  /**
+   * On a hub in Batches mode: the settled leaf the entry comes from (entryId = batchId * 2^32 + index). The hub
+   * answers for the entry only once it is registered (registerExitRoot: registerBatchEntry, done before a claim).
+   */
+  batch?: { batchId: bigint; index: bigint };
 }
 
 /** A network's claim oracle: an L2's ExitRootOracle, or on L1 the settlement hub. */
@@ -176,7 +181,13 @@ export async function oracleEntries(oracle: DestOracle, sourceNetwork: number, o
   const from = o.fromBlock ?? 0;
   if (isHub(oracle)) {
     const logs = await oracle.queryFilter(oracle.filters.CertificateFinalized(sourceNetwork), from, "latest");
-    return logs.map((l) => ({ entryId: l.args.exitRootEntry, networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId, exitRoot: l.args.newLocalExitRoot }));
+    const epochs = logs.map((l) => ({ entryId: l.args.exitRootEntry, networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId, exitRoot: l.args.newLocalExitRoot }));
+    const leaves = await oracle.queryFilter(oracle.filters.BatchCertificateFinalized(sourceNetwork), from, "latest");
+    const batches = leaves.map((l) => ({
+      entryId: (l.args.batchId << 32n) + l.args.index, networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId, exitRoot: l.args.newLocalExitRoot,
+      batch: { batchId: l.args.batchId, index: l.args.index },
+    }));
+    return [...epochs, ...batches];
   }
   const logs = await oracle.queryFilter(oracle.filters.ExitRootPosted(undefined, sourceNetwork), from, "latest");
   return logs.map((l) => ({ entryId: l.args.entryId, networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId, exitRoot: l.args.exitRoot }));
@@ -258,9 +269,39 @@ export async function prepareClaim(r: ClaimRequest): Promise<PreparedClaim> {
   };
 }
 
-/** Claims exit `leafIndex` of the source network on the destination (claimAsset or claimMessage by leaf type). */
+/**
+ * Makes a batch leaf an exit-root entry of the hub (registerExitRoot, idempotent; skipped when it already is one):
+ * its Merkle path is rebuilt from the batch's BatchCertificateFinalized events (lib/batch-settlement.ts). `hub` must
+ * be connected to the signer that pays for it.
+ */
+export async function registerBatchEntry(hub: SettlementHub, entry: OracleEntry, o: ReadOptions = {}): Promise<boolean> {
+  if (!entry.batch) return false;
+  try {
+    await hub.exitRootOf(entry.entryId);
+    return false;
+  } catch {
+    // not registered yet
+  }
+  const { batchId, index } = entry.batch;
+  const logs = await hub.queryFilter(hub.filters.BatchCertificateFinalized(undefined, undefined, undefined, undefined, batchId), o.fromBlock ?? 0, "latest");
+  const leaves: string[] = [];
+  for (const l of logs) leaves[Number(l.args.index)] = batchLeaf({ networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId, exitRoot: l.args.newLocalExitRoot });
+  if (leaves.length === 0 || leaves.some((x) => x === undefined)) throw new Error(`batch ${batchId}: its BatchCertificateFinalized events are not all readable from block ${o.fromBlock ?? 0}`);
+  const tx = await hub.registerExitRoot(batchId, index, entry.networkId, entry.height, entry.certificateId, entry.exitRoot, batchProof(leaves, Number(index)));
+  await tx.wait();
+  return true;
+}
+
+/**
+ * Claims exit `leafIndex` of the source network on the destination (claimAsset or claimMessage by leaf type). On L1
+ * with a hub in Batches mode, the entry's batch leaf is registered first (registerBatchEntry).
+ */
 export async function claimFromNetwork(r: ClaimRequest): Promise<ContractTransactionReceipt> {
   const c = await prepareClaim(r);
+  if (c.entry.batch) {
+    const oracle = connectOracle(r.dest.oracle ?? r.dest.hub ?? (await r.dest.bridge.oracle()), c.destinationNetwork, r.dest.bridge.runner);
+    if (isHub(oracle)) await registerBatchEntry(oracle, c.entry, { fromBlock: r.dest.fromBlock });
+  }
   const tx = await r.dest.bridge[c.method](c.proof, c.exit);
   const receipt = await tx.wait();
   if (!receipt) throw new Error(`claim transaction ${tx.hash} was dropped`);

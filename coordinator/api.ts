@@ -57,6 +57,11 @@ export interface CertificateView {
   updatedAt: number;
   /** The full certificate (lib/codec JSON), only when asked for. */
   certificate?: Json;
+  /**
+   * The verified certificate proof (snarkjs proof object and its public signals), only when asked for (withProof)
+   * and once there is one: what a batch settles with (an opt-out chain's direct settlement, chain/direct-settlement.ts).
+   */
+  proof?: { proof: unknown; publicSignals: string[] } | null;
 }
 
 export interface NetworkView {
@@ -106,7 +111,7 @@ export interface HealthView {
 export interface CoordinatorApi {
   submitCertificate(certificate: SignedCertificate): Promise<SubmitResult>;
   submitProof(input: SubmitProofInput): Promise<SubmitResult>;
-  getCertificate(certificateId: bigint, withBody?: boolean): CertificateView;
+  getCertificate(certificateId: bigint, withBody?: boolean, withProof?: boolean): CertificateView;
   getLatestCertificate(networkId: number, minStatus: CertificateStatus): CertificateView | null;
   getNetwork(networkId: number): NetworkView;
   /**

@@ -100,6 +100,8 @@ export const ConfigSchema = z
         /** 0: only the admin trigger builds epochs. */
         intervalMs: z.number().int().min(0).default(10_000),
         enabled: z.boolean().default(true),
+        /** Certificates per batch (S) when the hub settles in Batches mode (coordinator/batches.ts). */
+        batchSize: z.number().int().min(1).max(64).default(8),
       })
       .strict()
       .default({}),
@@ -131,6 +133,7 @@ const ENV: Record<string, [string[], (v: string) => unknown]> = {
   COORDINATOR_L1_CONFIRMATIONS: [["l1", "confirmations"], Number],
   COORDINATOR_L1_TIMEOUT_MS: [["l1", "requestTimeoutMs"], Number],
   COORDINATOR_EPOCH_INTERVAL_MS: [["epochs", "intervalMs"], Number],
+  COORDINATOR_BATCH_SIZE: [["epochs", "batchSize"], Number],
   COORDINATOR_PROOF_TIMEOUT_MS: [["lifecycle", "proofTimeoutMs"], Number],
   COORDINATOR_LOG_LEVEL: [["log", "level"], String],
 };

@@ -29,29 +29,31 @@ import type { WriteOp } from "./store/store";
 import type { EpochRecord, JobRecord, SettlementRecord } from "./types";
 
 export class EpochManager {
-  private busy = false;
-  private proving: Promise<void> | null = null;
-  private readonly maxSlots: number;
+  protected busy = false;
+  protected proving: Promise<void> | null = null;
+  protected readonly maxSlots: number;
+  /** What a unit of settlement is called in the logs ("batch" for BatchManager). */
+  protected readonly unit: string = "epoch";
 
   constructor(
-    private readonly node: CoordinatorNode,
-    private readonly l1: L1Client,
-    private readonly view: L1View,
-    private readonly pool: ProverPool,
-    private readonly config: CoordinatorConfig,
+    protected readonly node: CoordinatorNode,
+    protected readonly l1: L1Client,
+    protected readonly view: L1View,
+    protected readonly pool: ProverPool,
+    protected readonly config: CoordinatorConfig,
   ) {
     this.maxSlots = Math.max(...config.circuits.aggregation.map((a) => a.slots));
   }
 
-  private get store() {
+  protected get store() {
     return this.node.d.store;
   }
 
-  private get log() {
+  protected get log() {
     return this.node.log.child("epochs");
   }
 
-  private active(): EpochRecord | undefined {
+  protected active(): EpochRecord | undefined {
     return this.store.listEpochs({ status: ["proving", "proved", "settling"] })[0];
   }
 
@@ -72,7 +74,7 @@ export class EpochManager {
     }
   }
 
-  private async advance(e: EpochRecord): Promise<void> {
+  protected async advance(e: EpochRecord): Promise<void> {
     if (e.status === "proving") {
       if (!this.proving) this.proving = this.prove(e).finally(() => (this.proving = null));
     } else if (e.status === "proved") await this.send(e);
@@ -125,7 +127,7 @@ export class EpochManager {
   }
 
   /** The model refused a selected set: a certificate whose transition is invalid is rejected; otherwise log it. */
-  private async refused(e: unknown, nodes: GraphNode[]): Promise<null> {
+  protected async refused(e: unknown, nodes: GraphNode[]): Promise<null> {
     if (e instanceof EpochError && (e.code === "TRANSITION_INVALID" || e.code === "TRANSITION_MISMATCH") && nodes[e.slot]) {
       await this.node.rejectWith(nodes[e.slot].certificateId, { code: "TRANSITION_INVALID", detail: e.message });
     } else {
@@ -173,11 +175,11 @@ export class EpochManager {
 
   // ------------------------------------------------------------------------------------------------ settle
 
-  private send(e: EpochRecord): Promise<void> {
+  protected send(e: EpochRecord): Promise<void> {
     return this.l1.exclusive(() => this.signAndSend(e));
   }
 
-  private async signAndSend(e: EpochRecord): Promise<void> {
+  protected async signAndSend(e: EpochRecord): Promise<void> {
     if (this.view.mirror.root() !== e.oldRoot) return this.abandon(e, "the global root moved before the epoch was settled");
     let slots;
     try {
@@ -198,7 +200,7 @@ export class EpochManager {
     await this.broadcast(s);
   }
 
-  private async broadcast(s: SettlementRecord): Promise<void> {
+  protected async broadcast(s: SettlementRecord): Promise<void> {
     try {
       await this.l1.broadcast(s.rawTx);
       await this.store.commit([{ op: "putSettlement", record: { ...s, status: "sent", updatedAt: this.node.now() } }]);
@@ -208,7 +210,7 @@ export class EpochManager {
     }
   }
 
-  private async follow(e: EpochRecord): Promise<void> {
+  protected async follow(e: EpochRecord): Promise<void> {
     const s = this.store.listSettlements(e.id).filter((x) => ["signed", "sent", "mined"].includes(x.status)).pop();
     if (!s) return this.fail(e, "no settlement transaction in flight");
     if (s.status === "signed") return this.broadcast(s);
@@ -239,26 +241,26 @@ export class EpochManager {
     }
   }
 
-  private async reorged(e: EpochRecord, s: SettlementRecord, why: string): Promise<void> {
+  protected async reorged(e: EpochRecord, s: SettlementRecord, why: string): Promise<void> {
     await this.store.commit([{ op: "putSettlement", record: { ...s, status: "dropped", error: why, updatedAt: this.node.now() } }]);
     this.l1.forgetCheckpoints();
     await this.release(e, "abandoned", why);
   }
 
-  private fail(e: EpochRecord, why: string): Promise<void> {
+  protected fail(e: EpochRecord, why: string): Promise<void> {
     return this.release(e, "failed", why);
   }
 
-  private abandon(e: EpochRecord, why: string): Promise<void> {
+  protected abandon(e: EpochRecord, why: string): Promise<void> {
     return this.release(e, "abandoned", why);
   }
 
   /** Ends an epoch that did not settle: its certificates go back to Confirmed (those L1 did not finalize meanwhile). */
-  private async release(e: EpochRecord, status: "failed" | "abandoned", why: string): Promise<void> {
+  protected async release(e: EpochRecord, status: "failed" | "abandoned", why: string): Promise<void> {
     const latest = this.store.getEpoch(e.id) ?? e;
     const ops: WriteOp[] = [{ op: "putEpoch", record: { ...latest, status, failure: why, updatedAt: this.node.now() } }];
     const released = await this.node.releaseEpoch(e.certificateIds, ops);
-    this.log.warn(`epoch ${status}`, { epoch: e.id, why, released });
+    this.log.warn(`${this.unit} ${status}`, { epoch: e.id, why, released });
   }
 
   /** Waits for a proof in flight (shutdown: the pool is closed first, so this ends quickly). */
@@ -267,7 +269,7 @@ export class EpochManager {
   }
 }
 
-function shortError(e: unknown): string {
+export function shortError(e: unknown): string {
   const x = e as { shortMessage?: string; message?: string; revert?: { name?: string; args?: unknown[] } };
   if (x.revert?.name) return `${x.revert.name}(${(x.revert.args ?? []).join(", ")})`;
   return x.shortMessage ?? x.message ?? String(e);

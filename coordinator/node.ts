@@ -714,7 +714,7 @@ export class CoordinatorNode implements CoordinatorApi {
 
   // ------------------------------------------------------------------------------------------- queries
 
-  getCertificate(certificateId: bigint, withBody = false): CertificateView {
+  getCertificate(certificateId: bigint, withBody = false, withProof = false): CertificateView {
     const n = this.graph.get(certificateId);
     const r = this.d.store.getCertificate(certificateId);
     if (!n && !r) throw new CoordinatorError("UNKNOWN_CERTIFICATE", `no certificate ${hex(certificateId)}`, { certificateId: hex(certificateId) });
@@ -735,6 +735,7 @@ export class CoordinatorNode implements CoordinatorApi {
       receivedAt: r?.receivedAt ?? 0,
       updatedAt: r?.updatedAt ?? 0,
       ...(withBody ? { certificate: certificateToJson(c) } : {}),
+      ...(withProof ? { proof: proofView(this.d.store.getProof(certificateId)) } : {}),
     };
   }
 
@@ -855,4 +856,8 @@ function graphRefusal(e: unknown): Error {
   if (e.code === "BAD_DEPENDENCY") return new CoordinatorError("DEPENDENCY_REJECTED", e.message);
   if (e.code === "HEIGHT_TAKEN" || e.code === "DUPLICATE") return new CoordinatorError("DUPLICATE_CERTIFICATE", e.message);
   return e;
+}
+
+function proofView(p: { proof: unknown; publicSignals: string[] } | undefined): { proof: unknown; publicSignals: string[] } | null {
+  return p ? { proof: p.proof, publicSignals: p.publicSignals } : null;
 }

@@ -23,6 +23,7 @@ import type { Store } from "./store/store";
 import type { GlobalParams, HistoryArchive } from "../lib/global-state";
 import { layerSignerOf } from "./licences";
 import { EpochManager } from "./epochs";
+import { BatchManager } from "./batches";
 import { startRpcServer, RpcServer } from "./rpc/server";
 import { Metrics } from "./metrics";
 import { enableFastPoseidon } from "../lib/poseidon";
@@ -127,7 +128,11 @@ export async function startCoordinator(config: CoordinatorConfig, o: StartOption
     }
   };
   const sync = new L1Sync(node, l1, view, config.l1.confirmations, config.l1.startBlock);
-  const epochs = new EpochManager(node, l1, view, pool, config);
+  // The hub's settlement mode is fixed at its deployment: Batches (settleBatch with the stored certificate proofs,
+  // coordinator/batches.ts) or Epochs (aggregation proofs, coordinator/epochs.ts).
+  const batchesMode = (await l1.settlementMode()) === "Batches";
+  const epochs = batchesMode ? new BatchManager(node, l1, view, pool, config) : new EpochManager(node, l1, view, pool, config);
+  log.info("settlement mode", { mode: batchesMode ? "Batches" : "Epochs", batchSize: batchesMode ? config.epochs.batchSize : undefined });
   node.epochTrigger = () => epochs.step(true);
 
   await node.load();

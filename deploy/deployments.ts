@@ -56,6 +56,8 @@ export const DEVNET_NETWORKS: readonly DevnetNetwork[] = Object.freeze([
 export const DEVNET_DEPLOYER_ACCOUNT = 0;
 /** The coordinator's settler account, also the layer's rejection-signing key (the hub's layerSigner). */
 export const DEVNET_COORDINATOR_ACCOUNT = 1;
+/** Deploys the hub's batch verifier (deploy/settlement-stack.ts: any account but the deployer, whose nonces fix the bridge's address). */
+export const DEVNET_VERIFIER_DEPLOYER_ACCOUNT = 9;
 /** The devnet hub's timelock delay: seconds, so that the demo's admin steps stay quick (production: days). */
 export const DEVNET_TIMELOCK_DELAY_S = 2;
 export const DEVNET_SETTLER_ACCOUNT = 1;

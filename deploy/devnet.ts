@@ -8,7 +8,8 @@
  * the bridge address every network shares (nonce 3: the 4th transaction of account 0, on L1 and on every L2).
  */
 import { ContractFactory, Signer, parseEther, getAddress, ZeroAddress, ContractRunner } from "ethers";
-import { ExitRootOracle__factory, SettlementHub__factory, UnifiedBridge__factory, AggregationTestS1Adapter__factory, AggregationTestS2Adapter__factory, LayerTimelock__factory } from "../typechain-types";
+import { hubModeArguments, SettlementModeName } from "./settlement-stack";
+import { CertificateTestBatchVerifier__factory, ExitRootOracle__factory, SettlementHub__factory, UnifiedBridge__factory, AggregationTestS1Adapter__factory, AggregationTestS2Adapter__factory, LayerTimelock__factory } from "../typechain-types";
 import type { ExitRootOracle, SettlementHub, UnifiedBridge } from "../typechain-types";
 import PoseidonT3Artifact from "../artifacts/poseidon-solidity/PoseidonT3.sol/PoseidonT3.json";
 import PoseidonT5Artifact from "../artifacts/poseidon-solidity/PoseidonT5.sol/PoseidonT5.json";
@@ -33,6 +34,10 @@ export interface L1DevnetOptions extends DevnetDeployOptions {
   layerSigner: string;
   /** Seconds of the hub's timelock (default DEVNET_TIMELOCK_DELAY_S). */
   timelockDelay?: number;
+  /** The hub's settlement mode (default Batches). */
+  mode?: SettlementModeName;
+  /** Batches mode: the account that deploys the batch verifier (not `signer`: deploy/settlement-stack.ts). */
+  verifierDeployer?: Signer;
 }
 
 export interface DevnetDeployResult {
@@ -83,7 +88,17 @@ export async function deployL1Devnet(signer: Signer, o: L1DevnetOptions): Promis
   const runner = await DeploymentRunner.open(signer, { name: o.name ?? devnetName(0), networkId: 0, rpcUrl: o.rpcUrl, dir: o.dir });
   const me = await signer.getAddress();
   const libs = await deployPoseidon(runner, signer);
-  const hubAddress = await runner.step("hub", () => new SettlementHub__factory(signer).deploy(me, params.networkBits, o.layerSigner, true, 0 /* SettlementMode.Epochs */, { certificateVerifier: ZeroAddress, genesisStateCommitment: 0, maxDependencies: 0, maxBundles: 0 }));
+  // The hub settles batches (docs/settlement.md "Settlement modes"): its batch verifier, deployed by a second account
+  // so that the deployer's transactions (and the L1 bridge's address) stay those of the L2 bridge stacks.
+  const mode = o.mode ?? "Batches";
+  const batchVerifier = mode === "Batches"
+    ? await runner.step("batchVerifier", async () => {
+        if (!o.verifierDeployer) throw new Error("deployL1Devnet: Batches mode needs verifierDeployer");
+        return new CertificateTestBatchVerifier__factory(o.verifierDeployer).deploy();
+      })
+    : undefined;
+  const hubArgs = hubModeArguments(mode, batchVerifier ? { verifier: batchVerifier, params } : undefined) as [number, ReturnType<typeof hubModeArguments>[1]];
+  const hubAddress = await runner.step("hub", () => new SettlementHub__factory(signer).deploy(me, params.networkBits, o.layerSigner, true, ...hubArgs));
   const hub = SettlementHub__factory.connect(hubAddress, signer);
   const bridgeAddress = await runner.step("bridge", () => bridgeFactory(signer, libs).deploy(0, params.exitDepth, hubAddress));
   const bridge = UnifiedBridge__factory.connect(bridgeAddress, signer);

@@ -1,5 +1,6 @@
 /**
- * Deploys the layer on an L1: the settlement stack (deploy/settlement-stack.ts, for development: it takes the
+ * Deploys the layer on an L1: the settlement stack (deploy/settlement-stack.ts, in Batches mode unless told
+ * otherwise; for development: it takes the
  * DEVELOPMENT-key verifiers) plus the aggregation verifiers of the set-up instances (S = 1 and S = 2), registered
  * on the hub; and registers chains. Used by the coordinator's integration tests. The deployer stays the hub's
  * owner (tests act as the owner); the devnet hands it over to a timelock (deploy/devnet.ts).
@@ -7,7 +8,7 @@
 import { Signer, parseEther } from "ethers";
 import { AggregationTestS1Adapter__factory, AggregationTestS2Adapter__factory } from "../typechain-types";
 import type { SettlementHub, UnifiedBridge } from "../typechain-types";
-import { deploySettlementStack } from "./settlement-stack";
+import { deploySettlementStack, SettlementModeName } from "./settlement-stack";
 import type { GlobalParams } from "../lib/global-state";
 
 export interface L1Layer {
@@ -18,10 +19,14 @@ export interface L1Layer {
   startBlock: number;
 }
 
-/** @param layerSigner The coordinator's rejection-signing key (its settler account in the tests). */
-export async function deployL1Layer(deployer: Signer, params: GlobalParams, layerSigner: string): Promise<L1Layer> {
+/**
+ * @param layerSigner The coordinator's rejection-signing key (its settler account in the tests).
+ * @param batches The hub settles batches (default) with the batch verifier `verifierDeployer` deploys; `mode: "Epochs"`
+ * deploys the aggregation hub (the aggregation verifiers are registered either way).
+ */
+export async function deployL1Layer(deployer: Signer, params: GlobalParams, layerSigner: string, batches: { mode?: SettlementModeName; verifierDeployer?: Signer } = {}): Promise<L1Layer> {
   const startBlock = await deployer.provider!.getBlockNumber();
-  const { hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: params.exitDepth, networkBits: params.networkBits, layerSigner, developmentMode: true });
+  const { hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: params.exitDepth, networkBits: params.networkBits, layerSigner, developmentMode: true, mode: batches.mode, params, verifierDeployer: batches.verifierDeployer });
   const s1 = await (await new AggregationTestS1Adapter__factory(deployer).deploy()).waitForDeployment();
   const s2 = await (await new AggregationTestS2Adapter__factory(deployer).deploy()).waitForDeployment();
   await (await hub.setVerifiers([1, 2], [await s1.getAddress(), await s2.getAddress()])).wait();

@@ -76,6 +76,16 @@ export class L1Client {
     return this.hub.globalRoot();
   }
 
+  /** The hub's settlement mode, fixed at its deployment (docs/settlement.md "Settlement modes"). */
+  async settlementMode(): Promise<"Epochs" | "Batches"> {
+    return Number(await this.hub.settlementMode()) === 1 ? "Batches" : "Epochs";
+  }
+
+  /** Batches the hub settled so far (Batches mode; the last batch id). */
+  batchCount(): Promise<bigint> {
+    return this.hub.batchCount();
+  }
+
   head(): Promise<number> {
     return this.provider.getBlockNumber();
   }

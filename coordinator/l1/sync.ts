@@ -1,7 +1,9 @@
 /**
  * Follows the hub's events at the configured confirmation depth and applies them: the registry and verifiers,
- * the global-state mirror, certificates Finalized (from CertificateFinalized — the only way a certificate
- * becomes Finalized), epochs settled, ejections (the chain's live certificates are rejected).
+ * the settlement mirror, certificates Finalized (from CertificateFinalized in the hub's Epochs mode and
+ * BatchCertificateFinalized in its Batches mode — the only way a certificate becomes Finalized), epochs and
+ * batches settled (EpochSettled / BatchSettled: the settlement row whose transaction it was), ejections (the
+ * chain's live certificates are rejected).
  *
  * Progress is a cursor (last applied block and its hash) stored with the events it covers, in one commit.
  * Every applied event is stored, so at start the whole L1 view is rebuilt from the store without asking L1,
@@ -85,7 +87,10 @@ export class L1Sync {
   private async applyEffects(fx: ViewEffects, ops: WriteOp[]): Promise<void> {
     const node = this.node;
     for (const s of fx.settlements) {
-      for (const e of this.store.listEpochs({ status: ["proving", "proved", "settling", "failed", "abandoned"] })) {
+      // "settled" too: the settlement job marks its row settled at confirmation depth, perhaps before the sync
+      // applied the transaction's events; the row still learns the hub's epoch / batch id here.
+      for (const e of this.store.listEpochs({ status: ["proving", "proved", "settling", "settled", "failed", "abandoned"] })) {
+        if (e.status === "settled" && e.l1Epoch !== null) continue;
         if (e.l1Tx === s.txHash || this.store.listSettlements(e.id).some((x) => x.txHash === s.txHash)) {
           ops.push({ op: "putEpoch", record: { ...e, status: "settled", l1Epoch: s.l1Epoch, l1Tx: s.txHash, updatedAt: node.now() } });
         }

@@ -8,13 +8,24 @@
  * a chain that did not submit to it), the view is marked diverged and epochs stop until an operator looks: proving
  * against a wrong root would only waste work, since L1 would refuse it.
  *
+ * In the hub's Batches mode (docs/protocol.md §9 "Batched settlement") the truth is per-network tips and batch roots:
+ * a settlement is one BatchCertificateFinalized event per slot, in slot order, then BatchSettled with the batch's id
+ * and Merkle root. `batches` (lib/batch-settlement.ts BatchSettlementState) replays exactly those certificates with
+ * the model's plan and checks that it lands on the event's batch id and root; the per-network records of `mirror`
+ * (accounted state, next height, finalized history) then advance by each certificate's own transition — no epoch
+ * rules and no global root are involved. A batch the model refuses, or a certificate the coordinator never saw,
+ * marks the view diverged as above.
+ *
  * The view is also where the epoch rules run on the mirror, once per epoch (epochResult): the result of an epoch
  * built here (by the coordinator's epoch manager, or a chain's direct settler) is kept until the mirror moves, and
  * the prover's witness, the settlement and the mirror's own settle() take it from there. applyEpoch runs again on a
  * settlement only when the view did not build it itself: another submitter, a direct settlement, a restart.
  */
 import { applyEpoch, EpochResult, L1Checkpoint } from "../../lib/epoch";
-import { GlobalParams, GlobalState, HistoryArchive } from "../../lib/global-state";
+import { GlobalParams, GlobalState, HistoryArchive, genesisStateCommitment } from "../../lib/global-state";
+import { BatchSettlementState } from "../../lib/batch-settlement";
+import { applyTransition } from "../../lib/accounting";
+import { certificateStatements } from "../../lib/settlement";
 import type { Certificate } from "../../lib/certificate";
 import type { StoredL1Event } from "../store/store";
 import type { NetworkRecordRow } from "../types";
@@ -25,6 +36,7 @@ export interface Finalization {
   height: bigint;
   newLocalExitRoot: bigint;
   txHash: string;
+  /** The hub's epoch (Epochs mode) or batch id (Batches mode) that finalized it. */
   l1Epoch: number;
 }
 
@@ -46,6 +58,8 @@ export class L1View {
   readonly networks = new Map<number, NetworkRecordRow>();
   readonly verifiers = new Map<number, string>();
   mirror: GlobalState;
+  /** The hub's batch state (Batches mode): tips and the leaves of every settled batch, from BatchSettled. */
+  readonly batches: BatchSettlementState;
   hubEpoch = 0;
   diverged: string | null = null;
   /**
@@ -64,6 +78,7 @@ export class L1View {
     archive: HistoryArchive | null = null,
   ) {
     this.mirror = new GlobalState(params, undefined, undefined, archive);
+    this.batches = new BatchSettlementState(genesisStateCommitment(params));
   }
 
   /**
@@ -78,6 +93,16 @@ export class L1View {
         const slots: StoredL1Event[] = [];
         while (i + 1 < events.length && events[i + 1].txHash === e.txHash && events[i + 1].name === "CertificateFinalized") slots.push(events[++i]);
         await this.settle(e, slots, body, checkpointRoot, fx);
+      } else if (e.name === "BatchCertificateFinalized") {
+        const slots: StoredL1Event[] = [e];
+        while (i + 1 < events.length && events[i + 1].txHash === e.txHash && events[i + 1].name === "BatchCertificateFinalized") slots.push(events[++i]);
+        const settled = events[i + 1];
+        if (!settled || settled.txHash !== e.txHash || settled.name !== "BatchSettled") {
+          this.diverge(`batch ${e.args.batchId}: BatchCertificateFinalized without its BatchSettled in transaction ${e.txHash}`);
+          continue;
+        }
+        i++;
+        await this.settleBatch(settled, slots, body, checkpointRoot, fx);
       } else {
         this.registry(e, fx);
       }
@@ -173,6 +198,55 @@ export class L1View {
       this.advance(r.state);
     } catch (err) {
       this.diverge(`L1 epoch ${l1Epoch}: the model refuses it: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * A settled batch (Batches mode): `slots` are its BatchCertificateFinalized events in slot order, `e` its
+   * BatchSettled. The model plans the same certificates on the batch state and must reach the same id and root.
+   */
+  private async settleBatch(e: StoredL1Event, slots: StoredL1Event[], body: (id: bigint) => Certificate | undefined, checkpointRoot: (n: bigint) => Promise<bigint | null>, fx: ViewEffects): Promise<void> {
+    const batchId = Number(e.args.batchId);
+    this.hubEpoch = batchId;
+    const root = String(e.args.root);
+    fx.settlements.push({ txHash: e.txHash, l1Epoch: batchId, newRoot: BigInt(root) });
+    for (const s of slots) {
+      fx.finalized.push({ certificateId: big(s.args.certificateId), networkId: Number(s.args.networkId), height: big(s.args.height), newLocalExitRoot: big(s.args.newLocalExitRoot), txHash: s.txHash, l1Epoch: batchId });
+    }
+    if (this.diverged) return;
+    const certs = slots.map((s) => body(big(s.args.certificateId)));
+    const missing = certs.findIndex((c) => !c);
+    if (missing >= 0) return this.diverge(`L1 batch ${batchId} finalized certificate ${slots[missing].args.certificateId}, which this coordinator never received`);
+    const entries = slots.map((s, i) => ({ certificate: certs[i]!, certificateId: big(s.args.certificateId) }));
+    const checkpoints = new Map<bigint, bigint>();
+    for (const { certificate } of entries) {
+      const cp = certificateStatements(certificate).checkpoint;
+      if (cp.exitRoot === 0n || checkpoints.has(cp.number)) continue;
+      const r = await checkpointRoot(cp.number);
+      if (r !== null) checkpoints.set(cp.number, r);
+    }
+    try {
+      const plan = this.batches.plan(entries, (n) => checkpoints.get(n));
+      // The hub numbers batches from 1 (0 locates a slot of the batch itself); the model from 0.
+      if (plan.batchId + 1 !== batchId) return this.diverge(`L1 batch ${batchId}: the model's next batch is ${plan.batchId + 1}`);
+      if (plan.root !== root) return this.diverge(`L1 batch ${batchId}: the model's batch root is ${plan.root}, L1 has ${root}`);
+      const next = this.mirror.clone();
+      for (const { certificate: c, certificateId } of entries) {
+        const rec = next.record(c.networkId);
+        const t = applyTransition(
+          rec.state,
+          c.importedExits.map((m) => ({ leaf: m.leaf, sourceNetwork: m.source.networkId, leafIndex: m.leafIndex, sourceExitRoot: m.sourceExitRoot, siblings: m.siblings })),
+          c.bridgeExits,
+        );
+        if (t.state.commitment() !== c.newStateCommitment || t.state.exitRoot !== c.newLocalExitRoot) {
+          return this.diverge(`L1 batch ${batchId}: certificate ${certificateId}'s new state is not the result of its transition`);
+        }
+        next.put(rec.advance(t.state, certificateId));
+      }
+      this.batches.apply(plan);
+      this.advance(next);
+    } catch (err) {
+      this.diverge(`L1 batch ${batchId}: the model refuses it: ${(err as Error).message}`);
     }
   }
 

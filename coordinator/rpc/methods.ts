@@ -40,7 +40,7 @@ export interface MethodDef<M extends MethodName> {
 export const METHODS: { readonly [M in MethodName]: MethodDef<M> } = {
   submitCertificate: { kind: "write", run: ({ api }, p) => api.submitCertificate(p.certificate) },
   submitProof: { kind: "write", run: ({ api }, p) => api.submitProof(p) },
-  getCertificate: { kind: "read", run: ({ api }, p) => api.getCertificate(p.certificateId, p.withBody) },
+  getCertificate: { kind: "read", run: ({ api }, p) => api.getCertificate(p.certificateId, p.withBody, p.withProof) },
   getLatestCertificate: { kind: "read", run: ({ api }, p) => api.getLatestCertificate(p.networkId, p.minStatus) },
   getNetwork: { kind: "read", run: ({ api }, p) => api.getNetwork(p.networkId) },
   abandonCertificate: { kind: "write", run: ({ api }, p) => api.abandon(p.certificate) },

@@ -112,7 +112,7 @@ export const METHOD_PARAMS = {
     proof: groth16Proof,
     publicSignals: z.array(decimal).max(PARAM_LIMITS.publicSignals),
   }),
-  getCertificate: params(["certificateId", "withBody"], { certificateId: hex32, withBody: optional(z.boolean()) }),
+  getCertificate: params(["certificateId", "withBody", "withProof"], { certificateId: hex32, withBody: optional(z.boolean()), withProof: optional(z.boolean()) }),
   getLatestCertificate: params(["networkId", "minStatus"], {
     networkId: u32,
     minStatus: z

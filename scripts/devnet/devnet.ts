@@ -15,7 +15,7 @@ import * as path from "path";
 import { HDNodeWallet, JsonRpcProvider, Wallet, parseEther } from "ethers";
 import { startHardhatNode, HardhatNodeHandle } from "./hardhat-node";
 import { deployL1Devnet, deployL2Devnet, registerChainsIfNeeded } from "../../deploy/devnet";
-import { DEVNET_COORDINATOR_ACCOUNT } from "../../deploy/deployments";
+import { DEVNET_COORDINATOR_ACCOUNT, DEVNET_VERIFIER_DEPLOYER_ACCOUNT } from "../../deploy/deployments";
 import type { L1Layer } from "../../deploy/l1-layer";
 import { DEVNET_PARAMS } from "../../lib/global-state";
 import { startCoordinator, Coordinator } from "../../coordinator/service";
@@ -111,7 +111,11 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     const l1Provider = provider(l1Node.url);
     say("deploying the settlement hub, the L1 bridge and the aggregation verifiers on L1 (deployments in the data directory)");
     const deployDir = path.join(o.dataDir, "deployments");
-    const l1 = await deployL1Devnet(new Wallet(account(0).privateKey, l1Provider), { rpcUrl: l1Node.url, dir: deployDir, params: DEVNET_PARAMS, layerSigner: account(DEVNET_COORDINATOR_ACCOUNT).address });
+    // The hub settles in Batches mode; its batch verifier is deployed by DEVNET_VERIFIER_DEPLOYER_ACCOUNT (deploy/settlement-stack.ts).
+    const l1 = await deployL1Devnet(new Wallet(account(0).privateKey, l1Provider), {
+      rpcUrl: l1Node.url, dir: deployDir, params: DEVNET_PARAMS, layerSigner: account(DEVNET_COORDINATOR_ACCOUNT).address,
+      verifierDeployer: new Wallet(account(DEVNET_VERIFIER_DEPLOYER_ACCOUNT).privateKey, l1Provider),
+    });
     const k = l1.deployments.contracts;
     const layer: L1Layer = { hub: l1.hub, bridge: l1.bridge, startBlock: l1.deployments.startBlock, addresses: { hub: k.hub, bridge: k.bridge, verifierS1: k.verifierS1, verifierS2: k.verifierS2 } };
     // Through the hub's timelock: the three registrations are one operation, one delay.
@@ -140,7 +144,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       rpc: { port: port(7700), admin: true },
       store: { path: path.join(o.dataDir, "coordinator.sqlite") },
       l1: { rpcUrl: l1Node.url, hub: layer.addresses.hub, bridge: layer.addresses.bridge, settlerKey: account(DEVNET_COORDINATOR_ACCOUNT).privateKey, confirmations: 1, pollMs: 200, startBlock: layer.startBlock },
-      epochs: { intervalMs: 20_000 },
+      epochs: { intervalMs: 20_000, batchSize: 8 },
       lifecycle: { proofTimeoutMs: 150_000, tickMs: 200 },
       // Chain A's prover fails in the scenario's cascade step: the backup prover must not rescue it.
       proving: { workers: 1, backup: { enabled: true, share: 0.3, disabledNetworks: [1] } },

@@ -181,9 +181,9 @@ export async function runScenario(net: Devnet, say: (line: string) => void): Pro
   const dc = await s.bridgeOut(0, carol, 3, carol.address, eth("2"));
   await s.claimWhenAvailable(0, 3, dc.leafIndex, carol);
   s.record("L1 -> C deposit spendable on C", Date.now() - t6);
-  await waitUntil("C's certificate finalized by its own settleDirect", async () => (await net.coordinator.node.getLatestCertificate(3, "Finalized")) !== null, 400_000, 200);
+  await waitUntil("C's certificate finalized by its own direct settlement (a batch of one)", async () => (await net.coordinator.node.getLatestCertificate(3, "Finalized")) !== null, 400_000, 200);
   const aStill = net.coordinator.node.getCertificate(BigInt(stalledCert.certificateId)).status;
-  s.record("C's certificate finalized on L1 by settleDirect", Date.now() - t6, `A's stalled certificate meanwhile: ${aStill}`);
+  s.record("C's certificate finalized on L1 by its direct settlement (settleBatch of one)", Date.now() - t6, `A's stalled certificate meanwhile: ${aStill}`);
   expectEq("carol's ETH on C", await s.wethBalance(3, carol.address), eth("2"));
 
   say("7. Cascade, part 2: A's proof deadline passes; A's certificate and B's dependent one are rejected; B rebuilds without A's root");
@@ -197,11 +197,11 @@ export async function runScenario(net: Devnet, say: (line: string) => void): Pro
   s.record("bob's 0.5 ETH back on B after A's recovery", Date.now() - stalled.at);
   expectEq("bob's ETH on B", await s.wethBalance(2, bob.address), bobOnB + eth("0.5"));
 
-  say("8. Withdrawal B -> L1: bob sends 0.2 ETH to his L1 account; claimable once an epoch finalizes B's certificate");
+  say("8. Withdrawal B -> L1: bob sends 0.2 ETH to his L1 account; claimable once a batch finalizes B's certificate (its leaf registered as an exit-root entry first)");
   const before = await net.l1.provider.getBalance(bob.address);
   const bl = await s.bridgeOut(2, bob, 0, bob.address, eth("0.2"));
   await s.claimWhenAvailable(2, 0, bl.leafIndex, carol, 900_000);
-  s.record("B -> L1 withdrawal: bridgeAsset to claimed on L1 (epoch proof + settlement)", Date.now() - bl.at);
+  s.record("B -> L1 withdrawal: bridgeAsset to claimed on L1 (batch settlement + registerExitRoot)", Date.now() - bl.at);
   expectEq("bob's ETH on L1", (await net.l1.provider.getBalance(bob.address)) - before, eth("0.2"));
   expectEq("bob's ETH on B", await s.wethBalance(2, bob.address), bobOnB + eth("0.3"));
   expectEq("alice's ETH on A", await s.wethBalance(1, alice.address), eth("2.75"));

@@ -94,6 +94,11 @@ export class LoopbackL1 extends L1Client {
     return this.layer;
   }
 
+  /** The loopback hub settles epochs. */
+  override async settlementMode(): Promise<"Epochs" | "Batches"> {
+    return "Epochs";
+  }
+
   override async globalRoot(): Promise<bigint> {
     return this.root;
   }

@@ -2,7 +2,8 @@
  * chain/hub-finality.ts against a real `hardhat node` with the settlement hub: an opt-out chain relays a
  * certificate's exit root only when L1 finalized exactly that certificate with exactly that root. Whatever a
  * coordinator says, a certificate the hub did not finalize (another id, another root, another height, a height
- * still to come) is not finalized here.
+ * still to come) is not finalized here. Both settlement modes of the hub: Batches (BatchCertificateFinalized, with
+ * real certificate_test proofs, what the layer settles with) and Epochs (CertificateFinalized).
  */
 import { expect } from "chai";
 import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, parseEther } from "ethers";
@@ -11,6 +12,9 @@ import { deploySettlementStack } from "../../deploy/settlement-stack";
 import { HubFinality } from "../../chain/hub-finality";
 import { signHeader, SigningDomain } from "../../lib/certificate";
 import { TEST_PARAMS } from "../../lib/params";
+import { DEVNET_PARAMS } from "../../lib/global-state";
+import { terminateCurves } from "../../zk/groth16";
+import { BatchBuilder, Cert, CertificateModel, exitRootOf, idOf, proveAll } from "../helpers/proven-certificates";
 import { TestAggregationVerifier__factory } from "../../typechain-types";
 import type { SettlementHub, UnifiedBridge } from "../../typechain-types";
 
@@ -18,7 +22,69 @@ const MNEMONIC = "test test test test test test test test test test test junk";
 const account = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
 const PROOF: bigint[] = [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n];
 
-describe("HubFinality: what L1 itself says is finalized (opt-out relaying)", function () {
+describe("HubFinality on a hub in Batches mode: BatchCertificateFinalized, real proofs", function () {
+  this.timeout(600_000);
+  let node: HardhatNodeHandle;
+  let provider: JsonRpcProvider;
+  let hub: SettlementHub;
+  let finality: HubFinality;
+  const sequencers = new Map([1, 3].map((n) => [n, Wallet.createRandom()]));
+  const model = new CertificateModel();
+  let builder: BatchBuilder;
+  let a0: Cert, a1: Cert, c0: Cert;
+  const ref = (x: Cert, o: { certificateId?: bigint; exitRoot?: bigint; height?: bigint; networkId?: number } = {}) => ({
+    networkId: o.networkId ?? x.built.certificate.networkId, height: o.height ?? x.built.certificate.height, certificateId: o.certificateId ?? idOf(x), exitRoot: o.exitRoot ?? exitRootOf(x),
+  });
+
+  before(async function () {
+    node = await startHardhatNode({});
+    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    provider.pollingInterval = 50;
+    const deployer = new NonceManager(new Wallet(account(0).privateKey, provider));
+    ({ hub } = await deploySettlementStack(deployer, {
+      exitTreeDepth: DEVNET_PARAMS.exitDepth, networkBits: DEVNET_PARAMS.networkBits, developmentMode: true, mode: "Batches", params: DEVNET_PARAMS,
+      verifierDeployer: new Wallet(account(9).privateKey, provider),
+    }));
+    await (await hub.registerNetwork(1, sequencers.get(1)!.address, 0, { value: parseEther("1") })).wait();
+    await (await hub.registerNetwork(3, sequencers.get(3)!.address, 1, { value: parseEther("1") })).wait();
+    builder = new BatchBuilder(sequencers as never, { chainId: BigInt(node.chainId), verifyingContract: await hub.getAddress() });
+    a0 = model.build("a0", 1, {});
+    a1 = model.build("a1", 1, {});
+    c0 = model.build("c0", 3, {});
+    await proveAll([a0, a1, c0]);
+    finality = new HubFinality(new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 }), await hub.getAddress());
+  });
+
+  after(async function () {
+    finality?.close();
+    provider?.destroy();
+    await node?.stop();
+    await terminateCurves();
+  });
+
+  it("nothing is finalized before the hub finalized it", async function () {
+    expect(await finality.isFinalized(ref(a0))).to.equal(false);
+  });
+
+  it("exactly the finalized certificate and root count; another id, root, height or network does not", async function () {
+    await builder.settle(hub as never, "a0", [a0]);
+    expect(await finality.isFinalized(ref(a0))).to.equal(true);
+    expect(await finality.isFinalized(ref(a0, { certificateId: 999n }))).to.equal(false);
+    expect(await finality.isFinalized(ref(a0, { exitRoot: 999n }))).to.equal(false);
+    expect(await finality.isFinalized(ref(a0, { height: 1n }))).to.equal(false);
+    expect(await finality.isFinalized(ref(a0, { networkId: 3 }))).to.equal(false);
+  });
+
+  it("later batches are picked up incrementally, for every network", async function () {
+    expect(await finality.isFinalized(ref(a1))).to.equal(false);
+    await builder.settle(hub as never, "a1 + c0", [a1, c0]);
+    expect(await finality.isFinalized(ref(a1))).to.equal(true);
+    expect(await finality.isFinalized(ref(a0))).to.equal(true);
+    expect(await finality.isFinalized(ref(c0))).to.equal(true);
+  });
+});
+
+describe("HubFinality on a hub in Epochs mode: CertificateFinalized", function () {
   this.timeout(120_000);
   let node: HardhatNodeHandle;
   let provider: JsonRpcProvider;
@@ -38,7 +104,7 @@ describe("HubFinality: what L1 itself says is finalized (opt-out relaying)", fun
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     provider.pollingInterval = 50;
     const deployer = new NonceManager(new Wallet(account(0).privateKey, provider));
-    ({ hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: TEST_PARAMS.exitDepth, networkBits: TEST_PARAMS.networkBits, developmentMode: true }));
+    ({ hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: TEST_PARAMS.exitDepth, networkBits: TEST_PARAMS.networkBits, developmentMode: true, mode: "Epochs" }));
     domain = { chainId: BigInt(node.chainId), verifyingContract: await hub.getAddress() };
     const verifier = await (await new TestAggregationVerifier__factory(deployer).deploy()).waitForDeployment(); // accepts every proof
     await (await hub.setVerifiers([1], [await verifier.getAddress()])).wait();

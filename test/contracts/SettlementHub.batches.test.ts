@@ -218,7 +218,7 @@ describe("SettlementHub in Batches mode: batched settlement through the real hub
 
     it("an Epochs hub (the deploy scripts') refuses settleBatch: WrongSettlementMode(Batches, Epochs); it keeps no tips", async () => {
       const [deployer] = await ethers.getSigners();
-      const { hub: epochs } = await deploySettlementStack(deployer, { exitTreeDepth: P.exitDepth, networkBits: P.networkBits, developmentMode: true, layerSigner: layer.address });
+      const { hub: epochs } = await deploySettlementStack(deployer, { exitTreeDepth: P.exitDepth, networkBits: P.networkBits, developmentMode: true, layerSigner: layer.address, mode: "Epochs" });
       expect(await epochs.settlementMode()).to.equal(BigInt(SettlementMode.Epochs));
       expect(await epochs.certificateVerifier()).to.equal(ZeroAddress);
       for (const n of [A, B, C]) await (await epochs.registerNetwork(n, sequencers.get(n)!.address, 0)).wait();

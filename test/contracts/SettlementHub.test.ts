@@ -98,7 +98,7 @@ async function expectNoChange(hub: SettlementHub, attempt: () => Promise<unknown
 /** Hub + L1 bridge (bound, checkpoint 0 recorded), no networks, no verifiers. */
 async function bareFixture() {
   const [deployer, seq1, seq2, seq3, alice, bob, mallory, reporter] = await ethers.getSigners();
-  const { hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: DEPTH, networkBits: BITS, developmentMode: true });
+  const { hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: DEPTH, networkBits: BITS, developmentMode: true, mode: "Epochs" });
   const domain: SigningDomain = { chainId: (await ethers.provider.getNetwork()).chainId, verifyingContract: await hub.getAddress() };
   return { hub, bridge, domain, deployer, seq1, seq2, seq3, alice, bob, mallory, reporter };
 }
@@ -181,7 +181,7 @@ describe("SettlementHub", function () {
     it("the L1 stack (libraries, hub, bridge) puts L1's bridge at the same address as every L2's bridge", async function () {
       const l1 = await newChain(9201);
       const l2 = await newChain(9202);
-      const { bridge } = await deploySettlementStack(l1.signers[0], { exitTreeDepth: DEPTH, networkBits: BITS, developmentMode: true });
+      const { bridge } = await deploySettlementStack(l1.signers[0], { exitTreeDepth: DEPTH, networkBits: BITS, developmentMode: true, mode: "Epochs" });
       const l2Stack = await deployBridgeStack(l2.signers[0], { networkId: 1, exitTreeDepth: DEPTH, admin: l2.signers[1].address, poster: l2.signers[1].address });
       expect(await bridge.getAddress()).to.equal(await l2Stack.bridge.getAddress());
     });
@@ -288,7 +288,7 @@ describe("SettlementHub", function () {
 
     it("a hub not deployed for development refuses verifiers of development keys; the generated adapters say they are", async function () {
       const [deployer] = await ethers.getSigners();
-      const { hub } = await deploySettlementStack(deployer, { exitTreeDepth: DEPTH, networkBits: BITS, developmentMode: false });
+      const { hub } = await deploySettlementStack(deployer, { exitTreeDepth: DEPTH, networkBits: BITS, developmentMode: false, mode: "Epochs" });
       expect(await hub.developmentMode()).to.equal(false);
       const dev = await new TestAggregationVerifier__factory(deployer).deploy();
       await dev.setDevelopmentKeys(true);
@@ -828,7 +828,7 @@ describe("SettlementHub", function () {
     /** Production-size global tree (32 bits), 8 networks with their own keys, accepting test verifiers for 1, 2 and 8 slots. */
     async function gasFixture() {
       const [deployer, reporter] = await ethers.getSigners();
-      const { hub } = await deploySettlementStack(deployer, { exitTreeDepth: PRODUCTION_PARAMS.exitDepth, networkBits: PRODUCTION_PARAMS.networkBits, developmentMode: true });
+      const { hub } = await deploySettlementStack(deployer, { exitTreeDepth: PRODUCTION_PARAMS.exitDepth, networkBits: PRODUCTION_PARAMS.networkBits, developmentMode: true, mode: "Epochs" });
       const v = await Promise.all([1, 2, 8].map(() => new TestAggregationVerifier__factory(deployer).deploy()));
       await hub.setVerifiers([1, 2, 8], v);
       for (let i = 0; i < KEYS.length; i++) await hub.registerNetwork(i + 1, KEYS[i].address, i === 0 ? 1 : 0, { value: STAKE });

@@ -1,17 +1,19 @@
 /**
- * Crash recovery: the coordinator process is killed with SIGKILL while an epoch is being proved, and again right
- * after the settlement transaction was sent. After each restart every acknowledged certificate is still there,
- * and in the end each is finalized exactly once (one settlement on L1). A final SIGTERM stops it cleanly.
+ * Crash recovery (hub in Batches mode): the coordinator process is killed with SIGKILL right after a batch's
+ * settlement transaction was sent (not yet mined: L1 mines on demand here), and again after it was mined but before
+ * L1's events were applied. After each restart every acknowledged certificate is still there, the batch in flight is
+ * followed and never built or sent again, and in the end each certificate is finalized exactly once (one batch on
+ * L1, in the transaction first sent). A final SIGTERM stops it cleanly.
  */
 import { expect } from "chai";
 import { ProverPool } from "../../zk/prover/pool";
 import { terminateCurves } from "../../zk/groth16";
 import { startTestL1, TestL1, TestChains, RpcClient, testConfig, tempStorePath, waitFor, hex } from "./helpers/layer";
-import { CoordinatorProcess } from "./helpers/process";
+import { CoordinatorProcess, LogLine } from "./helpers/process";
 import type { BuiltCertificate } from "../../lib";
 import type { CoordinatorConfig } from "../../coordinator/config";
 
-describe("coordinator crash recovery (SIGKILL during proving and after sending the settlement)", function () {
+describe("coordinator crash recovery (SIGKILL after sending a batch's settlement, and after it was mined)", function () {
   this.timeout(20 * 60_000);
   let l1: TestL1;
   let pool: ProverPool;
@@ -49,26 +51,33 @@ describe("coordinator crash recovery (SIGKILL during proving and after sending t
     for (const b of acked) expect(await statusOf(b)).to.equal("Confirmed");
   });
 
-  it("SIGKILL while the epoch is being proved: after the restart the epoch is proved again", async function () {
+  let sent: LogLine;
+
+  it("SIGKILL right after the batch's settlement is sent: after the restart the batch is followed, not rebuilt or sent again", async function () {
+    await l1.provider.send("evm_setAutomine", [false]);
     await rpc().call("admin_triggerEpoch");
-    await proc!.waitLog((l) => l.msg === "proving epoch");
+    await proc!.waitLog((l) => l.msg === "batch built");
+    sent = await proc!.waitLog((l) => l.msg === "settlement sent");
     const exit = await proc!.kill("SIGKILL");
     expect(exit.signal).to.equal("SIGKILL");
     proc = await CoordinatorProcess.start(config);
-    for (const b of acked) expect(["InEpoch", "Settling"]).to.include(await statusOf(b));
-    await proc.waitLog((l) => l.msg === "proving epoch");
+    for (const b of acked) expect(await statusOf(b)).to.equal("Settling");
+    expect(await l1.layer.hub.batchCount()).to.equal(0n, "nothing mined yet");
   });
 
-  it("SIGKILL right after the settlement is sent: after the restart it is followed, not sent again", async function () {
-    const sent = await proc!.waitLog((l) => l.msg === "settlement sent");
+  it("SIGKILL after the settlement is mined, before its events are applied: after the restart each certificate is finalized once", async function () {
+    await l1.provider.send("evm_setAutomine", [true]);
+    await l1.provider.send("evm_mine", []);
+    await waitFor("the settlement mined", async () => (await l1.layer.hub.batchCount()) === 1n, 120_000);
     await proc!.kill("SIGKILL");
     proc = await CoordinatorProcess.start(config);
-    await waitFor("the settlement mined", async () => (await l1.layer.hub.epoch()) === 1n, 120_000);
+    await l1.provider.send("evm_mine", []);
     await l1.provider.send("evm_mine", []);
     for (const b of acked) await waitFor(`${b.certificate.networkId}/${b.certificate.height} Finalized`, async () => (await statusOf(b)) === "Finalized");
-    expect(await l1.layer.hub.epoch()).to.equal(1n, "exactly one settlement on L1");
+    expect(await l1.layer.hub.batchCount()).to.equal(1n, "exactly one settlement on L1");
+    expect(proc!.lines.some((l) => l.msg === "batch built" || l.msg === "settlement sent"), "the restarted coordinator neither rebuilt nor resent").to.equal(false);
     for (const b of acked) {
-      const events = (await l1.layer.hub.queryFilter(l1.layer.hub.filters.CertificateFinalized(b.certificate.networkId))).filter((e) => e.args.certificateId === b.certificateId);
+      const events = (await l1.layer.hub.queryFilter(l1.layer.hub.filters.BatchCertificateFinalized(b.certificate.networkId))).filter((e) => e.args.certificateId === b.certificateId);
       expect(events.length).to.equal(1);
       expect(events[0].transactionHash).to.equal(sent.tx);
     }

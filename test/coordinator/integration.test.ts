@@ -1,24 +1,23 @@
 /**
- * The coordinator against a real `hardhat node` process with the layer deployed: three chains submit signed
- * certificates with cross-chain imports, chains 1 and 2 prove their own, chain 3's proof comes from the
- * backup prover; epochs are proven and settled on L1 and every certificate is Finalized, with the L1 global root
- * equal to the model's. Then a settlement that reverts on L1 and an L1 reorg (evm_snapshot / evm_revert) return
- * certificates to Confirmed, and each is finalized exactly once. Throughout, the epoch rules (lib/epoch.ts applyEpoch)
- * run once per settled epoch: when the coordinator built it (the prover's witness, the settlement and the L1 mirror
- * reuse that result), even when the same certificates are built again after a revert or a reorg.
+ * The coordinator against a real `hardhat node` process with the layer deployed (hub in Batches mode): three chains
+ * submit signed certificates with cross-chain imports, chains 1 and 2 prove their own, chain 3's proof comes from
+ * the backup prover; batches settle on L1 with the stored certificate proofs (settleBatch) and every certificate is
+ * Finalized, with L1's tips and batch roots equal to the reference model's (lib/batch-settlement.ts). Then a
+ * settlement that reverts on L1 and an L1 reorg (evm_snapshot / evm_revert) return certificates to Confirmed, and
+ * each is finalized exactly once. Nothing is aggregated: the epoch rules (lib/epoch.ts applyEpoch) never run, also
+ * not after a restart with a batch in flight.
  */
 import { expect } from "chai";
 import { Wallet, parseEther } from "ethers";
-import { applyEpoch, GlobalState, ExitLeaf, LeafType, fieldKeccak } from "../../lib";
+import { BatchSettlementState, ExitLeaf, LeafType, fieldKeccak, genesisStateCommitment, tipOf } from "../../lib";
 import { startCoordinator, Coordinator } from "../../coordinator/service";
 import { ProverPool } from "../../zk/prover/pool";
 import { terminateCurves } from "../../zk/groth16";
-import { TestAggregationVerifier__factory } from "../../typechain-types";
 import { startTestL1, TestL1, TestChains, RpcClient, testConfig, tempStorePath, waitFor, hex, P } from "./helpers/layer";
-import { countEpochRules, epochKey, EpochRulesCounter } from "./helpers/epoch-rules";
+import { countEpochRules, EpochRulesCounter } from "./helpers/epoch-rules";
 import type { BuiltCertificate, L1Checkpoint } from "../../lib";
 
-describe("coordinator integration (real hardhat node, real proofs)", function () {
+describe("coordinator integration (real hardhat node, real proofs, hub in Batches mode)", function () {
   this.timeout(20 * 60_000);
   let l1: TestL1;
   let coord: Coordinator;
@@ -32,14 +31,30 @@ describe("coordinator integration (real hardhat node, real proofs)", function ()
   const status = async (b: BuiltCertificate) => (await rpc.call<{ status: string }>("getCertificate", { certificateId: hex(b.certificateId) })).status;
   const waitStatus = (b: BuiltCertificate, s: string, ms = 180_000) => waitFor(`${b.certificate.networkId}/${b.certificate.height} ${s}`, async () => (await status(b)) === s, ms);
   const finalizedEvents = async (b: BuiltCertificate) =>
-    (await l1.layer.hub.queryFilter(l1.layer.hub.filters.CertificateFinalized(b.certificate.networkId))).filter((e) => e.args.certificateId === b.certificateId).length;
+    (await l1.layer.hub.queryFilter(l1.layer.hub.filters.BatchCertificateFinalized(b.certificate.networkId))).filter((e) => e.args.certificateId === b.certificateId).length;
+  /** The reference model of L1's batch state, fed the batches L1 settled, in order. */
+  const model = new BatchSettlementState(genesisStateCommitment(P));
+  const modelSettles = (certs: BuiltCertificate[]) => model.apply(model.plan(certs.map((b) => ({ certificate: b.certificate, certificateId: b.certificateId })), (n) => (n === checkpoint.number ? checkpoint.exitRoot : undefined)));
+  /** L1's tips and batch roots are the model's. */
+  const expectModel = async () => {
+    const hub = l1.layer.hub;
+    expect(await hub.batchCount()).to.equal(BigInt(model.batchCount));
+    for (let k = 0; k < model.batchCount; k++) expect(await hub.batchRoot(k + 1), `batch ${k + 1}`).to.equal(model.batchRoot(k));
+    for (const n of [1, 2, 3]) {
+      const t = model.tip(n);
+      expect(await hub.tip(n), `network ${n}'s tip`).to.equal(tipOf(t.stateCommitment, t.nextHeight));
+    }
+  };
   const mine = () => l1.provider.send("evm_mine", []);
   const settleAndFinalize = async (certs: BuiltCertificate[]) => {
     const epoch = await rpc.call<number | null>("admin_triggerEpoch");
-    expect(epoch, "an epoch was built").to.be.a("number");
-    await waitFor(`epoch ${epoch} mined`, () => coord.node.d.store.listSettlements(epoch!).some((s) => s.status === "mined"), 180_000);
+    expect(epoch, "a batch was built").to.be.a("number");
+    const slots = coord.node.d.store.getEpoch(epoch!)!.certificateIds;
+    expect([...slots].sort()).to.deep.equal(certs.map((b) => b.certificateId).sort());
+    await waitFor(`batch ${epoch} mined`, () => coord.node.d.store.listSettlements(epoch!).some((s) => s.status === "mined"), 180_000);
     await mine();
     for (const b of certs) await waitStatus(b, "Finalized");
+    modelSettles(slots.map((id) => certs.find((b) => b.certificateId === id)!));
     return epoch!;
   };
 
@@ -88,11 +103,9 @@ describe("coordinator integration (real hardhat node, real proofs)", function ()
     expect((await rpc.call<{ proofSource: string }>("getCertificate", { certificateId: hex(a0.certificateId) })).proofSource).to.equal("chain");
   });
 
-  it("proves and settles epochs on L1; every certificate is Finalized and the L1 root is the model's", async function () {
-    await settleAndFinalize([a0, b0]);
-    await settleAndFinalize([c0]);
-    const model = applyEpoch(new GlobalState(P), [a0.certificate, b0.certificate, c0.certificate], checkpoint);
-    expect(await l1.layer.hub.globalRoot()).to.equal(model.newRoot);
+  it("settles batches on L1 with the stored proofs; every certificate is Finalized and L1's tips and batch roots are the model's", async function () {
+    await settleAndFinalize([a0, b0, c0]);
+    await expectModel();
     for (const b of all) expect(await finalizedEvents(b)).to.equal(1);
     const net = await rpc.call<{ latest: { finalized: { height: string } } }>("getNetwork", { networkId: 2 });
     expect(net.latest.finalized.height).to.equal("0x0");
@@ -106,14 +119,14 @@ describe("coordinator integration (real hardhat node, real proofs)", function ()
     expect(await status(a1)).to.equal("Confirmed");
 
     const hub = l1.layer.hub;
-    const rejecting = await (await new TestAggregationVerifier__factory(l1.deployer).deploy()).waitForDeployment();
-    await (await rejecting.setMode(1)).wait(); // Reject
+    const sequencer = l1.sequencers.get(1)!.address;
     await l1.provider.send("evm_setAutomine", [false]);
     try {
       const epoch = await rpc.call<number>("admin_triggerEpoch");
       await waitFor("settlement sent", () => coord.node.d.store.listSettlements(epoch).some((s) => s.status === "sent"), 180_000);
-      // The owner swaps in a rejecting verifier with a higher tip: it lands first in the same block.
-      await hub.connect(l1.deployer).setVerifiers([1, 2], [await rejecting.getAddress(), l1.layer.addresses.verifierS2], { maxPriorityFeePerGas: parseEther("0.0001"), maxFeePerGas: parseEther("0.001") });
+      // The owner replaces chain 1's sequencer with a higher tip: it lands first in the same block, and the batch's
+      // signature (by the old sequencer) no longer authorizes it.
+      await hub.connect(l1.deployer).setSequencer(1, Wallet.createRandom().address, { maxPriorityFeePerGas: parseEther("0.0001"), maxFeePerGas: parseEther("0.001") });
       await mine();
       await waitFor("the settlement reverted", () => coord.node.d.store.listSettlements(epoch).some((s) => s.status === "reverted"));
       expect(coord.node.d.store.getEpoch(epoch)!.status).to.equal("failed");
@@ -121,7 +134,7 @@ describe("coordinator integration (real hardhat node, real proofs)", function ()
       await l1.provider.send("evm_setAutomine", [true]);
     }
     await waitStatus(a1, "Confirmed");
-    await (await hub.connect(l1.deployer).setVerifiers([1, 2], [l1.layer.addresses.verifierS1, l1.layer.addresses.verifierS2])).wait();
+    await (await hub.connect(l1.deployer).setSequencer(1, sequencer)).wait();
     await settleAndFinalize([a1]);
     expect(await finalizedEvents(a1)).to.equal(1);
   });
@@ -141,40 +154,48 @@ describe("coordinator integration (real hardhat node, real proofs)", function ()
     await settleAndFinalize([b1]);
     expect(await finalizedEvents(b1)).to.equal(1);
 
-    const model = applyEpoch(new GlobalState(P), all.map((b) => b.certificate), checkpoint);
-    expect(await l1.layer.hub.globalRoot()).to.equal(model.newRoot);
+    await expectModel();
     for (const b of all) expect(await status(b)).to.equal("Finalized");
   });
 
-  it("runs the epoch rules once per settled epoch it built (build, witness, settlement and L1 mirror share one result)", async function () {
-    // the sync marks the last epoch settled in the commit after its certificates' Finalized
-    const settled = await waitFor("four settled epochs", () => {
-      const s = coord.node.d.store.listEpochs({ status: ["settled"] });
-      return s.length === 4 && s;
-    });
-    const runs = settled.map((e) => ({ epoch: e.id, certificates: e.certificateIds.length, runs: rules.count(e.certificateIds) }));
-    console.log("      applyEpoch runs per settled epoch:", JSON.stringify(runs));
-    for (const r of runs) expect(r.runs, `epoch ${r.epoch}`).to.equal(1);
+  it("never runs the epoch rules: nothing is aggregated, each settled batch row is the hub's batch", async function () {
+    // the sync marks the last batch settled in the commit after its certificates' Finalized
+    const store = coord.node.d.store;
+    await waitFor("the last batch row settled", () => store.listEpochs({}).at(-1)?.status === "settled");
+    // A row whose very transaction landed is settled (a batch rebuilt after a reorg may sign the same transaction).
+    const byBatch = new Map(store.listEpochs({ status: ["settled"] }).map((e) => [e.l1Epoch!, e]));
+    expect([...byBatch.keys()].sort()).to.deep.equal([1, 2, 3]);
+    for (const [batchId, e] of byBatch) expect("0x" + e.newRoot.toString(16).padStart(64, "0"), `batch ${batchId}: the root it was built with`).to.equal(model.batchRoot(batchId - 1));
+    expect(rules.runs.size, "applyEpoch runs").to.equal(0);
   });
 
-  it("after a restart (the results are gone) the rules run once per stored settlement and once for the epoch in flight", async function () {
+  it("after a restart with a batch in flight, the batch is followed to L1 (not rebuilt) and still nothing is aggregated", async function () {
     const a2 = chains.certify(1, {});
     all.push(a2);
     await rpc.call("submitCertificate", { certificate: await chains.signedJson(a2) });
     await rpc.call("submitProof", await chains.prove(pool, a2));
-    const epoch = await rpc.call<number>("admin_triggerEpoch");
-    expect(rules.count([a2.certificateId]), "built").to.equal(1);
-    const settled = coord.node.d.store.listEpochs({ status: ["settled"] });
-    const before = new Map(rules.runs);
-    await coord.stop(); // the proof in flight is parked: the epoch is proven again after the restart
+    await l1.provider.send("evm_setAutomine", [false]);
+    let epoch: number;
+    try {
+      epoch = await rpc.call<number>("admin_triggerEpoch");
+      await waitFor("settlement sent", () => coord.node.d.store.listSettlements(epoch).some((s) => s.status === "sent"), 180_000);
+      await coord.stop();
+    } finally {
+      await l1.provider.send("evm_setAutomine", [true]);
+    }
     coord = await startCoordinator(coord.config);
     rpc = new RpcClient(coord.rpc.url);
-    await waitFor(`epoch ${epoch} mined`, () => coord.node.d.store.listSettlements(epoch).some((s) => s.status === "mined"), 180_000);
+    await mine();
+    await waitFor(`batch ${epoch} mined`, () => coord.node.d.store.listSettlements(epoch).some((s) => s.status === "mined"), 180_000);
     await mine();
     await waitStatus(a2, "Finalized");
-    await waitFor(`epoch ${epoch} settled`, () => coord.node.d.store.getEpoch(epoch)!.status === "settled");
-    const since = (ids: bigint[]) => (rules.runs.get(epochKey(ids)) ?? 0) - (before.get(epochKey(ids)) ?? 0);
-    for (const e of settled) expect(since(e.certificateIds), `epoch ${e.id} replayed from the store`).to.equal(1);
-    expect(since([a2.certificateId]), `epoch ${epoch}: re-derived for its proof, reused for its settlement`).to.equal(1);
+    await waitFor(`batch ${epoch} settled`, () => coord.node.d.store.getEpoch(epoch)!.status === "settled");
+    modelSettles([a2]);
+    await expectModel();
+    expect(coord.node.d.store.listSettlements(epoch)).to.have.length(1);
+    expect(coord.node.d.store.listEpochs({}), "batch rows: 3 settled, 1 failed, 1 abandoned, this one").to.have.length(6);
+    expect(coord.node.d.store.getEpoch(epoch)!.l1Epoch).to.equal(4);
+    expect(await finalizedEvents(a2)).to.equal(1);
+    expect(rules.runs.size, "applyEpoch runs").to.equal(0);
   });
 });

@@ -20,7 +20,7 @@ import {
   claimFromNetwork, exitProof, findOracleEntry, bridgeAsset, NoRootYetError, AlreadyClaimedError, WrongDestinationError, ExitNotFoundError,
 } from "../../chain/claims";
 import { TestToken__factory, WrappedToken__factory } from "../../typechain-types";
-import { DEVNET_PARAMS } from "../../lib/global-state";
+import { DEVNET_PARAMS, genesisStateCommitment } from "../../lib/global-state";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const account = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
@@ -55,14 +55,14 @@ describe("devnet deployments and claims (real L1 + L2 hardhat nodes)", function 
   });
 
   it("deploys the L1 layer and an L2 bridge stack, records them, and the bridges share one address", async () => {
-    L1 = await deployL1Devnet(wallet(0, l1), { rpcUrl: l1Node.url, dir, layerSigner: account(1).address });
+    L1 = await deployL1Devnet(wallet(0, l1), { rpcUrl: l1Node.url, dir, layerSigner: account(1).address, verifierDeployer: wallet(9, l1) });
     L2 = await deployL2Devnet(wallet(0, l2), { networkId: 1, poster: account(11).address, rpcUrl: l2Node.url, dir });
 
     const d1 = readDeployments("devnetL1", dir);
     expect(d1).to.include({ name: "devnetL1", chainId: 31337, networkId: 0, rpcUrl: l1Node.url, startBlock: 0 });
-    expect(Object.keys(d1.contracts).sort()).to.deep.equal(["bridge", "hub", "poseidonT3", "poseidonT5", "timelock", "verifierS1", "verifierS2"]);
+    expect(Object.keys(d1.contracts).sort()).to.deep.equal(["batchVerifier", "bridge", "hub", "poseidonT3", "poseidonT5", "timelock", "verifierS1", "verifierS2"]);
     expect(d1.pending).to.equal(undefined);
-    expect(L1.executed).to.deep.equal(["poseidonT3", "poseidonT5", "hub", "bridge", "bindL1Bridge", "checkpoint0", "verifierS1", "verifierS2", "setVerifiers", "timelock", "handOverToTimelock"]);
+    expect(L1.executed).to.deep.equal(["poseidonT3", "poseidonT5", "batchVerifier", "hub", "bridge", "bindL1Bridge", "checkpoint0", "verifierS1", "verifierS2", "setVerifiers", "timelock", "handOverToTimelock"]);
     const d2 = readDeployments("devnetA", dir);
     expect(d2).to.include({ name: "devnetA", chainId: 1001, networkId: 1, rpcUrl: l2Node.url, startBlock: 0 });
     expect(Object.keys(d2.contracts).sort()).to.deep.equal(["bridge", "oracle", "poseidonT3", "poseidonT5"]);
@@ -71,6 +71,12 @@ describe("devnet deployments and claims (real L1 + L2 hardhat nodes)", function 
     expect(d1.contracts.bridge).to.equal(d2.contracts.bridge);
     expect(await L1.hub.l1Bridge()).to.equal(d1.contracts.bridge);
     expect(await L1.bridge.checkpointCount()).to.equal(1n);
+    // The hub settles batches with the certificate_test batch verifier, from the empty-trees state of DEVNET_PARAMS.
+    expect(await L1.hub.settlementMode()).to.equal(1n);
+    expect(await L1.hub.certificateVerifier()).to.equal(d1.contracts.batchVerifier);
+    expect(await L1.hub.genesisStateCommitment()).to.equal(genesisStateCommitment(DEVNET_PARAMS));
+    expect([await L1.hub.maxDependencies(), await L1.hub.maxBundles(), await L1.hub.publicSignalsPerProof()]).to.deep.equal([1n, 1n, 12n]);
+    expect(await l1.getTransactionCount(account(9).address), "the verifier is not the deployer's transaction").to.equal(1);
     expect(await L1.hub.verifiers(1)).to.equal(d1.contracts.verifierS1);
     expect(await L1.hub.verifiers(2)).to.equal(d1.contracts.verifierS2);
     // The devnet hub is governed the production way: its owner is the timelock, the layer key is account 1.
@@ -84,11 +90,11 @@ describe("devnet deployments and claims (real L1 + L2 hardhat nodes)", function 
 
   it("a second run reuses everything: same addresses, no transaction at all", async () => {
     const before = { n1: await l1.getTransactionCount(account(0).address), n2: await l2.getTransactionCount(account(0).address), b1: await l1.getBlockNumber(), b2: await l2.getBlockNumber() };
-    const again1 = await deployL1Devnet(wallet(0, l1), { rpcUrl: l1Node.url, dir, layerSigner: account(1).address });
+    const again1 = await deployL1Devnet(wallet(0, l1), { rpcUrl: l1Node.url, dir, layerSigner: account(1).address, verifierDeployer: wallet(9, l1) });
     const again2 = await deployL2Devnet(wallet(0, l2), { networkId: 1, poster: account(11).address, rpcUrl: l2Node.url, dir });
     expect(again1.executed).to.deep.equal([]);
     expect(again2.executed).to.deep.equal([]);
-    expect(again1.reused).to.deep.equal(["poseidonT3", "poseidonT5", "hub", "bridge", "verifierS1", "verifierS2", "timelock"]);
+    expect(again1.reused).to.deep.equal(["poseidonT3", "poseidonT5", "batchVerifier", "hub", "bridge", "verifierS1", "verifierS2", "timelock"]);
     expect(again1.deployments.contracts).to.deep.equal(L1.deployments.contracts);
     expect(again2.deployments.contracts).to.deep.equal(L2.deployments.contracts);
     expect(again1.deployments.startBlock).to.equal(0);
@@ -210,12 +216,12 @@ describe("devnet deployments and claims (real L1 + L2 hardhat nodes)", function 
     await expect(claimFromNetwork({ ...req(1), dest: { bridge: L1.bridge.connect(wallet(4, l1)) } })).to.be.rejectedWith(WrongDestinationError);
   });
 
-  it("network 1 -> L1: the hub is the L1 oracle, and nothing is claimable before an epoch settles", async () => {
+  it("network 1 -> L1: the hub is the L1 oracle, and nothing is claimable before a batch settles", async () => {
     const weth = await L2.bridge.wrappedTokenAddress(0, ZeroAddress);
     const out = await bridgeAsset(L2.bridge.connect(wallet(3, l2)), { toNetwork: 0, to: account(3).address, amount: parseEther("0.25"), token: weth });
     expect(out.leafIndex).to.equal(0);
     expect(out.exit.leaf).to.include({ originNetwork: 0, destinationNetwork: 0, originAddress: 0n, amount: parseEther("0.25") });
-    // dest.oracle omitted: the L1 bridge's oracle, the hub, is read through its CertificateFinalized entries.
+    // dest.oracle omitted: the L1 bridge's oracle, the hub, is read through its (Batch)CertificateFinalized entries.
     await expect(claimFromNetwork({ source: { provider: l2, bridge: L2.bridge }, dest: { bridge: L1.bridge.connect(wallet(4, l1)) }, leafIndex: 0 })).to.be.rejectedWith(NoRootYetError, /network 0's oracle/);
   });
 

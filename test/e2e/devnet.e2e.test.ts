@@ -3,8 +3,9 @@
  * (scripts/devnet/scenario.ts): deposit, fast and confirmed-policy transfers, a cross-chain call and a
  * bridge-and-call, a chain that never proves and the cascade it causes (B rebuilds, funds come back after A
  * recovers), the opt-out chain finalizing directly while A is stalled, and a withdrawal to L1. The scenario checks
- * every balance as it goes; this test then checks the certificates' final statuses and that the L1 global root is
- * the model's, recomputed from the certificates L1 finalized.
+ * every balance as it goes; this test then checks the certificates' final statuses and that L1's batches (the hub
+ * settles in Batches mode) are the reference model's (lib/batch-settlement.ts), replayed from the certificates L1
+ * finalized: every batch root, every tip.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -13,7 +14,7 @@ import * as path from "path";
 import { startDevnet, Devnet } from "../../scripts/devnet/devnet";
 import { runScenario, waitUntil, Scenario } from "../../scripts/devnet/scenario";
 import { createLogger } from "../../coordinator/log";
-import { applyEpoch, GlobalState, DEVNET_PARAMS } from "../../lib";
+import { BatchSettlementState, DEVNET_PARAMS, genesisStateCommitment, tipOf } from "../../lib";
 import { terminateCurves } from "../../zk/groth16";
 
 describe("devnet end to end (L1 + three L2 hardhat nodes, coordinator, chain clients, the scenario)", function () {
@@ -48,25 +49,32 @@ describe("devnet end to end (L1 + three L2 hardhat nodes, coordinator, chain cli
     expect(dependents.some((d) => aIds.includes(d.rejection!.cause!.certificateId)), "B's rejection names A's certificate").to.equal(true);
   });
 
-  it("after the last epochs every certificate is Finalized or Rejected, and L1's global root is the model's", async function () {
+  it("after the last batches every certificate is Finalized or Rejected, and L1's batches and tips are the model's", async function () {
     const node = net.coordinator.node;
     await waitUntil("every live certificate finalized", async () => node.d.store.listCertificates({ live: true }).length === 0, 900_000, 500);
     const hub = net.l1.layer.hub;
     const bridge = net.l1.layer.bridge;
-    let state = new GlobalState(DEVNET_PARAMS);
-    const settled = await hub.queryFilter(hub.filters.EpochSettled());
-    const finalized = await hub.queryFilter(hub.filters.CertificateFinalized());
+    const model = new BatchSettlementState(genesisStateCommitment(DEVNET_PARAMS));
+    const checkpoints = new Map<bigint, bigint>();
+    const count = Number(await bridge.checkpointCount());
+    for (let n = 0; n < count; n++) checkpoints.set(BigInt(n), (await bridge.checkpoint(n))[0]);
+    const settled = await hub.queryFilter(hub.filters.BatchSettled());
+    const finalized = await hub.queryFilter(hub.filters.BatchCertificateFinalized());
+    expect(settled.map((e) => e.args.batchId)).to.deep.equal(settled.map((_, k) => BigInt(k + 1)));
     for (const e of settled) {
-      const slots = finalized.filter((f) => f.transactionHash === e.transactionHash).sort((a, b) => a.index - b.index);
-      const certs = slots.map((f) => node.d.store.getCertificate(f.args.certificateId)!.certificate);
-      const [root] = await bridge.checkpoint(e.args.l1CheckpointNumber);
-      const r = applyEpoch(state, certs, { number: e.args.l1CheckpointNumber, exitRoot: root });
-      expect(r.newRoot).to.equal(e.args.newGlobalRoot);
-      state = r.state;
+      const slots = finalized.filter((f) => f.args.batchId === e.args.batchId).sort((a, b) => Number(a.args.index - b.args.index));
+      expect(slots.length).to.equal(Number(e.args.count));
+      const plan = model.plan(slots.map((f) => ({ certificate: node.d.store.getCertificate(f.args.certificateId)!.certificate, certificateId: f.args.certificateId })), (n) => checkpoints.get(n));
+      expect(plan.root, `batch ${e.args.batchId}`).to.equal(e.args.root);
+      model.apply(plan);
     }
-    expect(await hub.globalRoot()).to.equal(state.root());
+    for (const n of [1, 2, 3]) {
+      const t = model.tip(n);
+      expect(await hub.tip(n), `network ${n}'s tip`).to.equal(tipOf(t.stateCommitment, t.nextHeight));
+    }
     const all = node.d.store.listCertificates();
     expect(all.every((c) => c.status === "Finalized" || c.status === "Rejected")).to.equal(true);
     expect(finalized.length).to.equal(all.filter((c) => c.status === "Finalized").length, "each finalized once");
+    expect(await hub.queryFilter(hub.filters.EpochSettled()), "nothing settles through the aggregation path").to.have.length(0);
   });
 });

@@ -53,7 +53,7 @@ describe("e2e: aggregated settlement on L1 with real proofs", function () {
 
   before(async function () {
     const [deployer, alice] = await ethers.getSigners();
-    ({ hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: P.exitDepth, networkBits: P.networkBits, developmentMode: true }));
+    ({ hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: P.exitDepth, networkBits: P.networkBits, developmentMode: true, mode: "Epochs" }));
     domain = { chainId: (await ethers.provider.getNetwork()).chainId, verifyingContract: await hub.getAddress() };
     const s1 = await new AggregationTestS1Adapter__factory(deployer).deploy();
     const s2 = await new AggregationTestS2Adapter__factory(deployer).deploy();
