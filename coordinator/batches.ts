@@ -20,7 +20,7 @@ import { solidityProofOf, Groth16Proof } from "../zk/groth16";
 import { EpochManager, shortError } from "./epochs";
 import type { Certificate } from "../lib/certificate";
 import type { GraphNode } from "./graph";
-import type { EpochRecord, SettlementRecord } from "./types";
+import type { EpochRecord } from "./types";
 import type { L1View } from "./l1/view";
 
 /** One locator of BatchSettlement.sol (batchId 0: slot `index` of this batch; else leaf `index` of batch `batchId`). */
@@ -157,15 +157,6 @@ export class BatchManager extends EpochManager {
       return this.fail(e, `a slot cannot be settled: ${shortError(err)}`);
     }
     const data = this.l1.hubInterface.encodeFunctionData("settleBatch", [settlement]);
-    let signed;
-    try {
-      signed = await this.l1.signHubCall(data);
-    } catch (err) {
-      return this.fail(e, `the settlement would revert: ${shortError(err)}`);
-    }
-    const now = this.node.now();
-    const s: SettlementRecord = { id: this.store.nextId("settlement"), epochId: e.id, nonce: signed.nonce, txHash: signed.hash, rawTx: signed.raw, status: "signed", blockNumber: null, blockHash: null, createdAt: now, updatedAt: now, error: null };
-    await this.node.startSettling(e.certificateIds, s.txHash, [{ op: "putSettlement", record: s }, { op: "putEpoch", record: { ...e, status: "settling", l1Tx: s.txHash, updatedAt: now } }]);
-    await this.broadcast(s);
+    await this.signAndSettle(e, data);
   }
 }

@@ -188,6 +188,14 @@ export class EpochManager {
       return this.fail(e, `a slot cannot be settled: ${shortError(err)}`);
     }
     const data = this.l1.hubInterface.encodeFunctionData("settleEpoch", [e.proof!, e.slotCapacity, e.oldRoot, e.newRoot, e.l1CheckpointNumber, slots]);
+    await this.signAndSettle(e, data);
+  }
+
+  /**
+   * Signs the hub call `data` (a revert at estimation fails the epoch), stores the signed transaction with the
+   * epoch's move to "settling" in one commit, then broadcasts it: a crash in between re-broadcasts the same bytes.
+   */
+  protected async signAndSettle(e: EpochRecord, data: string): Promise<void> {
     let signed;
     try {
       signed = await this.l1.signHubCall(data);
