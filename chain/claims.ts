@@ -163,8 +163,8 @@ export interface OracleEntry {
   certificateId: bigint;
   exitRoot: bigint;
   /**
-   * On a hub in Batches mode: the settled leaf the entry comes from (entryId = batchId * 2^32 + index). The hub
-   * answers for the entry only once it is registered (registerExitRoot: registerBatchEntry, done before a claim).
+   * On the hub: the settled batch leaf the entry comes from (entryId = batchId * 2^32 + index). The hub answers for
+   * the entry only once it is registered (registerExitRoot: registerBatchEntry, done before a claim).
    */
   batch?: { batchId: bigint; index: bigint };
 }
@@ -173,21 +173,18 @@ export interface OracleEntry {
 export type DestOracle = ExitRootOracle | SettlementHub;
 
 function isHub(o: DestOracle): o is SettlementHub {
-  return (o.interface as unknown as Interface).hasFunction("exitRootEntryCount");
+  return (o.interface as unknown as Interface).hasFunction("registerExitRoot");
 }
 
 /** Every entry of `sourceNetwork` the oracle holds, oldest first (from its events: one query, filtered by network). */
 export async function oracleEntries(oracle: DestOracle, sourceNetwork: number, o: ReadOptions = {}): Promise<OracleEntry[]> {
   const from = o.fromBlock ?? 0;
   if (isHub(oracle)) {
-    const logs = await oracle.queryFilter(oracle.filters.CertificateFinalized(sourceNetwork), from, "latest");
-    const epochs = logs.map((l) => ({ entryId: l.args.exitRootEntry, networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId, exitRoot: l.args.newLocalExitRoot }));
     const leaves = await oracle.queryFilter(oracle.filters.BatchCertificateFinalized(sourceNetwork), from, "latest");
-    const batches = leaves.map((l) => ({
+    return leaves.map((l) => ({
       entryId: (l.args.batchId << 32n) + l.args.index, networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId, exitRoot: l.args.newLocalExitRoot,
       batch: { batchId: l.args.batchId, index: l.args.index },
     }));
-    return [...epochs, ...batches];
   }
   const logs = await oracle.queryFilter(oracle.filters.ExitRootPosted(undefined, sourceNetwork), from, "latest");
   return logs.map((l) => ({ entryId: l.args.entryId, networkId: Number(l.args.networkId), height: l.args.height, certificateId: l.args.certificateId, exitRoot: l.args.exitRoot }));
@@ -294,7 +291,7 @@ export async function registerBatchEntry(hub: SettlementHub, entry: OracleEntry,
 
 /**
  * Claims exit `leafIndex` of the source network on the destination (claimAsset or claimMessage by leaf type). On L1
- * with a hub in Batches mode, the entry's batch leaf is registered first (registerBatchEntry).
+ * the entry's batch leaf is registered with the hub first (registerBatchEntry).
  */
 export async function claimFromNetwork(r: ClaimRequest): Promise<ContractTransactionReceipt> {
   const c = await prepareClaim(r);

@@ -51,8 +51,8 @@ export const ChainConfigSchema = z
       })
       .strict()
       .default({}),
-    /** Circuit instances (devnet defaults). */
-    circuits: z.object({ certificate: z.string().default("certificate_test"), direct: z.string().default("aggregation_test_s1") }).strict().default({}),
+    /** The certificate circuit instance (devnet default). */
+    circuits: z.object({ certificate: z.string().default("certificate_test") }).strict().default({}),
     log: z.object({ level: z.enum(["debug", "info", "warn", "error"]).default("info") }).strict().default({}),
   })
   .strict();

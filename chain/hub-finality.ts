@@ -1,7 +1,6 @@
 /**
  * What L1 itself says is finalized: an opt-out chain relays another chain's exit root only once the settlement hub
- * finalized that very certificate (its BatchCertificateFinalized event in the hub's Batches mode, CertificateFinalized
- * in its Epochs mode: both are read), never on the coordinator's word alone — a
+ * finalized that very certificate (its BatchCertificateFinalized event), never on the coordinator's word alone — a
  * coordinator that lied would otherwise make the chain accept a root L1 never finalized.
  *
  * The hub's finalization events of a network are read incrementally (the network id is indexed) and kept
@@ -43,9 +42,8 @@ export class HubFinality {
     if (!s) this.seen.set(networkId, (s = { byHeight: new Map(), scanned: this.fromBlock - 1 }));
     const head = await this.provider.getBlockNumber();
     if (head > s.scanned) {
-      const epochs = await this.hub.queryFilter(this.hub.filters.CertificateFinalized(networkId), s.scanned + 1, head);
-      const batches = await this.hub.queryFilter(this.hub.filters.BatchCertificateFinalized(networkId), s.scanned + 1, head);
-      for (const l of [...epochs, ...batches]) s.byHeight.set(l.args.height, { certificateId: l.args.certificateId, exitRoot: l.args.newLocalExitRoot });
+      const logs = await this.hub.queryFilter(this.hub.filters.BatchCertificateFinalized(networkId), s.scanned + 1, head);
+      for (const l of logs) s.byHeight.set(l.args.height, { certificateId: l.args.certificateId, exitRoot: l.args.newLocalExitRoot });
       s.scanned = head;
     }
     return s.byHeight;

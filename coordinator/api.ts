@@ -78,13 +78,16 @@ export interface NetworkView {
   latest: { preConfirmed: RefView | null; confirmed: RefView | null; finalized: RefView | null };
 }
 
+/** An epoch: one settleBatch transaction of up to `epochs.batchSize` certificates (docs/api.md, getEpoch). */
 export interface EpochView {
   id: number;
+  /** "proved" (built), "settling", "settled", "failed" or "abandoned". */
   status: string;
+  /** The certificates in slot order. */
   certificates: RefView[];
-  oldRoot: string;
+  /** The batch's Merkle root (keccak, docs/protocol.md §9). */
   newRoot: string;
-  l1CheckpointNumber: string;
+  /** The hub's batch id once settled. */
   l1Epoch: number | null;
   l1Tx: string | null;
   failure: string | null;

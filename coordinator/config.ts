@@ -61,12 +61,8 @@ export const ConfigSchema = z
     params: z.enum(["devnet", "production"]).default("devnet"),
     circuits: z
       .object({
+        /** The certificate circuit: its shape bounds certificates; the hub's batch verifier must take its proofs. */
         certificate: z.string().default("certificate_test"),
-        /** Aggregation instances by slot count; an epoch uses the smallest that fits. */
-        aggregation: z.array(z.object({ slots: z.number().int().min(1), instance: z.string() })).min(1).default([
-          { slots: 1, instance: "aggregation_test_s1" },
-          { slots: 2, instance: "aggregation_test_s2" },
-        ]),
       })
       .strict()
       .default({}),
@@ -95,12 +91,13 @@ export const ConfigSchema = z
       })
       .strict()
       .default({}),
+    /** An epoch is one settleBatch transaction of up to batchSize certificates (coordinator/batches.ts). */
     epochs: z
       .object({
         /** 0: only the admin trigger builds epochs. */
         intervalMs: z.number().int().min(0).default(10_000),
         enabled: z.boolean().default(true),
-        /** Certificates per batch (S) when the hub settles in Batches mode (coordinator/batches.ts). */
+        /** Certificates per epoch (S, the batch size). */
         batchSize: z.number().int().min(1).max(64).default(8),
       })
       .strict()
@@ -147,9 +144,6 @@ function setPath(o: Record<string, unknown>, p: string[], v: unknown): void {
 export function parseConfig(input: unknown): CoordinatorConfig {
   const r = ConfigSchema.safeParse(input);
   if (!r.success) throw new ConfigError(r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "));
-  for (const a of r.data.circuits.aggregation) {
-    if (getInstance(a.instance).params.slots !== a.slots) throw new ConfigError(`circuits.aggregation: instance ${a.instance} does not have ${a.slots} slots`);
-  }
   getInstance(r.data.circuits.certificate);
   return r.data;
 }

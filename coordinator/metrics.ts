@@ -19,7 +19,7 @@ export interface MetricsOptions {
 
 /** Seconds: from a fast cache read up to a slow L1 round trip. */
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-/** Seconds: a devnet certificate proof takes seconds, a production aggregation minutes. */
+/** Seconds: a devnet certificate proof takes about a second, a production one tens of seconds. */
 const PROVE_BUCKETS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800];
 /** Gas of one settlement transaction. */
 const GAS_BUCKETS = [100e3, 200e3, 300e3, 500e3, 750e3, 1e6, 1.5e6, 2e6, 3e6, 5e6, 10e6];
@@ -45,7 +45,7 @@ export class Metrics {
   /** source: "chain" | "backup"; outcome: "valid" | "invalid". */
   readonly proofsVerified: Counter<"source" | "outcome">;
 
-  // ---- provers (node); kind: "certificate" | "epoch"
+  // ---- provers (node); kind: "certificate"
   readonly proverJobsQueued: Gauge<"kind">;
   readonly proverJobsRunning: Gauge<"kind">;
   readonly proveDuration: Histogram<"kind">;

@@ -1,7 +1,8 @@
 /**
  * The coordinator node: pre-confirms certificates, verifies proofs (the chain's or its own backup prover's),
- * confirms through the dependency graph, rejects with cascades, and hands confirmed certificates to the epoch
- * manager (coordinator/epochs.ts); the L1 sync (coordinator/l1/sync.ts) finalizes them from L1's events.
+ * confirms through the dependency graph, rejects with cascades, and hands confirmed certificates to the settlement
+ * manager (coordinator/batches.ts: epochs, one settleBatch each); the L1 sync (coordinator/l1/sync.ts) finalizes
+ * them from L1's events.
  *
  * Invariants:
  * - A certificate is acknowledged only after the store committed it (group commit: coordinator/store/).
@@ -89,7 +90,7 @@ export class CoordinatorNode implements CoordinatorApi {
   private readonly totals = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<CertificateStatus, number>;
   private readonly startedAt: number;
   private fatal: Error | null = null;
-  /** Hook for the epoch manager's admin trigger. */
+  /** Hook for the settlement manager's admin trigger (admin_triggerEpoch). */
   epochTrigger: (() => Promise<number | null>) | null = null;
   l1Status: { connected: boolean; block: number | null; lagBlocks: number | null } = { connected: false, block: null, lagBlocks: null };
 
@@ -216,17 +217,17 @@ export class CoordinatorNode implements CoordinatorApi {
   // Every certificate status change is made by one function of this class, which changes the graph (the state
   // machine, coordinator/graph.ts) and persists the change: PreConfirmed (accept), Proven and Confirmed
   // (acceptProof, confirmLoaded), Rejected with its cascade (rejectWith), InEpoch (enterEpoch), Settling
-  // (startSettling), back to Confirmed (releaseEpoch), Finalized (finalize). The epoch manager and the L1 sync call
+  // (startSettling), back to Confirmed (releaseEpoch), Finalized (finalize). The settlement manager and the L1 sync call
   // these; nothing else calls the graph's mutators. docs/coordinator.md, "One certificate's path".
 
-  /** Confirmed -> InEpoch, for the certificates of an epoch the epoch manager built (EpochManager.build); stored with the epoch row. */
+  /** Confirmed -> InEpoch, for the certificates of an epoch the settlement manager built (BatchManager.build); stored with the epoch row. */
   async enterEpoch(e: EpochRecord): Promise<void> {
     const changes = e.certificateIds.flatMap((id) => this.graph.setStatus(id, "InEpoch"));
     await this.persist(changes, [{ op: "putEpoch", record: e }], { epoch: e.id });
   }
 
   /**
-   * InEpoch -> Settling: the epoch's settlement transaction is signed (EpochManager.signAndSend); stored with `ops`
+   * InEpoch -> Settling: the epoch's settlement transaction is signed (BatchManager.signAndSend); stored with `ops`
    * (the signed transaction, the epoch row) before it is broadcast. Certificates L1 finalized meanwhile stay Finalized.
    */
   async startSettling(certificateIds: bigint[], l1Tx: string, ops: WriteOp[]): Promise<void> {
@@ -235,8 +236,8 @@ export class CoordinatorNode implements CoordinatorApi {
   }
 
   /**
-   * InEpoch / Settling -> Confirmed: the epoch did not settle (EpochManager.release: the proof failed, the settlement
-   * would revert or reverted, its block left L1, another transaction took its nonce, the global root moved). Stored
+   * InEpoch / Settling -> Confirmed: the epoch did not settle (BatchManager.release: the settlement would revert or
+   * reverted, its block left L1, another transaction took its nonce, a tip it continues moved). Stored
    * with `ops` (the epoch row); returns how many certificates went back.
    */
   async releaseEpoch(certificateIds: bigint[], ops: WriteOp[]): Promise<number> {
@@ -250,11 +251,12 @@ export class CoordinatorNode implements CoordinatorApi {
   }
 
   /**
-   * -> Finalized, only from L1's CertificateFinalized events (L1Sync.applyEffects), whoever settled them: this
-   * coordinator's epochs, a chain's direct settlement. L1 is the truth: a certificate the layer rejected (and forgot)
-   * comes back from the store and is finalized; the live certificate at its height is then rejected (EQUIVOCATION, with
-   * its cascade: CertificateGraph.setStatus). A jump from below Confirmed may confirm what waited for it. One commit per
-   * settlement transaction (each status row keeps its l1Tx), then the rest with `ops` (the L1 cursor, epoch rows).
+   * -> Finalized, only from L1's BatchCertificateFinalized events (L1Sync.applyEffects), whoever settled them:
+   * this coordinator's epochs, a chain's direct settlement (a batch of one). L1 is the truth: a certificate the
+   * layer rejected (and forgot) comes back from the store and is finalized; the live certificate at its height is
+   * then rejected (EQUIVOCATION, with its cascade: CertificateGraph.setStatus). A jump from below Confirmed may
+   * confirm what waited for it. One commit per settlement transaction (each status row keeps its l1Tx), then the
+   * rest with `ops` (the L1 cursor, epoch rows).
    */
   async finalize(finalized: readonly Finalization[], ops: WriteOp[]): Promise<void> {
     const changes: StatusChange[] = [];
@@ -428,14 +430,14 @@ export class CoordinatorNode implements CoordinatorApi {
   }
 
   /**
-   * A certificate as the hub's settleEpoch/settleDirect take it: the header, the sequencer's signature and, for a
-   * revision r > 0, the licence (the layer's signed rejection of revision r - 1).
+   * What the hub's settleBatch takes for a certificate beyond its proof (BatchSettlement.SlotAuth, without the
+   * locators): the sequencer's signature and, for a revision r > 0, the licence (the layer's signed rejection of
+   * revision r - 1).
    */
-  settlementSlot(id: bigint) {
+  settlementAuth(id: bigint): { signature: string; licence: string } {
     const c = this.body(id);
     const revision = revisionOf(c);
-    const licence = revision > 0 ? this.licence(c.networkId, c.height, revision - 1) : "0x";
-    return { networkId: c.networkId, height: c.height, revision, certificateId: id, newLocalExitRoot: c.newLocalExitRoot, signature: c.signature, licence };
+    return { signature: c.signature, licence: revision > 0 ? this.licence(c.networkId, c.height, revision - 1) : "0x" };
   }
 
   /**
@@ -539,7 +541,7 @@ export class CoordinatorNode implements CoordinatorApi {
   private async checkL1Imports(c: Certificate): Promise<void> {
     const l1 = c.importedExits.filter((m) => m.source.networkId === 0);
     if (l1.length === 0) return;
-    if (new Set(l1.map((m) => m.source.height)).size > 1) throw new CoordinatorError("UNKNOWN_L1_CHECKPOINT", "imports from two L1 checkpoints: an epoch binds one");
+    if (new Set(l1.map((m) => m.source.height)).size > 1) throw new CoordinatorError("UNKNOWN_L1_CHECKPOINT", "imports from two L1 checkpoints: a certificate states one");
     const root = await this.d.l1.checkpointRoot(l1[0].source.height);
     if (root === null || l1.some((m) => m.sourceExitRoot !== root)) {
       throw new CoordinatorError("UNKNOWN_L1_CHECKPOINT", `L1 checkpoint ${l1[0].source.height} ${root === null ? "does not exist" : "has another root"}`);
@@ -657,8 +659,8 @@ export class CoordinatorNode implements CoordinatorApi {
    * -> Rejected, with the cascade to exactly the certificates that require it (DEPENDENCY_REJECTED,
    * PREDECESSOR_REJECTED, BUNDLE_FAILED: CertificateGraph.reject). The events that lead here: no proof in time
    * (tick: PROOF_TIMEOUT), a bundle incomplete in time (BUNDLE_DEADLINE), a second signed certificate for the height
-   * (equivocation: EQUIVOCATION, stored with the evidence in `extra`), a transition the backup prover or the epoch
-   * rules refuse (TRANSITION_INVALID), the chain ejected on L1 (L1Sync: NETWORK_EJECTED). A certificate that is
+   * (equivocation: EQUIVOCATION, stored with the evidence in `extra`), a transition the backup prover refuses
+   * (TRANSITION_INVALID), the chain ejected on L1 (L1Sync: NETWORK_EJECTED). A certificate that is
    * not in progress (Rejected, Finalized, forgotten) is left alone; `extra` is stored all the same.
    */
   async rejectWith(id: bigint, r: Rejection, extra: WriteOp[] = []): Promise<void> {
@@ -803,7 +805,7 @@ export class CoordinatorNode implements CoordinatorApi {
         const c = this.body(cid);
         return refView({ networkId: c.networkId, height: c.height, certificateId: cid });
       }),
-      oldRoot: hex(e.oldRoot), newRoot: hex(e.newRoot), l1CheckpointNumber: hex(e.l1CheckpointNumber), l1Epoch: e.l1Epoch, l1Tx: e.l1Tx, failure: e.failure, createdAt: e.createdAt, updatedAt: e.updatedAt,
+      newRoot: hex(e.newRoot), l1Epoch: e.l1Epoch, l1Tx: e.l1Tx, failure: e.failure, createdAt: e.createdAt, updatedAt: e.updatedAt,
     };
   }
 

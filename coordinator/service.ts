@@ -1,14 +1,15 @@
 /**
- * Assembles and runs a coordinator: store, L1 client and view, prover pool, node, epoch manager, L1 sync, RPC
- * server and the loops that drive them. Start-up order matters and is the recovery procedure:
+ * Assembles and runs a coordinator: store, L1 client and view, prover pool (the backup prover), node, settlement
+ * manager (epochs), L1 sync, RPC server and the loops that drive them. Start-up order matters and is the recovery
+ * procedure:
  *   0. check the settings nothing runs without (preflight.ts): store.path, the L1 endpoint, l1.hub, l1.bridge;
  *   1. open the store and load every certificate into the graph;
- *   2. rebuild the L1 view (registry, mirror of the global state) from the stored L1 events;
+ *   2. rebuild the L1 view (registry, mirror of L1's settlement state) from the stored L1 events;
  *   3. read L1 from the stored cursor on (reconcile: settlements that landed while down finalize now);
- *   4. resume the epoch in flight (re-prove / re-broadcast / follow its receipt);
+ *   4. resume the epoch in flight (sign and broadcast a built one / re-broadcast / follow its receipt);
  *   5. open the API.
- * Shutdown (stop(), SIGINT/SIGTERM in main.ts) is the reverse: stop intake, stop the loops, park the proof in
- * flight (the pool is closed; the epoch stays "proving" and is proven again after a restart), close the store.
+ * Shutdown (stop(), SIGINT/SIGTERM in main.ts) is the reverse: stop intake, stop the loops, close the prover pool
+ * (a backup proof in flight is made again after a restart), close the store.
  */
 import { createLogger, Logger } from "./log";
 import { CoordinatorConfig, globalParamsOf, redactedConfig } from "./config";
@@ -22,7 +23,6 @@ import { CoordinatorNode, NodeDeps } from "./node";
 import type { Store } from "./store/store";
 import type { GlobalParams, HistoryArchive } from "../lib/global-state";
 import { layerSignerOf } from "./licences";
-import { EpochManager } from "./epochs";
 import { BatchManager } from "./batches";
 import { startRpcServer, RpcServer } from "./rpc/server";
 import { Metrics } from "./metrics";
@@ -31,7 +31,8 @@ import { STATUSES } from "./types";
 
 export interface Coordinator {
   node: CoordinatorNode;
-  epochs: EpochManager;
+  /** The settlement manager: epochs, one settleBatch each. */
+  epochs: BatchManager;
   sync: L1Sync;
   rpc: RpcServer;
   metrics: Metrics;
@@ -128,11 +129,7 @@ export async function startCoordinator(config: CoordinatorConfig, o: StartOption
     }
   };
   const sync = new L1Sync(node, l1, view, config.l1.confirmations, config.l1.startBlock);
-  // The hub's settlement mode is fixed at its deployment: Batches (settleBatch with the stored certificate proofs,
-  // coordinator/batches.ts) or Epochs (aggregation proofs, coordinator/epochs.ts).
-  const batchesMode = (await l1.settlementMode()) === "Batches";
-  const epochs = batchesMode ? new BatchManager(node, l1, view, pool, config) : new EpochManager(node, l1, view, pool, config);
-  log.info("settlement mode", { mode: batchesMode ? "Batches" : "Epochs", batchSize: batchesMode ? config.epochs.batchSize : undefined });
+  const epochs = new BatchManager(node, l1, view, config);
   node.epochTrigger = () => epochs.step(true);
 
   await node.load();
@@ -183,7 +180,6 @@ export async function startCoordinator(config: CoordinatorConfig, o: StartOption
       abort.abort();
       await pool.close();
       await Promise.all(loops);
-      await epochs.idle();
       await Promise.allSettled(node.backupInFlight);
       await rpc.close();
       await store.close();

@@ -193,35 +193,37 @@ export interface EquivocationRecord {
   reportStatus: "pending" | "sent" | "confirmed" | "failed";
 }
 
-export type EpochStatus = "proving" | "proved" | "settling" | "settled" | "failed" | "abandoned";
+/**
+ * An epoch's status: "proved" once built (its certificates' proofs are stored; nothing is proven for an epoch),
+ * "settling" once its settleBatch is signed, then "settled", or "failed" / "abandoned" (its certificates went back to
+ * Confirmed).
+ */
+export type EpochStatus = "proved" | "settling" | "settled" | "failed" | "abandoned";
 
+/** An epoch: one settleBatch transaction of up to `epochs.batchSize` certificates (coordinator/batches.ts). */
 export interface EpochRecord {
-  /** The coordinator's epoch number (its own sequence, not the hub's counter). */
+  /** The coordinator's epoch number (its own sequence, not the hub's batch id). */
   id: number;
+  /** The certificates in slot order. */
   certificateIds: bigint[];
-  oldRoot: bigint;
+  /** The batch's Merkle root (lib/batch-settlement.ts batchRoot), as planned when the epoch was built. */
   newRoot: bigint;
-  l1CheckpointNumber: bigint;
-  l1ExitRoot: bigint;
-  slotCapacity: number;
   status: EpochStatus;
-  /** Solidity proof words, once proved. */
-  proof: bigint[] | null;
   createdAt: number;
   updatedAt: number;
-  /** The hub's epoch number once settled. */
+  /** The hub's batch id once settled. */
   l1Epoch: number | null;
   l1Tx: string | null;
   failure: string | null;
 }
 
-export type JobKind = "certificate" | "epoch";
+export type JobKind = "certificate";
 export type JobStatus = "queued" | "running" | "done" | "failed" | "cancelled";
 
 export interface JobRecord {
   id: number;
   kind: JobKind;
-  /** certificateId (decimal) for certificate jobs, epoch id for epoch jobs. */
+  /** The certificate id (decimal). */
   subject: string;
   status: JobStatus;
   attempts: number;
@@ -259,5 +261,5 @@ export interface NetworkRecordRow {
   registeredBlock: number;
 }
 
-/** Policy bit 0 on L1: the chain settles its own certificates with settleDirect and never joins an epoch. */
+/** Policy bit 0 on L1: the chain settles its own certificates (batches of one) and never joins the layer's epochs. */
 export const POLICY_DIRECT_SETTLEMENT = 1;

@@ -292,12 +292,12 @@ async function main(): Promise<void> {
       maxExitsPerChain: MAX_EXITS,
       maxFinalizedCertificatesPerChain: MAX_CERTS,
       epochIntervalMs: cfg.epochs.intervalMs,
-      aggregation: cfg.circuits.aggregation.map((a) => `${a.instance} (${a.slots} slots)`),
+      batchSize: cfg.epochs.batchSize,
       proofTimeoutMs: cfg.lifecycle.proofTimeoutMs,
       certificateShape: { maxExits: shape.maxExits, maxImports: shape.maxImports, maxDependencies: shape.maxDependencies },
       chains: DEVNET_CHAINS.map((c) => `${c.name} ${c.policy}`),
     };
-    say(`devnet up in ${sec(Date.now() - t0)} s: epochs every ${cfg.epochs.intervalMs / 1000} s with ${devnetParams.aggregation.join(", ")}; proof timeout ${cfg.lifecycle.proofTimeoutMs / 1000} s; certificates of at most ${shape.maxExits} exit(s) and ${shape.maxImports} import(s)`);
+    say(`devnet up in ${sec(Date.now() - t0)} s: epochs every ${cfg.epochs.intervalMs / 1000} s of up to ${cfg.epochs.batchSize} certificates (one settleBatch each); proof timeout ${cfg.lifecycle.proofTimeoutMs / 1000} s; certificates of at most ${shape.maxExits} exit(s) and ${shape.maxImports} import(s)`);
     const s = new Scenario(dn);
 
     // -------------------------------------------------------------------------------------------- funding

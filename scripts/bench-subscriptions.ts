@@ -470,7 +470,10 @@ async function bench(o: Options): Promise<void> {
     cleanups.push(async () => provider.destroy());
     const deployer = new Wallet(hardhatAccount(0).privateKey, provider);
     const startBlock = await provider.getBlockNumber();
-    const { hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: PRODUCTION_GLOBAL_PARAMS.exitDepth, networkBits: PRODUCTION_GLOBAL_PARAMS.networkBits, developmentMode: true, mode: "Epochs" });
+    const { hub, bridge } = await deploySettlementStack(deployer, {
+      exitTreeDepth: PRODUCTION_GLOBAL_PARAMS.exitDepth, networkBits: PRODUCTION_GLOBAL_PARAMS.networkBits, developmentMode: true, params: PRODUCTION_GLOBAL_PARAMS,
+      verifierDeployer: new Wallet(hardhatAccount(9).privateKey, provider),
+    });
     const hubAddress = await hub.getAddress();
     const networkIds = Array.from({ length: o.chains }, (_, i) => i + 1);
     const sequencers = new Map(networkIds.map((id) => [id, new Wallet(hexlify(randomBytes(32)))]));
@@ -494,7 +497,7 @@ async function bench(o: Options): Promise<void> {
       store: { path: path.join(dir, "coordinator.sqlite") },
       l1: { rpcUrl: l1.url, hub: hubAddress, bridge: await bridge.getAddress(), confirmations: 1, pollMs: 500, startBlock },
       params: "production",
-      circuits: { certificate: "certificate_prod", aggregation: [{ slots: 8, instance: "aggregation_prod_s8" }] },
+      circuits: { certificate: "certificate_prod" },
       proving: { workers: 1, backup: { enabled: false } },
       lifecycle: { proofTimeoutMs: 3_600_000, bundleTimeoutMs: 3_600_000 },
       epochs: { enabled: false, intervalMs: 0 },

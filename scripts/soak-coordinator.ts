@@ -8,15 +8,16 @@
  * What it does:
  *   1. starts a coordinator in a CHILD process (this file with --serve), with node --expose-gc: the same
  *      loadConfig + startCoordinator as coordinator/main.ts, its store (SQLite, WAL, synchronous=FULL) in a temp
- *      dir, the JSON-RPC server on loopback, epochs on a 2 ms timer with 8 slots (aggregation_prod_s8's count),
+ *      dir, the JSON-RPC server on loopback, epochs (batches) on a 2 ms timer of up to 8 certificates,
  *      certificate_prod's shape, the backup prover off. Three test seams of startCoordinator replace what cannot
  *      reach a million certificates in an hour on two cores, and nothing else:
- *        - L1: scripts/lib/loopback-l1.ts, an in-memory hub (registers the chains, settles epochs, emits the hub's
- *          events in blocks; it checks roots, capacity and networks, not signatures or proofs);
- *        - the prover pool: an epoch "proof" is returned at once (the aggregation witness is still built);
+ *        - L1: scripts/lib/loopback-l1.ts, an in-memory hub (registers the chains, settles batches, emits the hub's
+ *          events in blocks; it checks tips, shapes and networks, not signatures or proofs);
+ *        - the prover pool: never asked (the backup prover is off, and a batch proves nothing);
  *        - the certificate-proof verifier: accepts the soak's marker proof, refuses anything else;
  *      and the tree parameters are the smallest that hold the run (--history-depth, network bits for --chains), so
- *      that the model (the epoch's state transition, Poseidon everywhere) is not the whole cost;
+ *      that the model (each certificate's state transition in the L1 mirror, Poseidon everywhere) is not the whole
+ *      cost;
  *   2. drives --certs certificates through it over keep-alive HTTP JSON-RPC: each chain submits its heights in
  *      order, each certificate with its proof in one JSON-RPC batch [submitCertificate, submitProof], a share
  *      --deps of them naming a recently acknowledged certificate of another chain, a share --old-deps naming one
@@ -24,7 +25,7 @@
  *      store); one certificate in --withhold gets no proof, so it is rejected (PROOF_TIMEOUT after
  *      --proof-timeout-ms) with its cascade (later heights, dependents on other chains), and the chains rebuild from
  *      the height the coordinator names (HEIGHT_GAP's `expected`) at the revision it names (REVISION_NOT_LICENSED's
- *      `expected`; the epochs settle those rebuilds with the layer's licence). Intake is held while more than --in-flight
+ *      `expected`; the batches settle those rebuilds with the layer's licence). Intake is held while more than --in-flight
  *      certificates are unsettled (neither Finalized nor Rejected), so that the backlog stays the same size and
  *      what grows, if anything, is what the coordinator keeps of the past;
  *   3. every --sample seconds asks the child for its RSS and its heap after a full GC (global.gc), its status
@@ -37,8 +38,7 @@
  *
  * Options: --certs N (default 1,000,000), --chains N (2..31, default 7), --deps P, --old-deps P, --withhold N (0: every proof is sent),
  * --proof-timeout-ms MS, --in-flight N, --concurrency N (HTTP requests in flight), --history-depth D, --sample S,
- * --slots S (epoch capacity, default 8 as aggregation_prod_s8; another size is possible only because the epoch
- * proof is replaced, and is said in the report),
+ * --slots S (certificates per epoch: the coordinator's epochs.batchSize, default 8),
  * --max-minutes M (stop submitting then, drain and report), --baseline, --seed S, --keep-store, --cpu-prof DIR (the
  * child runs with node --cpu-prof into DIR), --json.
  */
@@ -59,7 +59,7 @@ import { certificatePublicSignals } from "../lib/settlement";
 import { CertificateShape, shapeOf } from "../lib/witness/certificate";
 import { getInstance } from "../zk/registry";
 import { enableFastPoseidon, poseidonCount } from "../lib/poseidon";
-import { ConfigInput, loadConfig } from "../coordinator/config";
+import { ConfigInput, certificateShapeOf, loadConfig } from "../coordinator/config";
 import { createLogger } from "../coordinator/log";
 import { CertificateGraph } from "../coordinator/graph";
 import { startCoordinator, Coordinator } from "../coordinator/service";
@@ -182,9 +182,8 @@ async function serve(file: string, serveJson: string): Promise<void> {
   const so = JSON.parse(serveJson) as ServeOptions;
   if (so.baseline) forgetNothing();
   const config = loadConfig({ file, env: {} });
-  // an epoch size no circuit instance has is possible only because the epoch proof is replaced (see --slots)
-  if (so.slots !== 8) config.circuits.aggregation = [{ slots: so.slots, instance: "aggregation_prod_s8" }];
-  const l1 = new LoopbackL1(so.params, { hub: HUB, bridge: BRIDGE, networks: so.networks, layerSigner: layerKey().address });
+  config.epochs.batchSize = so.slots;
+  const l1 = new LoopbackL1(so.params, { hub: HUB, bridge: BRIDGE, networks: so.networks, shape: certificateShapeOf(config), layerSigner: layerKey().address });
   const pool = {
     busy: 0,
     queued: 0,
@@ -442,7 +441,7 @@ async function soak(o: Options): Promise<void> {
       store: { path: path.join(dir, "coordinator.sqlite") },
       l1: { rpcUrl: "http://127.0.0.1:9", hub: HUB, bridge: BRIDGE, confirmations: 1, pollMs: 2, startBlock: 0, reportEquivocations: false, layerKey: layerKey().privateKey },
       params: "production",
-      circuits: { certificate: "certificate_prod", aggregation: [{ slots: 8, instance: "aggregation_prod_s8" }] },
+      circuits: { certificate: "certificate_prod" },
       proving: { workers: 1, backup: { enabled: false } },
       lifecycle: { proofTimeoutMs: o.proofTimeoutMs, bundleTimeoutMs: 3_600_000, tickMs: 100 },
       epochs: { enabled: true, intervalMs: 2 },

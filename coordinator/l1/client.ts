@@ -66,24 +66,20 @@ export class L1Client {
     return this.chainIdCache;
   }
 
-  /** The hub's current global root. */
   /** The address whose signature the hub takes as the layer's (rejection licences). */
   layerSigner(): Promise<string> {
     return this.hub.layerSigner();
   }
 
-  globalRoot(): Promise<bigint> {
-    return this.hub.globalRoot();
-  }
-
-  /** The hub's settlement mode, fixed at its deployment (docs/settlement.md "Settlement modes"). */
-  async settlementMode(): Promise<"Epochs" | "Batches"> {
-    return Number(await this.hub.settlementMode()) === 1 ? "Batches" : "Epochs";
-  }
-
-  /** Batches the hub settled so far (Batches mode; the last batch id). */
+  /** Batches the hub settled so far (the last batch id). */
   batchCount(): Promise<bigint> {
     return this.hub.batchCount();
+  }
+
+  /** The certificate circuit's D (dependencies) and B (bundle legs) that the hub's batch verifier takes. */
+  async batchShape(): Promise<{ maxDependencies: number; maxBundles: number }> {
+    const [d, b] = await Promise.all([this.hub.maxDependencies(), this.hub.maxBundles()]);
+    return { maxDependencies: Number(d), maxBundles: Number(b) };
   }
 
   head(): Promise<number> {
@@ -135,7 +131,7 @@ export class L1Client {
 
   /**
    * Signs a call to the hub with the next nonce the node reports as pending. Throws what eth_estimateGas throws,
-   * so a settlement that would revert (e.g. StaleGlobalRoot) is known before anything is signed.
+   * so a settlement that would revert (e.g. StaleTip) is known before anything is signed.
    */
   async signHubCall(data: string): Promise<SignedTx> {
     if (!this.wallet) throw new Error("no L1 settler key configured (l1.settlerKey / COORDINATOR_L1_KEY)");

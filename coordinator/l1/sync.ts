@@ -1,9 +1,8 @@
 /**
- * Follows the hub's events at the configured confirmation depth and applies them: the registry and verifiers,
- * the settlement mirror, certificates Finalized (from CertificateFinalized in the hub's Epochs mode and
- * BatchCertificateFinalized in its Batches mode — the only way a certificate becomes Finalized), epochs and
- * batches settled (EpochSettled / BatchSettled: the settlement row whose transaction it was), ejections (the
- * chain's live certificates are rejected).
+ * Follows the hub's events at the configured confirmation depth and applies them: the registry, the settlement
+ * mirror, certificates Finalized (from BatchCertificateFinalized — the only way a certificate becomes Finalized),
+ * epochs settled (BatchSettled: the epoch row whose settlement transaction it was learns the hub's batch id),
+ * ejections (the chain's live certificates are rejected).
  *
  * Progress is a cursor (last applied block and its hash) stored with the events it covers, in one commit.
  * Every applied event is stored, so at start the whole L1 view is rebuilt from the store without asking L1,
@@ -88,8 +87,8 @@ export class L1Sync {
     const node = this.node;
     for (const s of fx.settlements) {
       // "settled" too: the settlement job marks its row settled at confirmation depth, perhaps before the sync
-      // applied the transaction's events; the row still learns the hub's epoch / batch id here.
-      for (const e of this.store.listEpochs({ status: ["proving", "proved", "settling", "settled", "failed", "abandoned"] })) {
+      // applied the transaction's events; the row still learns the hub's batch id here.
+      for (const e of this.store.listEpochs({ status: ["proved", "settling", "settled", "failed", "abandoned"] })) {
         if (e.status === "settled" && e.l1Epoch !== null) continue;
         if (e.l1Tx === s.txHash || this.store.listSettlements(e.id).some((x) => x.txHash === s.txHash)) {
           ops.push({ op: "putEpoch", record: { ...e, status: "settled", l1Epoch: s.l1Epoch, l1Tx: s.txHash, updatedAt: node.now() } });

@@ -411,16 +411,16 @@ const equivocationFromRow = (r: EquivocationRow): EquivocationRecord => ({
   reportStatus: r.report_status,
 });
 
+/**
+ * An epochs row. old_root, l1_checkpoint_number, l1_exit_root, slot_capacity and proof belong to the retired
+ * aggregation path (an epoch proven against a global root): the schema keeps them, epochParams writes them as
+ * zeros (slot_capacity: the certificate count, proof: NULL) and nothing reads them.
+ */
 interface EpochRow {
   id: number;
   certificate_ids: string;
-  old_root: string;
   new_root: string;
-  l1_checkpoint_number: string;
-  l1_exit_root: string;
-  slot_capacity: number;
   status: EpochRecord["status"];
-  proof: string | null;
   created_at: number;
   updated_at: number;
   l1_epoch: number | null;
@@ -431,13 +431,8 @@ interface EpochRow {
 const epochFromRow = (r: EpochRow): EpochRecord => ({
   id: r.id,
   certificateIds: bigsFromText(r.certificate_ids),
-  oldRoot: BigInt(r.old_root),
   newRoot: BigInt(r.new_root),
-  l1CheckpointNumber: BigInt(r.l1_checkpoint_number),
-  l1ExitRoot: BigInt(r.l1_exit_root),
-  slotCapacity: r.slot_capacity,
   status: r.status,
-  proof: r.proof === null ? null : bigsFromText(r.proof),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   l1Epoch: r.l1_epoch,
@@ -1114,13 +1109,13 @@ const equivocationParams = (r: EquivocationRecord): Params => ({
 const epochParams = (r: EpochRecord): Params => ({
   id: r.id,
   certificateIds: bigsToText(r.certificateIds),
-  oldRoot: dec(r.oldRoot),
+  oldRoot: "0",
   newRoot: dec(r.newRoot),
-  l1CheckpointNumber: dec(r.l1CheckpointNumber),
-  l1ExitRoot: dec(r.l1ExitRoot),
-  slotCapacity: r.slotCapacity,
+  l1CheckpointNumber: "0",
+  l1ExitRoot: "0",
+  slotCapacity: r.certificateIds.length,
   status: r.status,
-  proof: r.proof === null ? null : bigsToText(r.proof),
+  proof: null,
   createdAt: r.createdAt,
   updatedAt: r.updatedAt,
   l1Epoch: r.l1Epoch,

@@ -170,7 +170,7 @@ export class DestEntries {
 }
 
 /**
- * The L1 hub's CertificateFinalized / BatchCertificateFinalized events (every network, read incrementally): the exit roots it finalized per
+ * The L1 hub's BatchCertificateFinalized events (every network, read incrementally): the exit roots it finalized per
  * network, and how many certificates each network has finalized (what its history tree holds).
  */
 export class HubFinalized {
@@ -186,11 +186,7 @@ export class HubFinalized {
     const hub = this.net.l1.layer.hub;
     const head = await this.net.l1.provider.getBlockNumber();
     if (head <= this.cursor) return;
-    // An Epochs-mode hub finalizes with CertificateFinalized, a Batches-mode hub with BatchCertificateFinalized.
-    const logs = [
-      ...(await hub.queryFilter(hub.filters.CertificateFinalized(), this.cursor + 1, head)),
-      ...(await hub.queryFilter(hub.filters.BatchCertificateFinalized(), this.cursor + 1, head)),
-    ];
+    const logs = await hub.queryFilter(hub.filters.BatchCertificateFinalized(), this.cursor + 1, head);
     for (const l of logs) {
       const n = Number(l.args.networkId);
       if (!this.roots.has(n)) this.roots.set(n, new Set());

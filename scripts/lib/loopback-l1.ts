@@ -1,22 +1,23 @@
 /**
  * An in-memory L1 for the coordinator, behind its L1Client interface: a settlement hub that registers networks,
- * settles epochs and emits the hub's events (NetworkRegistered, EpochSettled, CertificateFinalized) with the hub's
- * argument names, in blocks mined one per transaction. It exists so that the soak (scripts/soak-coordinator.ts)
- * and tests can drive the coordinator's whole lifecycle at a rate a Hardhat node cannot reach; it is a test seam,
- * never a production path.
+ * settles batches (settleBatch) and emits the hub's events (NetworkRegistered, BatchCertificateFinalized,
+ * BatchSettled) with the hub's argument names, in blocks mined one per transaction. It exists so that the soak
+ * (scripts/soak-coordinator.ts) and tests can drive the coordinator's whole lifecycle at a rate a Hardhat node cannot
+ * reach; it is a test seam, never a production path.
  *
- * What it checks of a settlement, as the hub does: the slot count against the capacity, that every slot's network
- * is registered and not ejected, and that the old global root is the current one (StaleGlobalRoot, both when the
- * coordinator estimates the transaction and when it is mined). What it does not: the sequencers' signatures, the
- * rejection licences of rebuilt revisions and the
- * aggregation proof (the soak's proofs are replaced too); the new root is taken from the calldata, as the hub does
- * once the proof verifies.
+ * What it checks of a settlement, as the hub does (lib/batch-settlement.ts, contracts/settlement/BatchSettlement.sol):
+ * the shape of the public signals, that every slot's network is registered and not ejected, that each slot
+ * continues its network's tip (StaleTip, both when the coordinator estimates the transaction and when it is mined),
+ * and that a stated L1 checkpoint is checkpoint 0. What it does not: the sequencers' signatures, the rejection
+ * licences of rebuilt revisions, the dependencies' locators, the bundles and the certificate proofs (the soak's
+ * proofs are markers). The batch root is the model's (batchRoot of the slots' leaves), as the hub computes it.
  *
  * Memory: it keeps the last WINDOW_BLOCKS blocks and their receipts (the coordinator reads L1 at its cursor, a few
  * blocks behind the head), so a long soak does not measure the fake L1's growth.
  */
 import { keccak256, toUtf8Bytes, TransactionReceipt } from "ethers";
-import { GlobalState, GlobalParams } from "../../lib/global-state";
+import { GlobalParams, genesisStateCommitment } from "../../lib/global-state";
+import { batchLeaf, batchRoot, tipOf } from "../../lib/batch-settlement";
 import { zeroHash } from "../../lib/poseidon";
 import { L1Client, SignedTx } from "../../coordinator/l1/client";
 import type { StoredL1Event } from "../../coordinator/store/store";
@@ -45,33 +46,51 @@ interface Mined {
 const blockHashOf = (n: number) => keccak256(toUtf8Bytes(`loopback block ${n}`));
 const decimal = (x: bigint | number) => x.toString();
 
+/** The certificate circuit's D and B: the public signals per proof are 7 + 3 D + 2 B (docs/protocol.md §9). */
+export interface LoopbackShape {
+  maxDependencies: number;
+  maxBundles: number;
+}
+
+interface SettledSlot {
+  networkId: number;
+  height: bigint;
+  certificateId: bigint;
+  newLocalExitRoot: bigint;
+  newTip: string;
+}
+
 export class LoopbackL1 extends L1Client {
   private readonly blocks = new Map<number, Block>();
   private headNumber = 0;
-  private root: bigint;
-  private epoch = 0;
+  private batches = 0;
   private nonce = 0;
   private readonly networks = new Map<number, LoopbackNetwork & { ejected: boolean }>();
+  /** keccak256(abi.encode(stateCommitment, nextHeight)) of each network's last settled certificate. */
+  private readonly tips = new Map<number, string>();
   /** Signed, not yet mined: raw -> calldata. */
   private readonly pending = new Map<string, string>();
   private readonly mined = new Map<string, Mined>();
   private readonly layer: string;
+  private readonly shape: LoopbackShape;
   /** The single L1 exit-root checkpoint (0): the empty L1 exit tree's root; the soak imports nothing from L1. */
   private readonly checkpoint0: bigint;
 
   constructor(
     readonly params: GlobalParams,
-    o: { hub: string; bridge: string; networks: LoopbackNetwork[]; layerSigner?: string },
+    o: { hub: string; bridge: string; networks: LoopbackNetwork[]; shape: LoopbackShape; layerSigner?: string },
   ) {
     // the base class's provider is never asked anything: every method it would serve is overridden below
     super({ rpcUrl: "http://127.0.0.1:9", hub: o.hub, bridge: o.bridge });
-    this.root = new GlobalState(params).root();
     this.layer = o.layerSigner ?? SETTLER;
+    this.shape = o.shape;
     this.checkpoint0 = zeroHash(params.exitDepth);
+    const genesis = tipOf(genesisStateCommitment(params), 0n);
     this.mine(
       "0x" + "00".repeat(32),
       o.networks.map((n) => {
         this.networks.set(n.networkId, { ...n, ejected: false });
+        this.tips.set(n.networkId, genesis);
         return { name: "NetworkRegistered", args: { networkId: decimal(n.networkId), sequencer: n.sequencer, policyFlags: decimal(n.policyFlags), stake: "1000000000000000000" } };
       }),
     );
@@ -94,13 +113,12 @@ export class LoopbackL1 extends L1Client {
     return this.layer;
   }
 
-  /** The loopback hub settles epochs. */
-  override async settlementMode(): Promise<"Epochs" | "Batches"> {
-    return "Epochs";
+  override async batchCount(): Promise<bigint> {
+    return BigInt(this.batches);
   }
 
-  override async globalRoot(): Promise<bigint> {
-    return this.root;
+  override async batchShape(): Promise<LoopbackShape> {
+    return this.shape;
   }
 
   override async head(): Promise<number> {
@@ -175,31 +193,44 @@ export class LoopbackL1 extends L1Client {
 
   // ------------------------------------------------------------------------------------------------ the hub
 
-  private settlementEffects(data: string): { slots: { networkId: bigint; height: bigint; certificateId: bigint; newLocalExitRoot: bigint }[]; newRoot: bigint; checkpoint: bigint } {
+  /** The slots settleBatch(data) would finalize, in slot order, or what the hub would revert with. */
+  private settlementEffects(data: string): SettledSlot[] {
     const call = this.hubInterface.parseTransaction({ data });
-    if (!call || call.name !== "settleEpoch") throw new Error(`the loopback hub settles epochs only, not ${call?.name ?? "this call"}`);
-    const [, slotCapacity, oldRoot, newRoot, checkpoint, slots] = call.args as unknown as [unknown, bigint, bigint, bigint, bigint, { networkId: bigint; height: bigint; certificateId: bigint; newLocalExitRoot: bigint }[]];
-    if (slots.length === 0 || BigInt(slots.length) > slotCapacity) throw new Error(`SlotCountOutOfRange(${slots.length}, ${slotCapacity})`);
-    if (oldRoot !== this.root) throw new Error(`StaleGlobalRoot(${oldRoot}, ${this.root})`);
-    if (checkpoint !== 0n) throw new Error(`UnknownCheckpoint(${checkpoint})`);
-    for (const s of slots) {
-      const n = this.networks.get(Number(s.networkId));
-      if (!n || n.ejected) throw new Error(`NetworkNotActive(${s.networkId})`);
+    if (!call || call.name !== "settleBatch") throw new Error(`the loopback hub settles batches only, not ${call?.name ?? "this call"}`);
+    const [settlement] = call.args as unknown as [{ proofs: unknown[]; publicSignals: bigint[]; slots: unknown[] }];
+    const m = 7 + 3 * this.shape.maxDependencies + 2 * this.shape.maxBundles;
+    const count = settlement.slots.length;
+    if (count === 0) throw new Error("EmptySettlement()");
+    if (settlement.proofs.length !== count || settlement.publicSignals.length !== count * m) throw new Error(`SettlementShapeMismatch(${count}, ${settlement.proofs.length}, ${settlement.publicSignals.length})`);
+    const tips = new Map(this.tips);
+    const out: SettledSlot[] = [];
+    for (let i = 0; i < count; i++) {
+      const [certificateId, word, prevState, newState, newLocalExitRoot, , checkpointRoot] = settlement.publicSignals.slice(i * m, i * m + 7).map(BigInt);
+      const networkId = Number(word & 0xffffffffn);
+      const height = (word >> 32n) & 0xffffffffffffffffn;
+      const n = this.networks.get(networkId);
+      if (!n || n.ejected) throw new Error(`NetworkNotActive(${networkId})`);
+      if (checkpointRoot !== 0n && checkpointRoot !== this.checkpoint0) throw new Error(`CheckpointMismatch(${checkpointRoot})`);
+      const given = tipOf(prevState, height);
+      if (tips.get(networkId) !== given) throw new Error(`StaleTip(${networkId}, ${height})`);
+      const newTip = tipOf(newState, height + 1n);
+      tips.set(networkId, newTip);
+      out.push({ networkId, height, certificateId, newLocalExitRoot, newTip });
     }
-    return { slots: [...slots], newRoot, checkpoint };
+    return out;
   }
 
   private settle(data: string): Omit<StoredL1Event, "blockNumber" | "blockHash" | "logIndex" | "txHash">[] {
-    const { slots, newRoot, checkpoint } = this.settlementEffects(data);
-    const oldRoot = this.root;
-    this.root = newRoot;
-    const epoch = ++this.epoch;
+    const slots = this.settlementEffects(data);
+    const batchId = ++this.batches;
+    for (const s of slots) this.tips.set(s.networkId, s.newTip);
+    const root = batchRoot(slots.map((s) => batchLeaf({ networkId: s.networkId, height: s.height, certificateId: s.certificateId, exitRoot: s.newLocalExitRoot })));
     return [
-      { name: "EpochSettled", args: { epoch: decimal(epoch), oldGlobalRoot: decimal(oldRoot), newGlobalRoot: decimal(newRoot), l1CheckpointNumber: decimal(checkpoint), slotCount: decimal(slots.length) } },
-      ...slots.map((s) => ({
-        name: "CertificateFinalized",
-        args: { networkId: decimal(s.networkId), height: decimal(s.height), certificateId: decimal(s.certificateId), newLocalExitRoot: decimal(s.newLocalExitRoot), exitRootEntry: "0", epoch: decimal(epoch) },
+      ...slots.map((s, index) => ({
+        name: "BatchCertificateFinalized",
+        args: { networkId: decimal(s.networkId), height: decimal(s.height), certificateId: decimal(s.certificateId), newLocalExitRoot: decimal(s.newLocalExitRoot), batchId: decimal(batchId), index: decimal(index) },
       })),
+      { name: "BatchSettled", args: { batchId: decimal(batchId), root, count: decimal(slots.length) } },
     ];
   }
 

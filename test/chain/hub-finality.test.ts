@@ -2,27 +2,23 @@
  * chain/hub-finality.ts against a real `hardhat node` with the settlement hub: an opt-out chain relays a
  * certificate's exit root only when L1 finalized exactly that certificate with exactly that root. Whatever a
  * coordinator says, a certificate the hub did not finalize (another id, another root, another height, a height
- * still to come) is not finalized here. Both settlement modes of the hub: Batches (BatchCertificateFinalized, with
- * real certificate_test proofs, what the layer settles with) and Epochs (CertificateFinalized).
+ * still to come) is not finalized here. The hub's BatchCertificateFinalized events, with real certificate_test
+ * proofs.
  */
 import { expect } from "chai";
 import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, parseEther } from "ethers";
 import { startHardhatNode, HardhatNodeHandle } from "../../scripts/devnet/hardhat-node";
 import { deploySettlementStack } from "../../deploy/settlement-stack";
 import { HubFinality } from "../../chain/hub-finality";
-import { signHeader, SigningDomain } from "../../lib/certificate";
-import { TEST_PARAMS } from "../../lib/params";
 import { DEVNET_PARAMS } from "../../lib/global-state";
 import { terminateCurves } from "../../zk/groth16";
 import { BatchBuilder, Cert, CertificateModel, exitRootOf, idOf, proveAll } from "../helpers/proven-certificates";
-import { TestAggregationVerifier__factory } from "../../typechain-types";
-import type { SettlementHub, UnifiedBridge } from "../../typechain-types";
+import type { SettlementHub } from "../../typechain-types";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const account = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
-const PROOF: bigint[] = [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n];
 
-describe("HubFinality on a hub in Batches mode: BatchCertificateFinalized, real proofs", function () {
+describe("HubFinality: BatchCertificateFinalized, real proofs", function () {
   this.timeout(600_000);
   let node: HardhatNodeHandle;
   let provider: JsonRpcProvider;
@@ -81,63 +77,5 @@ describe("HubFinality on a hub in Batches mode: BatchCertificateFinalized, real 
     expect(await finality.isFinalized(ref(a1))).to.equal(true);
     expect(await finality.isFinalized(ref(a0))).to.equal(true);
     expect(await finality.isFinalized(ref(c0))).to.equal(true);
-  });
-});
-
-describe("HubFinality on a hub in Epochs mode: CertificateFinalized", function () {
-  this.timeout(120_000);
-  let node: HardhatNodeHandle;
-  let provider: JsonRpcProvider;
-  let hub: SettlementHub, bridge: UnifiedBridge;
-  let domain: SigningDomain;
-  let finality: HubFinality;
-  const seq1 = account(5), seq3 = account(6);
-
-  async function settle(signer: HDNodeWallet, networkId: number, height: bigint, certificateId: bigint, newLocalExitRoot: bigint, newRoot: bigint): Promise<void> {
-    const signature = await signHeader(signer, domain, { networkId, height, revision: 0, certificateId });
-    const slot = { networkId, height, revision: 0, certificateId, newLocalExitRoot, signature, licence: "0x" };
-    await (await hub.settleEpoch(PROOF, 1, await hub.globalRoot(), newRoot, (await bridge.checkpointCount()) - 1n, [slot])).wait();
-  }
-
-  before(async function () {
-    node = await startHardhatNode({});
-    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-    provider.pollingInterval = 50;
-    const deployer = new NonceManager(new Wallet(account(0).privateKey, provider));
-    ({ hub, bridge } = await deploySettlementStack(deployer, { exitTreeDepth: TEST_PARAMS.exitDepth, networkBits: TEST_PARAMS.networkBits, developmentMode: true, mode: "Epochs" }));
-    domain = { chainId: BigInt(node.chainId), verifyingContract: await hub.getAddress() };
-    const verifier = await (await new TestAggregationVerifier__factory(deployer).deploy()).waitForDeployment(); // accepts every proof
-    await (await hub.setVerifiers([1], [await verifier.getAddress()])).wait();
-    await (await hub.registerNetwork(1, seq1.address, 0, { value: parseEther("1") })).wait();
-    await (await hub.registerNetwork(3, seq3.address, 1, { value: parseEther("1") })).wait();
-    finality = new HubFinality(new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 }), await hub.getAddress());
-  });
-
-  after(async function () {
-    finality?.close();
-    provider?.destroy();
-    await node?.stop();
-  });
-
-  it("nothing is finalized before the hub finalized it", async function () {
-    expect(await finality.isFinalized({ networkId: 1, height: 0n, certificateId: 101n, exitRoot: 102n })).to.equal(false);
-  });
-
-  it("exactly the finalized certificate and root count; another id, root, height or network does not", async function () {
-    await settle(seq1, 1, 0n, 101n, 102n, 0xa1n);
-    expect(await finality.isFinalized({ networkId: 1, height: 0n, certificateId: 101n, exitRoot: 102n })).to.equal(true);
-    expect(await finality.isFinalized({ networkId: 1, height: 0n, certificateId: 999n, exitRoot: 102n })).to.equal(false);
-    expect(await finality.isFinalized({ networkId: 1, height: 0n, certificateId: 101n, exitRoot: 999n })).to.equal(false);
-    expect(await finality.isFinalized({ networkId: 1, height: 1n, certificateId: 101n, exitRoot: 102n })).to.equal(false);
-    expect(await finality.isFinalized({ networkId: 3, height: 0n, certificateId: 101n, exitRoot: 102n })).to.equal(false);
-  });
-
-  it("later settlements are picked up incrementally, for every network", async function () {
-    expect(await finality.isFinalized({ networkId: 1, height: 1n, certificateId: 111n, exitRoot: 112n })).to.equal(false);
-    await settle(seq1, 1, 1n, 111n, 112n, 0xa2n);
-    await settle(seq3, 3, 0n, 301n, 302n, 0xa3n);
-    expect(await finality.isFinalized({ networkId: 1, height: 1n, certificateId: 111n, exitRoot: 112n })).to.equal(true);
-    expect(await finality.isFinalized({ networkId: 1, height: 0n, certificateId: 101n, exitRoot: 102n })).to.equal(true);
-    expect(await finality.isFinalized({ networkId: 3, height: 0n, certificateId: 301n, exitRoot: 302n })).to.equal(true);
   });
 });

@@ -583,12 +583,12 @@ describe("coordinator API acceptance (real coordinator, real hardhat node)", fun
       await refused(() => call("abandonCertificate", { certificate: A1json }), "REVISION_NOT_LICENSED");
     });
 
-    it("the rebuild A1 revision 1 is pre-confirmed; its settlement slot carries the licence; revision 2 there is refused", async function () {
+    it("the rebuild A1 revision 1 is pre-confirmed; its settlement carries the licence; revision 2 there is refused", async function () {
       A1r1 = peek(chains, 1, { revision: 1, newStateRoot: "0x" + "ef".repeat(32) });
       expect(A1r1.certificateId).to.not.equal(A1.certificateId);
-      expect((await ok("submitCertificate", { certificate: await sign(A1r1) })).status).to.equal("PreConfirmed");
-      const slot = coord.node.settlementSlot(A1r1.certificateId);
-      expect(slot).to.include({ networkId: 1, height: 1n, revision: 1, certificateId: A1r1.certificateId, licence });
+      const signedA1r1 = await sign(A1r1);
+      expect((await ok("submitCertificate", { certificate: signedA1r1 })).status).to.equal("PreConfirmed");
+      expect(coord.node.settlementAuth(A1r1.certificateId)).to.deep.equal({ signature: (signedA1r1 as { signature: string }).signature, licence });
       const r2 = peek(chains, 1, { revision: 2, newStateRoot: "0x" + "12".repeat(32) });
       const err = await refused(async () => submit(await sign(r2)), "REVISION_NOT_LICENSED");
       expect(err.data).to.include({ live: 1, got: 2 });

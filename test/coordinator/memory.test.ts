@@ -2,8 +2,9 @@
  * The coordinator forgets what is settled (coordinator/node.ts forgetSettled, coordinator/graph.ts forget, the L1
  * mirror's history release) and still answers as if it remembered. A real coordinator (startCoordinator: store,
  * node, epochs, L1 sync, RPC server) runs 1,600 certificates through pre-confirmation, proof, confirmation, epochs
- * and finalization, with two test seams: the in-memory L1 hub (scripts/lib/loopback-l1.ts) and a certificate-proof
- * verifier that accepts the test's marker proof (epoch proofs come from a pool that answers at once).
+ * (batches) and finalization, with two test seams: the in-memory L1 hub (scripts/lib/loopback-l1.ts) and a
+ * certificate-proof verifier that accepts the test's marker proof (a pool that answers at once stands for the
+ * prover, which the disabled backup prover never asks).
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -11,13 +12,13 @@ import * as os from "os";
 import * as path from "path";
 import { HDNodeWallet, hexlify, randomBytes } from "ethers";
 import { buildCertificate } from "../../lib/certificate-builder";
-import { applyEpoch } from "../../lib/epoch";
 import { BundleLeg, CertificateRef, SigningDomain, signCertificate } from "../../lib/certificate";
 import { GlobalParams, historyLeaf } from "../../lib/global-state";
 import { verifyMerkleProof } from "../../lib/exit-tree";
 import { NetworkState } from "../../lib/network-state";
 import { certificatePublicSignals } from "../../lib/settlement";
-import { parseConfig } from "../../coordinator/config";
+import { certificateShapeOf, parseConfig } from "../../coordinator/config";
+import { hubLocators, planBatch } from "../../coordinator/batches";
 import { createLogger } from "../../coordinator/log";
 import { Coordinator, startCoordinator } from "../../coordinator/service";
 import { CoordinatorError } from "../../coordinator/types";
@@ -63,16 +64,19 @@ async function until<T>(what: string, f: () => T | undefined | false, timeoutMs 
 describe("the coordinator forgets what is settled and still answers (coordinator/node.ts, graph.ts, lib/history.ts)", function () {
   this.timeout(180_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "coord-memory-"));
-  const l1 = new LoopbackL1(P, { hub: HUB, bridge: "0x00000000000000000000000000000000000000b1", networks: CHAINS.map((networkId) => ({ networkId, sequencer: sequencer(networkId).address, policyFlags: 0 })), layerSigner: LAYER.address });
   const config = parseConfig({
     rpc: { port: 0 },
     store: { path: path.join(dir, "coordinator.sqlite") },
     l1: { rpcUrl: "http://127.0.0.1:9", hub: HUB, bridge: "0x00000000000000000000000000000000000000b1", confirmations: 1, pollMs: 5, reportEquivocations: false, layerKey: LAYER.privateKey },
-    circuits: { certificate: "certificate_prod", aggregation: [{ slots: 8, instance: "aggregation_prod_s8" }] },
+    circuits: { certificate: "certificate_prod" },
     proving: { backup: { enabled: false } },
     lifecycle: { proofTimeoutMs: 1500, tickMs: 50 },
     epochs: { intervalMs: 5 },
     log: { level: "error" },
+  });
+  const l1 = new LoopbackL1(P, {
+    hub: HUB, bridge: "0x00000000000000000000000000000000000000b1", networks: CHAINS.map((networkId) => ({ networkId, sequencer: sequencer(networkId).address, policyFlags: 0 })),
+    shape: certificateShapeOf(config), layerSigner: LAYER.address,
   });
   const pool = { busy: 0, queued: 0, prove: async () => ({ proof: PROOF, publicSignals: [], solidityProof: new Array<bigint>(8).fill(0n), ms: 0 }), close: async () => undefined } as unknown as ProverPool;
   const start = () => startCoordinator(config, { log: createLogger({ level: "error" }), l1, pool, params: P, verifyProof: async (_i, _s, proof) => proof.pi_c.join() === PROOF.pi_c.join() });
@@ -84,12 +88,15 @@ describe("the coordinator forgets what is settled and still answers (coordinator
     await c.node.submitCertificate(s.certificate);
     if (prove) await c.node.submitProof({ certificateId: s.id, proof: PROOF, publicSignals: certificatePublicSignals(s.certificate, s.id, c.node.shape).map(String) });
   };
-  /** Someone else settles `x` alone on L1 (as an opt-out chain's direct settlement would), from the model. */
+  /** Someone else settles `x` alone on L1 (as an opt-out chain's direct settlement would: a batch of one), from the model. */
   const settleElsewhere = async (x: Awaited<ReturnType<typeof signed>>) => {
-    const cp = await l1.latestCheckpoint();
-    const r = applyEpoch(c.node.d.view.mirror, [x.certificate], cp, 1);
-    const slot = { networkId: x.ref.networkId, height: x.ref.height, revision: 0, certificateId: x.id, newLocalExitRoot: x.certificate.newLocalExitRoot, signature: x.certificate.signature, licence: "0x" };
-    const tx = await l1.signHubCall(l1.hubInterface.encodeFunctionData("settleEpoch", [new Array(8).fill(0n), 1, r.oldRoot, r.newRoot, cp.number, [slot]]));
+    const plan = await planBatch(c.node.d.view, [{ certificate: x.certificate, certificateId: x.id }], (n) => l1.checkpointRoot(n));
+    const settlement = {
+      proofs: [new Array(8).fill(0n)],
+      publicSignals: certificatePublicSignals(x.certificate, x.id, c.node.shape),
+      slots: [{ signature: x.certificate.signature, licence: "0x", dependencies: hubLocators(plan, 0) }],
+    };
+    const tx = await l1.signHubCall(l1.hubInterface.encodeFunctionData("settleBatch", [settlement]));
     await l1.broadcast(tx.raw);
   };
   const settled = () => {

@@ -117,13 +117,8 @@ function otherRecords(certs: RealCertificates): OtherRecords {
   const epoch: EpochRecord = {
     id: 3,
     certificateIds: [certs.a.certificateId, certs.b.certificateId],
-    oldRoot: big,
     newRoot: big + 1n,
-    l1CheckpointNumber: 42n,
-    l1ExitRoot: big + 2n,
-    slotCapacity: 8,
     status: "proved",
-    proof: [1n, big, 3n],
     createdAt: 10,
     updatedAt: 11,
     l1Epoch: null,
@@ -144,7 +139,7 @@ function otherRecords(certs: RealCertificates): OtherRecords {
       reportTx: null,
       reportStatus: "pending",
     },
-    epochs: [epoch, { ...epoch, id: 4, status: "settled", proof: null, l1Epoch: 17, l1Tx: "0x" + "cd".repeat(32), failure: "none" }],
+    epochs: [epoch, { ...epoch, id: 4, status: "settled", l1Epoch: 17, l1Tx: "0x" + "cd".repeat(32), failure: "none" }],
     job: { id: 0, kind: "certificate", subject: certs.a.certificateId.toString(), status: "running", attempts: 2, progress: 0.25, createdAt: 1, updatedAt: 2, error: null },
     settlement: { id: 6, epochId: 3, nonce: 12, txHash: "0x" + "ab".repeat(32), rawTx: "0x02f8", status: "mined", blockNumber: 100, blockHash: "0x" + "ef".repeat(32), createdAt: 3, updatedAt: 4, error: null },
     network: { networkId: 2, sequencer: "0x" + "33".repeat(20), policyFlags: 1, stake: big, ejected: true, registeredBlock: 7 },
@@ -182,7 +177,7 @@ function expectAllRead(store: SqliteStore, certs: RealCertificates, o: OtherReco
   expect(store.listEpochs({ status: [] })).to.deep.equal([]);
   expect(store.getJob(1)).to.deep.equal({ ...o.job, id: 1 });
   expect(store.listJobs({ status: ["running"], kind: "certificate" })).to.deep.equal([{ ...o.job, id: 1 }]);
-  expect(store.listJobs({ kind: "epoch" })).to.deep.equal([]);
+  expect(store.listJobs({ status: ["done"] })).to.deep.equal([]);
   expect(store.listSettlements()).to.deep.equal([o.settlement]);
   expect(store.listSettlements(3)).to.deep.equal([o.settlement]);
   expect(store.listSettlements(4)).to.deep.equal([]);

@@ -1,6 +1,6 @@
 /**
  * ProverPool: Groth16 proving in child processes so the caller's event loop never blocks (the coordinator's
- * backup prover and epochs, the chain client's own certificates, an opt-out chain's direct settlements).
+ * backup prover, the chain client's own certificates).
  *
  * The circuit's WASM witness calculator runs synchronously for up to seconds; in the coordinator that would
  * freeze the API. Each worker (worker.ts, started with child_process.fork) proves one job at a time: the
