@@ -63,7 +63,7 @@ async function coordinatorCall(url: string, method: string, params: unknown): Pr
 
 const printJson = (x: unknown) => console.log(JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
 
-task("devnet:deploy-l1", "Deploys (or completes) the L1 layer: Poseidon libs, batch verifier, hub (Batches mode), L1 bridge, aggregation verifiers")
+task("devnet:deploy-l1", "Deploys (or completes) the L1 layer: Poseidon libs, batch verifier, hub, L1 bridge, timelock")
   .addOptionalParam("deploymentsDir", "Directory of the deployments files (default <repo>/deployments)")
   .setAction(async (a: { deploymentsDir?: string }, hre) => {
     const { deployL1Devnet } = await import("./deploy/devnet");

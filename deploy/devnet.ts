@@ -8,8 +8,8 @@
  * the bridge address every network shares (nonce 3: the 4th transaction of account 0, on L1 and on every L2).
  */
 import { ContractFactory, Signer, parseEther, getAddress, ZeroAddress, ContractRunner } from "ethers";
-import { hubModeArguments, SettlementModeName } from "./settlement-stack";
-import { CertificateTestBatchVerifier__factory, ExitRootOracle__factory, SettlementHub__factory, UnifiedBridge__factory, AggregationTestS1Adapter__factory, AggregationTestS2Adapter__factory, LayerTimelock__factory } from "../typechain-types";
+import { hubBatchParameters } from "./settlement-stack";
+import { CertificateTestBatchVerifier__factory, ExitRootOracle__factory, SettlementHub__factory, UnifiedBridge__factory, LayerTimelock__factory } from "../typechain-types";
 import type { ExitRootOracle, SettlementHub, UnifiedBridge } from "../typechain-types";
 import PoseidonT3Artifact from "../artifacts/poseidon-solidity/PoseidonT3.sol/PoseidonT3.json";
 import PoseidonT5Artifact from "../artifacts/poseidon-solidity/PoseidonT5.sol/PoseidonT5.json";
@@ -34,10 +34,8 @@ export interface L1DevnetOptions extends DevnetDeployOptions {
   layerSigner: string;
   /** Seconds of the hub's timelock (default DEVNET_TIMELOCK_DELAY_S). */
   timelockDelay?: number;
-  /** The hub's settlement mode (default Batches). */
-  mode?: SettlementModeName;
-  /** Batches mode: the account that deploys the batch verifier (not `signer`: deploy/settlement-stack.ts). */
-  verifierDeployer?: Signer;
+  /** The account that deploys the batch verifier (not `signer`: deploy/settlement-stack.ts). */
+  verifierDeployer: Signer;
 }
 
 export interface DevnetDeployResult {
@@ -88,17 +86,10 @@ export async function deployL1Devnet(signer: Signer, o: L1DevnetOptions): Promis
   const runner = await DeploymentRunner.open(signer, { name: o.name ?? devnetName(0), networkId: 0, rpcUrl: o.rpcUrl, dir: o.dir });
   const me = await signer.getAddress();
   const libs = await deployPoseidon(runner, signer);
-  // The hub settles batches (docs/settlement.md "Settlement modes"): its batch verifier, deployed by a second account
-  // so that the deployer's transactions (and the L1 bridge's address) stay those of the L2 bridge stacks.
-  const mode = o.mode ?? "Batches";
-  const batchVerifier = mode === "Batches"
-    ? await runner.step("batchVerifier", async () => {
-        if (!o.verifierDeployer) throw new Error("deployL1Devnet: Batches mode needs verifierDeployer");
-        return new CertificateTestBatchVerifier__factory(o.verifierDeployer).deploy();
-      })
-    : undefined;
-  const hubArgs = hubModeArguments(mode, batchVerifier ? { verifier: batchVerifier, params } : undefined) as [number, ReturnType<typeof hubModeArguments>[1]];
-  const hubAddress = await runner.step("hub", () => new SettlementHub__factory(signer).deploy(me, params.networkBits, o.layerSigner, true, ...hubArgs));
+  // The hub's batch verifier, deployed by a second account so that the deployer's transactions (and the L1 bridge's
+  // address) stay those of the L2 bridge stacks.
+  const batchVerifier = await runner.step("batchVerifier", () => new CertificateTestBatchVerifier__factory(o.verifierDeployer).deploy());
+  const hubAddress = await runner.step("hub", () => new SettlementHub__factory(signer).deploy(me, params.networkBits, o.layerSigner, hubBatchParameters(batchVerifier, params)));
   const hub = SettlementHub__factory.connect(hubAddress, signer);
   const bridgeAddress = await runner.step("bridge", () => bridgeFactory(signer, libs).deploy(0, params.exitDepth, hubAddress));
   const bridge = UnifiedBridge__factory.connect(bridgeAddress, signer);
@@ -112,16 +103,8 @@ export async function deployL1Devnet(signer: Signer, o: L1DevnetOptions): Promis
     },
     async () => (await hub.bindL1Bridge(bridgeAddress)).wait(),
   );
-  // Checkpoint 0 exists from the start so that an epoch always has an L1 checkpoint to bind (deploy/settlement-stack.ts).
+  // Checkpoint 0 exists from the start (deploy/settlement-stack.ts).
   await runner.ensure("checkpoint0", async () => (await bridge.checkpointCount()) > 0n, async () => (await bridge.checkpointExitRoot()).wait());
-
-  const verifierS1 = await runner.step("verifierS1", () => new AggregationTestS1Adapter__factory(signer).deploy());
-  const verifierS2 = await runner.step("verifierS2", () => new AggregationTestS2Adapter__factory(signer).deploy());
-  await runner.ensure(
-    "setVerifiers",
-    async () => getAddress(await hub.verifiers(1)) === verifierS1 && getAddress(await hub.verifiers(2)) === verifierS2,
-    async () => (await hub.setVerifiers([1, 2], [verifierS1, verifierS2])).wait(),
-  );
   const timelockAddress = await runner.step("timelock", () => new LayerTimelock__factory(signer).deploy(o.timelockDelay ?? DEVNET_TIMELOCK_DELAY_S, [me], [me]));
   await runner.ensure(
     "handOverToTimelock",

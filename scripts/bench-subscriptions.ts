@@ -470,10 +470,7 @@ async function bench(o: Options): Promise<void> {
     cleanups.push(async () => provider.destroy());
     const deployer = new Wallet(hardhatAccount(0).privateKey, provider);
     const startBlock = await provider.getBlockNumber();
-    const { hub, bridge } = await deploySettlementStack(deployer, {
-      exitTreeDepth: PRODUCTION_GLOBAL_PARAMS.exitDepth, networkBits: PRODUCTION_GLOBAL_PARAMS.networkBits, developmentMode: true, params: PRODUCTION_GLOBAL_PARAMS,
-      verifierDeployer: new Wallet(hardhatAccount(9).privateKey, provider),
-    });
+    const { hub, bridge } = await deploySettlementStack(deployer, { params: PRODUCTION_GLOBAL_PARAMS, verifierDeployer: new Wallet(hardhatAccount(9).privateKey, provider) });
     const hubAddress = await hub.getAddress();
     const networkIds = Array.from({ length: o.chains }, (_, i) => i + 1);
     const sequencers = new Map(networkIds.map((id) => [id, new Wallet(hexlify(randomBytes(32)))]));

@@ -40,11 +40,8 @@ interface IBatchCertificateVerifier {
 /// @dev The inheriting hub implements the hooks (`_isActive`, `_isSequencerSignature`, `_isLicensed`,
 /// `_l1ExitRoot`) with its registry, EIP-712 domain and L1 bridge, and calls `_initializeTip` when it registers a
 /// network. It may override `_verifyCertificateProofs` to verify with an inlined key instead of the verifier
-/// contract. Batch exit-root entry ids are `batchId * 2^32 + index` (>= 2^32), so they never collide with a
-/// hub's own sequential entry ids; a hub with both overrides `exitRootOf` to dispatch between them. A hub that
-/// settles otherwise as well (SettlementHub in its `Epochs` mode) passes a zero verifier, which leaves the module
-/// unconfigured, and refuses `settleBatch` by overriding it. The names of this module's event and errors differ
-/// from a hub's own where their arguments differ (`BatchCertificateFinalized`, `SignalNotFieldElement`).
+/// contract. Exit-root entry ids are `batchId * 2^32 + index` (>= 2^32: never 0, and a hub that also keeps
+/// sequential entries of its own can dispatch `exitRootOf` between them).
 abstract contract BatchSettlement is IExitRootOracle {
     // ------------------------------------------------------------------------------------------------ constants
 
@@ -109,7 +106,7 @@ abstract contract BatchSettlement is IExitRootOracle {
 
     // ------------------------------------------------------------------------------------------------ errors
 
-    /// @notice The constructor's verifier (other than the zero address) has no code.
+    /// @notice The constructor's verifier has no code (the zero address included).
     error VerifierNotAContract(address verifier);
     /// @notice The verifier's proofs have `verifierInputs` public inputs; the shape needs `expected`.
     error VerifierShapeMismatch(uint256 expected, uint256 verifierInputs);
@@ -197,8 +194,7 @@ abstract contract BatchSettlement is IExitRootOracle {
 
     // ------------------------------------------------------------------------------------------------ construction
 
-    /// @param verifier The certificate key's batch verifier (its PUBLIC_INPUTS must be 7 + 3 D + 2 B), or the zero
-    /// address for a hub that does not settle batches (it must then override `settleBatch` to refuse it).
+    /// @param verifier The certificate key's batch verifier: a contract whose PUBLIC_INPUTS is 7 + 3 D + 2 B.
     /// @param genesisStateCommitment_ The empty-trees state commitment of the hub's tree parameters.
     /// @param maxDependencies_ D of the certificate circuit.
     /// @param maxBundles_ B of the certificate circuit.
@@ -209,11 +205,9 @@ abstract contract BatchSettlement is IExitRootOracle {
         uint256 maxBundles_
     ) {
         uint256 m = HEADER_SIGNALS + SIGNALS_PER_DEPENDENCY * maxDependencies_ + SIGNALS_PER_LEG * maxBundles_;
-        if (address(verifier) != address(0)) {
-            if (address(verifier).code.length == 0) revert VerifierNotAContract(address(verifier));
-            uint256 given = verifier.PUBLIC_INPUTS();
-            if (given != m) revert VerifierShapeMismatch(m, given);
-        }
+        if (address(verifier).code.length == 0) revert VerifierNotAContract(address(verifier));
+        uint256 given = verifier.PUBLIC_INPUTS();
+        if (given != m) revert VerifierShapeMismatch(m, given);
         certificateVerifier = verifier;
         genesisStateCommitment = genesisStateCommitment_;
         maxDependencies = maxDependencies_;

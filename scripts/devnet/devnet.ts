@@ -109,15 +109,15 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       return p;
     };
     const l1Provider = provider(l1Node.url);
-    say("deploying the settlement hub, the L1 bridge and the aggregation verifiers on L1 (deployments in the data directory)");
+    say("deploying the settlement hub (with its batch verifier) and the L1 bridge on L1 (deployments in the data directory)");
     const deployDir = path.join(o.dataDir, "deployments");
-    // The hub settles in Batches mode; its batch verifier is deployed by DEVNET_VERIFIER_DEPLOYER_ACCOUNT (deploy/settlement-stack.ts).
+    // The hub's batch verifier is deployed by DEVNET_VERIFIER_DEPLOYER_ACCOUNT (deploy/settlement-stack.ts).
     const l1 = await deployL1Devnet(new Wallet(account(0).privateKey, l1Provider), {
       rpcUrl: l1Node.url, dir: deployDir, params: DEVNET_PARAMS, layerSigner: account(DEVNET_COORDINATOR_ACCOUNT).address,
       verifierDeployer: new Wallet(account(DEVNET_VERIFIER_DEPLOYER_ACCOUNT).privateKey, l1Provider),
     });
     const k = l1.deployments.contracts;
-    const layer: L1Layer = { hub: l1.hub, bridge: l1.bridge, startBlock: l1.deployments.startBlock, addresses: { hub: k.hub, bridge: k.bridge, verifierS1: k.verifierS1, verifierS2: k.verifierS2 } };
+    const layer: L1Layer = { hub: l1.hub, bridge: l1.bridge, startBlock: l1.deployments.startBlock, addresses: { hub: k.hub, bridge: k.bridge, batchVerifier: k.batchVerifier } };
     // Through the hub's timelock: the three registrations are one operation, one delay.
     const admin = layer.hub.connect(new Wallet(account(0).privateKey, l1Provider));
     await registerChainsIfNeeded(admin, DEVNET_CHAINS.map((c) => ({ networkId: c.networkId, sequencer: account(10 + c.networkId).address, policyFlags: c.policy === "optOut" ? 1 : 0, stakeEth: "1" })));

@@ -37,10 +37,7 @@ describe("HubFinality: BatchCertificateFinalized, real proofs", function () {
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     provider.pollingInterval = 50;
     const deployer = new NonceManager(new Wallet(account(0).privateKey, provider));
-    ({ hub } = await deploySettlementStack(deployer, {
-      exitTreeDepth: DEVNET_PARAMS.exitDepth, networkBits: DEVNET_PARAMS.networkBits, developmentMode: true, mode: "Batches", params: DEVNET_PARAMS,
-      verifierDeployer: new Wallet(account(9).privateKey, provider),
-    }));
+    ({ hub } = await deploySettlementStack(deployer, { params: DEVNET_PARAMS, verifierDeployer: new Wallet(account(9).privateKey, provider) }));
     await (await hub.registerNetwork(1, sequencers.get(1)!.address, 0, { value: parseEther("1") })).wait();
     await (await hub.registerNetwork(3, sequencers.get(3)!.address, 1, { value: parseEther("1") })).wait();
     builder = new BatchBuilder(sequencers as never, { chainId: BigInt(node.chainId), verifyingContract: await hub.getAddress() });

@@ -1,5 +1,5 @@
 /**
- * SettlementHub deployed in its `Batches` mode: BatchSettlement's settleBatch through the real hub, with REAL
+ * SettlementHub: BatchSettlement's settleBatch through the real hub, with REAL
  * certificate_test proofs (test/helpers/proven-certificates.ts) verified by the generated
  * CertificateTestBatchVerifier, the hub's registry (active = registered and not ejected), its sequencers'
  * and layer signer's EIP-712 signatures, and the L1 UnifiedBridge bound to it (its checkpoints; the hub as its
@@ -8,9 +8,9 @@
  * Networks A, B, C (DEVNET_PARAMS: ids 1..3). A real ETH deposit on L1 to A is checkpointed (checkpoint 0) and
  * imported by A's first certificate; A withdraws part of it to L1 and the recipient claims it on the L1 bridge
  * against the exit root `registerExitRoot` made an entry. C is ejected (refused), then readmitted with a new
- * sequencer and continues from its tip; B's revision 1 needs the layer's licence. A ring of 16 certificates and a
- * typical single one measure settleBatch gas through the hub (S = 16, S = 1). The mode guard is checked both ways
- * (settleEpoch / settleDirect here; settleBatch on a hub of the Epochs mode).
+ * sequencer and continues from its tip; B's revision 1 needs the layer's licence. A replayed batch and a changed public
+ * signal are refused and change nothing. A ring of 16 certificates and a typical single one measure settleBatch gas
+ * through the hub (S = 16, S = 1).
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -19,20 +19,22 @@ import { DEVNET_PARAMS, ImportedExit, genesisStateCommitment, signRejection, tip
 import { ExitTreeMirror } from "../../chain/exit-tree-mirror";
 import { terminateCurves } from "../../zk/groth16";
 import { bridgeFactory, deployPoseidonLibraries } from "../../deploy/bridge-stack";
-import { deploySettlementStack } from "../../deploy/settlement-stack";
 import { assetExit } from "../helpers/world";
-import { EPOCHS, NO_BATCH_PARAMETERS, SettlementMode, batches } from "../helpers/settlement-modes";
 import {
   BatchBuilder, Cert, CertificateModel, M, exitRootOf, heightOf, idOf, leafHash, netOf, proveAll,
 } from "../helpers/proven-certificates";
-import { SettlementHub__factory } from "../../typechain-types";
+import { SettlementHub__factory, TestBatchVerifier__factory } from "../../typechain-types";
 import type { CertificateTestBatchVerifier, SettlementHub, UnifiedBridge } from "../../typechain-types";
 
 const P = DEVNET_PARAMS;
+/** SettlementHub's BatchParameters for a verifier of a certificate circuit with D dependencies and B bundle legs. */
+const parameters = (certificateVerifier: string, maxDependencies: number, maxBundles: number) => ({
+  certificateVerifier, genesisStateCommitment: genesisStateCommitment(P), maxDependencies: BigInt(maxDependencies), maxBundles: BigInt(maxBundles),
+});
 const [A, B, C] = [1, 2, 3];
 const fmt = (x: bigint) => x.toLocaleString("en-US");
 
-describe("SettlementHub in Batches mode: batched settlement through the real hub, real certificate_test proofs", function () {
+describe("SettlementHub: batched settlement through the real hub, real certificate_test proofs", function () {
   this.timeout(1_800_000);
   const model = new CertificateModel();
   const sequencers = new Map([A, B, C].map((n) => [n, Wallet.createRandom()]));
@@ -54,7 +56,7 @@ describe("SettlementHub in Batches mode: batched settlement through the real hub
   before(async () => {
     const [deployer, alice] = await ethers.getSigners();
     verifier = await ethers.deployContract("CertificateTestBatchVerifier");
-    hub = await new SettlementHub__factory(deployer).deploy(deployer.address, P.networkBits, layer.address, true, ...batches(await verifier.getAddress(), genesisStateCommitment(P), 1, 1));
+    hub = await new SettlementHub__factory(deployer).deploy(deployer.address, P.networkBits, layer.address, parameters(await verifier.getAddress(), 1, 1));
     const libs = await deployPoseidonLibraries(deployer);
     bridge = await bridgeFactory(deployer, libs).deploy(0, P.exitDepth, await hub.getAddress());
     await (await hub.bindL1Bridge(await bridge.getAddress())).wait();
@@ -93,28 +95,29 @@ describe("SettlementHub in Batches mode: batched settlement through the real hub
   });
 
   describe("construction", () => {
-    it("Batches mode with the verifier's shape; registration gives each network the genesis tip; L1's checkpoint 0 holds the deposit", async () => {
-      expect(await hub.settlementMode()).to.equal(BigInt(SettlementMode.Batches));
+    it("the verifier's shape; registration gives each network the genesis tip; L1's checkpoint 0 holds the deposit", async () => {
       expect(await hub.publicSignalsPerProof()).to.equal(BigInt(M));
       expect(await hub.certificateVerifier()).to.equal(await verifier.getAddress());
+      expect(await hub.genesisStateCommitment()).to.equal(genesisStateCommitment(P));
       for (const n of [A, B, C]) expect(await hub.tip(n)).to.equal(tipOf(genesisStateCommitment(P), 0n));
       expect((await bridge.checkpoint(0))[0]).to.equal(l1Mirror.root());
-      expect(await hub.exitRootEntryCount()).to.equal(0n);
+      expect(await hub.batchCount()).to.equal(0n);
       await expect(hub.exitRootOf(0)).to.be.revertedWithCustomError(hub, "UnknownExitRootEntry").withArgs(0);
     });
 
-    it("the batch parameters must fit the mode: BatchParametersMismatch, VerifierShapeMismatch", async () => {
+    it("refuses batch parameters that do not fit: no verifier (VerifierNotAContract), a verifier of another shape (VerifierShapeMismatch)", async () => {
       const [deployer] = await ethers.getSigners();
       const f = new SettlementHub__factory(deployer);
       const v = await verifier.getAddress();
-      await expect(f.deploy(deployer.address, P.networkBits, layer.address, true, SettlementMode.Batches, NO_BATCH_PARAMETERS))
-        .to.be.revertedWithCustomError(hub, "BatchParametersMismatch").withArgs(SettlementMode.Batches);
-      await expect(f.deploy(deployer.address, P.networkBits, layer.address, true, SettlementMode.Epochs, batches(v, genesisStateCommitment(P), 1, 1)[1]))
-        .to.be.revertedWithCustomError(hub, "BatchParametersMismatch").withArgs(SettlementMode.Epochs);
-      await expect(f.deploy(deployer.address, P.networkBits, layer.address, true, SettlementMode.Epochs, { ...NO_BATCH_PARAMETERS, maxDependencies: 1n }))
-        .to.be.revertedWithCustomError(hub, "BatchParametersMismatch").withArgs(SettlementMode.Epochs);
-      await expect(f.deploy(deployer.address, P.networkBits, layer.address, true, ...batches(v, genesisStateCommitment(P), 8, 2)))
+      await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(ZeroAddress, 1, 1)))
+        .to.be.revertedWithCustomError(hub, "VerifierNotAContract").withArgs(ZeroAddress);
+      await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(deployer.address, 1, 1)))
+        .to.be.revertedWithCustomError(hub, "VerifierNotAContract").withArgs(deployer.address);
+      await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(v, 8, 2)))
         .to.be.revertedWithCustomError(hub, "VerifierShapeMismatch").withArgs(35, M);
+      const stand = await new TestBatchVerifier__factory(deployer).deploy(M);
+      await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(await stand.getAddress(), 1, 2)))
+        .to.be.revertedWithCustomError(hub, "VerifierShapeMismatch").withArgs(M + 2, M);
     });
   });
 
@@ -129,9 +132,19 @@ describe("SettlementHub in Batches mode: batched settlement through the real hub
       const s = await built.settlement([c.b0, c.a1]);
       expect(s.slots[0].dependencies).to.deep.equal([built.settled.get(idOf(c.a0))!]);
       expect(await built.settle(hub, "b0, a1", [c.b0, c.a1], s)).to.equal(2n);
-      // nothing of the epoch path moved
-      expect(await hub.epoch()).to.equal(0n);
-      expect(await hub.exitRootEntryCount()).to.equal(0n);
+    });
+
+    it("a replayed batch (StaleTip) and a changed public signal (InvalidProof) are refused and change nothing", async () => {
+      const before = [await hub.batchCount(), await hub.tip(A), await hub.tip(B)];
+      const s = await built.settlement([c.b0, c.a1]);
+      const tipB = tipOf(c.b0.built.certificate.newStateCommitment, 1n);
+      await expect(hub.settleBatch(s)).to.be.revertedWithCustomError(hub, "StaleTip").withArgs(B, 0, tipB, tipOf(c.b0.built.certificate.prevStateCommitment, 0n));
+      const next = await built.settlement([c.b1rev]);
+      next.slots[0].licence = await signRejection(layer, built.domain, { networkId: B, height: 1n, revision: 0 });
+      const lying = [...next.publicSignals];
+      lying[4] += 1n; // another new local exit root
+      await expect(hub.settleBatch({ ...next, publicSignals: lying })).to.be.revertedWithCustomError(hub, "InvalidProof");
+      expect([await hub.batchCount(), await hub.tip(A), await hub.tip(B)]).to.deep.equal(before);
     });
 
     it("registerExitRoot makes A's batch-2 exit root an entry the L1 bridge accepts: dave claims the withdrawal", async () => {
@@ -199,35 +212,12 @@ describe("SettlementHub in Batches mode: batched settlement through the real hub
     });
 
     it("gas: settleBatch through the hub at S = 1 and S = 16", async () => {
-      console.log("\n      settleBatch through SettlementHub (Batches mode, CertificateTestBatchVerifier, m = 12), tx gasUsed:");
+      console.log("\n      settleBatch through SettlementHub (CertificateTestBatchVerifier, m = 12), tx gasUsed:");
       for (const g of built.gas) console.log(`      | ${g.name} | ${g.count} | ${fmt(g.gasUsed)} | ${fmt(g.gasUsed / BigInt(g.count))} |`);
       const s16 = built.gas.find((g) => g.count === 16)!;
       const s1 = built.gas.at(-1)!;
       console.log(`      S = 16: ${fmt(s16.gasUsed)} (${fmt(s16.gasUsed / 16n)} per certificate); S = 1 (typical): ${fmt(s1.gasUsed)}`);
       expect(s16.gasUsed / 16n).to.be.at.most(110_000n);
-    });
-  });
-
-  describe("the mode guard", () => {
-    it("a Batches hub refuses settleEpoch and settleDirect: WrongSettlementMode(Epochs, Batches)", async () => {
-      const slot = { networkId: A, height: 0, revision: 0, certificateId: 1n, newLocalExitRoot: 1n, signature: "0x", licence: "0x" };
-      const proof = Array(8).fill(0n) as unknown as Parameters<SettlementHub["settleDirect"]>[0];
-      await expect(hub.settleEpoch(proof, 1, 0, 1, 0, [slot])).to.be.revertedWithCustomError(hub, "WrongSettlementMode").withArgs(SettlementMode.Epochs, SettlementMode.Batches);
-      await expect(hub.settleDirect(proof, 0, 1, 0, slot)).to.be.revertedWithCustomError(hub, "WrongSettlementMode").withArgs(SettlementMode.Epochs, SettlementMode.Batches);
-    });
-
-    it("an Epochs hub (the deploy scripts') refuses settleBatch: WrongSettlementMode(Batches, Epochs); it keeps no tips", async () => {
-      const [deployer] = await ethers.getSigners();
-      const { hub: epochs } = await deploySettlementStack(deployer, { exitTreeDepth: P.exitDepth, networkBits: P.networkBits, developmentMode: true, layerSigner: layer.address, mode: "Epochs" });
-      expect(await epochs.settlementMode()).to.equal(BigInt(SettlementMode.Epochs));
-      expect(await epochs.certificateVerifier()).to.equal(ZeroAddress);
-      for (const n of [A, B, C]) await (await epochs.registerNetwork(n, sequencers.get(n)!.address, 0)).wait();
-      expect(await epochs.tip(A)).to.equal(ethers.ZeroHash);
-      const epochBuilder = new BatchBuilder(sequencers, { chainId: built.domain.chainId, verifyingContract: await epochs.getAddress() });
-      await expect(epochs.settleBatch(await epochBuilder.settlement([c.a0, c.c0])))
-        .to.be.revertedWithCustomError(epochs, "WrongSettlementMode").withArgs(SettlementMode.Batches, SettlementMode.Epochs);
-      await expect(epochs.exitRootOf(1n << 32n)).to.be.revertedWithCustomError(epochs, "UnknownExitRootEntry");
-      expect(EPOCHS[0]).to.equal(SettlementMode.Epochs);
     });
   });
 });

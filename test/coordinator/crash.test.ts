@@ -1,5 +1,5 @@
 /**
- * Crash recovery (hub in Batches mode): the coordinator process is killed with SIGKILL right after a batch's
+ * Crash recovery: the coordinator process is killed with SIGKILL right after a batch's
  * settlement transaction was sent (not yet mined: L1 mines on demand here), and again after it was mined but before
  * L1's events were applied. After each restart every acknowledged certificate is still there, the batch in flight is
  * followed and never built or sent again, and in the end each certificate is finalized exactly once (one batch on

@@ -1,5 +1,5 @@
 /**
- * The coordinator against a real `hardhat node` process with the layer deployed (hub in Batches mode): three chains
+ * The coordinator against a real `hardhat node` process with the layer deployed: three chains
  * submit signed certificates with cross-chain imports, chains 1 and 2 prove their own, chain 3's proof comes from
  * the backup prover; batches settle on L1 with the stored certificate proofs (settleBatch) and every certificate is
  * Finalized, with L1's tips and batch roots equal to the reference model's (lib/batch-settlement.ts). Then a
@@ -15,7 +15,7 @@ import { terminateCurves } from "../../zk/groth16";
 import { startTestL1, TestL1, TestChains, RpcClient, testConfig, tempStorePath, waitFor, hex, P } from "./helpers/layer";
 import type { BuiltCertificate, L1Checkpoint } from "../../lib";
 
-describe("coordinator integration (real hardhat node, real proofs, hub in Batches mode)", function () {
+describe("coordinator integration (real hardhat node, real proofs, batched settlement)", function () {
   this.timeout(20 * 60_000);
   let l1: TestL1;
   let coord: Coordinator;

@@ -1,5 +1,5 @@
 /**
- * The coordinator's L1 mirror on a hub in Batches mode (coordinator/l1/view.ts): a settled batch is applied from its
+ * The coordinator's L1 mirror (coordinator/l1/view.ts): a settled batch is applied from its
  * BatchCertificateFinalized events and BatchSettled alone (plus the certificates' bodies), with the reference model
  * (lib/batch-settlement.ts); the networks' records advance by each certificate's transition, and the certificates are
  * reported finalized with the hub's batch id. A batch L1 settled that the model does not reach (another root, a
@@ -22,7 +22,7 @@ function events(certs: BuiltCertificate[], batchId: number, root: string, tx = T
   return [...slots, { blockNumber: block, blockHash: "0x" + "11".repeat(32), logIndex: certs.length, txHash: tx, name: "BatchSettled", args: { batchId: String(batchId), root, count: String(certs.length) } }];
 }
 
-describe("L1 mirror on a Batches-mode hub (coordinator/l1/view.ts)", function () {
+describe("L1 mirror of the hub's batches (coordinator/l1/view.ts)", function () {
   let w: ModelWorld;
   let cp: L1Checkpoint;
   let a: BuiltCertificate, b: BuiltCertificate, a1: BuiltCertificate;

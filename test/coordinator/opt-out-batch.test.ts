@@ -1,5 +1,5 @@
 /**
- * The acceptance test of batched settlement with an opt-out chain (hub in Batches mode): while the coordinator's
+ * The acceptance test of batched settlement with an opt-out chain: while the coordinator's
  * batch of two other chains' certificates is built and signed (its transaction stored, held back before broadcast),
  * the opt-out chain settles its own certificate directly (chain/direct-settlement.ts: a batch of one with its own
  * proof). L1 moved after the batch was signed, yet the batch only reads its own networks' tips: it is broadcast as

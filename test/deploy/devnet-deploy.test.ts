@@ -60,9 +60,9 @@ describe("devnet deployments and claims (real L1 + L2 hardhat nodes)", function 
 
     const d1 = readDeployments("devnetL1", dir);
     expect(d1).to.include({ name: "devnetL1", chainId: 31337, networkId: 0, rpcUrl: l1Node.url, startBlock: 0 });
-    expect(Object.keys(d1.contracts).sort()).to.deep.equal(["batchVerifier", "bridge", "hub", "poseidonT3", "poseidonT5", "timelock", "verifierS1", "verifierS2"]);
+    expect(Object.keys(d1.contracts).sort()).to.deep.equal(["batchVerifier", "bridge", "hub", "poseidonT3", "poseidonT5", "timelock"]);
     expect(d1.pending).to.equal(undefined);
-    expect(L1.executed).to.deep.equal(["poseidonT3", "poseidonT5", "batchVerifier", "hub", "bridge", "bindL1Bridge", "checkpoint0", "verifierS1", "verifierS2", "setVerifiers", "timelock", "handOverToTimelock"]);
+    expect(L1.executed).to.deep.equal(["poseidonT3", "poseidonT5", "batchVerifier", "hub", "bridge", "bindL1Bridge", "checkpoint0", "timelock", "handOverToTimelock"]);
     const d2 = readDeployments("devnetA", dir);
     expect(d2).to.include({ name: "devnetA", chainId: 1001, networkId: 1, rpcUrl: l2Node.url, startBlock: 0 });
     expect(Object.keys(d2.contracts).sort()).to.deep.equal(["bridge", "oracle", "poseidonT3", "poseidonT5"]);
@@ -72,13 +72,10 @@ describe("devnet deployments and claims (real L1 + L2 hardhat nodes)", function 
     expect(await L1.hub.l1Bridge()).to.equal(d1.contracts.bridge);
     expect(await L1.bridge.checkpointCount()).to.equal(1n);
     // The hub settles batches with the certificate_test batch verifier, from the empty-trees state of DEVNET_PARAMS.
-    expect(await L1.hub.settlementMode()).to.equal(1n);
     expect(await L1.hub.certificateVerifier()).to.equal(d1.contracts.batchVerifier);
     expect(await L1.hub.genesisStateCommitment()).to.equal(genesisStateCommitment(DEVNET_PARAMS));
     expect([await L1.hub.maxDependencies(), await L1.hub.maxBundles(), await L1.hub.publicSignalsPerProof()]).to.deep.equal([1n, 1n, 12n]);
     expect(await l1.getTransactionCount(account(9).address), "the verifier is not the deployer's transaction").to.equal(1);
-    expect(await L1.hub.verifiers(1)).to.equal(d1.contracts.verifierS1);
-    expect(await L1.hub.verifiers(2)).to.equal(d1.contracts.verifierS2);
     // The devnet hub is governed the production way: its owner is the timelock, the layer key is account 1.
     expect(await L1.hub.owner()).to.equal(d1.contracts.timelock);
     expect(await L1.hub.layerSigner()).to.equal(account(1).address);
@@ -94,7 +91,7 @@ describe("devnet deployments and claims (real L1 + L2 hardhat nodes)", function 
     const again2 = await deployL2Devnet(wallet(0, l2), { networkId: 1, poster: account(11).address, rpcUrl: l2Node.url, dir });
     expect(again1.executed).to.deep.equal([]);
     expect(again2.executed).to.deep.equal([]);
-    expect(again1.reused).to.deep.equal(["poseidonT3", "poseidonT5", "batchVerifier", "hub", "bridge", "verifierS1", "verifierS2", "timelock"]);
+    expect(again1.reused).to.deep.equal(["poseidonT3", "poseidonT5", "batchVerifier", "hub", "bridge", "timelock"]);
     expect(again1.deployments.contracts).to.deep.equal(L1.deployments.contracts);
     expect(again2.deployments.contracts).to.deep.equal(L2.deployments.contracts);
     expect(again1.deployments.startBlock).to.equal(0);

@@ -1,6 +1,6 @@
 /**
  * Certificates with REAL certificate_test proofs, and batches of them for BatchSettlement.settleBatch (the harness
- * contracts/test/BatchSettlementHarness.sol or SettlementHub in Batches mode): what test/contracts/BatchSettlement.test.ts
+ * contracts/test/BatchSettlementHarness.sol or SettlementHub): what test/contracts/BatchSettlement.test.ts
  * and test/contracts/SettlementHub.batches.test.ts share.
  *
  * - `CertificateModel` builds certificates with the reference model (lib/certificate-builder.ts), keeping each
@@ -156,7 +156,7 @@ export function batchTree(leaves: string[]): { root: string; siblings: string[][
   return { root: batchRoot(leaves), siblings: leaves.map((_, i) => batchProof(leaves, i)) };
 }
 
-/** What settling needs of a BatchSettlement (the harness or SettlementHub in Batches mode). */
+/** What settling needs of a BatchSettlement (the harness or SettlementHub). */
 export type BatchSettler = BaseContract &
   Pick<BatchSettlement, "settleBatch" | "batchCount" | "batchRoot" | "isSettledLeaf" | "tip" | "tipOf">;
 

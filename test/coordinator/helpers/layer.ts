@@ -9,7 +9,6 @@ import * as path from "path";
 import { HDNodeWallet, JsonRpcProvider, Wallet, parseEther, ZeroAddress } from "ethers";
 import { startHardhatNode, HardhatNodeHandle } from "../../../scripts/devnet/hardhat-node";
 import { deployL1Layer, registerChains, L1Layer } from "../../../deploy/l1-layer";
-import type { SettlementModeName } from "../../../deploy/settlement-stack";
 import { DEVNET_PARAMS } from "../../../lib/global-state";
 import { BuiltCertificate, ImportedExit, signCertificate, SigningDomain, certificateToJson } from "../../../lib";
 import { circuitInputToJson, certificateWitness } from "../../../lib/witness/certificate";
@@ -37,13 +36,12 @@ export interface TestL1 {
 /** The account that deploys the hub's batch verifier (deploy/settlement-stack.ts: not the deployer). */
 export const VERIFIER_DEPLOYER = 9;
 
-/** `mode`: the hub's settlement mode (default Batches, what the coordinator settles with). */
-export async function startTestL1(chains: { networkId: number; policyFlags: number }[], mode: SettlementModeName = "Batches"): Promise<TestL1> {
+export async function startTestL1(chains: { networkId: number; policyFlags: number }[]): Promise<TestL1> {
   const node = await startHardhatNode({});
   const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   provider.pollingInterval = 100;
   const deployer = new Wallet(account(0).privateKey, provider);
-  const layer = await deployL1Layer(deployer, P, account(1).address, { mode, verifierDeployer: new Wallet(account(VERIFIER_DEPLOYER).privateKey, provider) });
+  const layer = await deployL1Layer(deployer, P, account(1).address, new Wallet(account(VERIFIER_DEPLOYER).privateKey, provider));
   const sequencers = new Map(chains.map((c) => [c.networkId, account(10 + c.networkId)]));
   await registerChains(layer.hub, chains.map((c) => ({ ...c, sequencer: sequencers.get(c.networkId)!.address })));
   const domain = { chainId: BigInt(node.chainId), verifyingContract: layer.addresses.hub };
