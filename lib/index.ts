@@ -12,6 +12,5 @@ export * from "./certificate";
 export * from "./certificate-builder";
 export * from "./codec";
 export * from "./global-state";
-export * from "./epoch";
 export * from "./settlement";
 export * from "./batch-settlement";

@@ -14,11 +14,17 @@ export interface StatementShape {
   maxBundles: number;
 }
 
+/** An L1 exit-root checkpoint of the L1 bridge: its number and the L1 exit tree's root it recorded. */
+export interface L1Checkpoint {
+  number: bigint;
+  exitRoot: bigint;
+}
+
 export interface CertificateStatements {
   /** Per dependency, in the certificate's order: the exit root its imports use, or 0 if none names it. */
   dependencyExitRoots: bigint[];
   /** The L1 checkpoint of the L1 imports (all share it: the circuit refuses two), or (0, 0) without one. */
-  checkpoint: { number: bigint; exitRoot: bigint };
+  checkpoint: L1Checkpoint;
 }
 
 /** slotWord = networkId + height * 2^32 + revision * 2^96 (injective: networkId < 2^32, height < 2^64). */

@@ -11,7 +11,7 @@
  *
  *   pre        A -> B   B accepts A's pre-confirmed roots (no proof needed)
  *   confirmed  B -> A   A accepts B's roots once the layer confirmed them (B's certificate proof)
- *   finalized  A -> C   C (opt-out) accepts finalized roots only (an epoch proof and its settlement on L1)
+ *   finalized  A -> C   C (opt-out) accepts finalized roots only (A's certificate settled on L1 in an epoch's batch)
  *
  * What it does:
  *   1. starts the devnet (startDevnet: L1 + three L2 hardhat nodes, deployments, the coordinator with 5 s epochs,
@@ -45,9 +45,9 @@
  *
  * Why a round every 60 s by default: every transfer costs the devnet two certificates (one exit on the source,
  * one claim on the destination: certificate_test holds one of each), each proven by its chain's one prover
- * worker (8-9 s on a quiet core), and two certificates per epoch (aggregation_test_s2, ~17 s). A round of the
- * three paths is ~6 certificate proofs and ~2.5 epoch proofs, ~100 s of CPU: on 2 cores, rounds much closer
- * together than ~60 s build a proof backlog that the confirmed and finalized latencies then measure, and past
+ * worker (8-9 s on a quiet core; an epoch proves nothing: it settles the certificates' own proofs). A round of
+ * the three paths is ~6 certificate proofs, ~50 s of CPU: on 2 cores, rounds much closer together than ~60 s
+ * build a proof backlog that the confirmed and finalized latencies then measure, and past
  * the coordinator's proof timeout (150 s on the devnet, which disables the backup prover for A) A's certificates are rejected
  * and A and B rebuild. --interval 1.5 is fine for the pre-confirmed path alone (its claims wait for no proof).
  *

@@ -2,10 +2,10 @@
  * npm run bench:prover — the same witness proven by snarkjs and by the native prover (prover/), in one run.
  *
  *   npm run bench:prover
- *   npm run bench:prover -- --only certificate_test,aggregation_test_s2 --runs 5
+ *   npm run bench:prover -- --only certificate_test --runs 5
  *
  * Options:
- *   --only a,b     instances (default: certificate_test, aggregation_test_s1, aggregation_test_s2, certificate_prod)
+ *   --only a,b     instances (default: certificate_test, certificate_prod)
  *   --runs N       proofs per prover and instance, the median is reported (default 3; instances over 200k
  *                  constraints: 1, the snarkjs proof alone takes minutes)
  *   --threads N    threads of the native prover (default: every core); snarkjs uses every core
@@ -24,17 +24,17 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { GlobalParams, TreeParams, buildCertificate } from "../lib";
-import { aggregationWitness, certificateWitness } from "../lib/witness";
+import { TreeParams, buildCertificate } from "../lib";
+import { certificateWitness } from "../lib/witness";
 import { CertificateShape, shapeOf } from "../lib/witness/certificate";
 import { artifactsFor, calculateWitness, Groth16Proof, terminateCurves, verify } from "../zk/groth16";
 import { ensureNativeProver, nativeProve } from "../zk/native";
 import { getInstance, Instance, readCompileRecord, instancePaths, REPO_ROOT } from "../zk/registry";
 import { Prng } from "./gen-vectors";
 import { eachFlag, numberArg } from "./lib/cli";
-import { certificateWorkload, epochWorkload } from "./lib/workloads";
+import { certificateWorkload } from "./lib/workloads";
 
-const DEFAULT_INSTANCES = ["certificate_test", "aggregation_test_s1", "aggregation_test_s2", "certificate_prod"];
+const DEFAULT_INSTANCES = ["certificate_test", "certificate_prod"];
 
 interface Options {
   only: string[];
@@ -57,7 +57,7 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** The circuit input of a realistic workload for an instance of CertificateProof or Aggregation. */
+/** The circuit input of a realistic workload for an instance of CertificateProof. */
 function inputFor(inst: Instance): Record<string, unknown> {
   const p = inst.params;
   const rng = new Prng(`bench-prover ${inst.name}`);
@@ -67,10 +67,6 @@ function inputFor(inst: Instance): Record<string, unknown> {
     // a full certificate: every import, exit and token slot used
     const { state, batch } = certificateWorkload(params, { imports: p.maxImports, exits: p.maxExits, tokens: Math.min(p.maxTokens, p.maxImports) }, rng);
     return certificateWitness(state, buildCertificate(state, batch), shape);
-  }
-  if (inst.template === "Aggregation") {
-    const params: GlobalParams = { exitDepth: p.exitDepth, balanceDepth: p.balanceDepth, networkBits: p.networkBits, historyDepth: p.historyDepth };
-    return aggregationWitness(epochWorkload(params, p.slots, rng), params, { ...shape, slots: p.slots });
   }
   throw new Error(`bench:prover has no workload for template ${inst.template} (instance ${inst.name})`);
 }

@@ -18,7 +18,7 @@
  *      instances with "setup": false: --r1cs only, counted, nothing else;
  *   3. Groth16 keys (scripts/circuits/setup.ts, cached): the native prover's DEVELOPMENT setup from the R1CS
  *      (the crate in prover/ is built first if needed), or snarkjs over ZK_PTAU_FILE;
- *   4. export contracts/verifiers/<Pascal>Verifier.sol (+ <Pascal>Adapter.sol) and circuits/keys/<instance>.vkey.json
+ *   4. export contracts/verifiers/<Pascal>Verifier.sol and circuits/keys/<instance>.vkey.json
  *      (not for production instances).
  * Environment: ZK_CACHE_DIR (default ~/.cache/zk-agglayer), ZK_PTAU_FILE (phase-1 file: snarkjs makes the keys).
  */

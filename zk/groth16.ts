@@ -186,7 +186,7 @@ export async function prove(name: string, input: CircuitInput, o: ProveOptions =
   }
 }
 
-/** The 8 proof words in the order the generated Solidity verifiers and IAggregationVerifier take them. */
+/** The 8 proof words in the order the generated Solidity verifiers and the batch verifier (BatchGroth16) take them. */
 export function solidityProofOf(proof: Groth16Proof): bigint[] {
   const { pi_a: a, pi_b: b, pi_c: c } = proof;
   // The EVM's pairing precompile takes G2 coordinates as (c1, c0): b's pairs are swapped.

@@ -72,8 +72,6 @@ export interface InstanceEntry {
    * npm test, and nothing of it is exported into the repository.
    */
   production?: boolean;
-  /** Also generate an IAggregationVerifier adapter contract (contracts/verifiers/<Pascal>Adapter.sol). */
-  adapter?: boolean;
   /** Build fails unless the circuit has exactly this many public signals (outputs + public inputs). */
   expectPublicSignals?: number;
 }
@@ -107,7 +105,7 @@ export function loadRegistry(file = REGISTRY_FILE): Registry {
     if ("ptauPower" in e) throw new Error(`${where}: "ptauPower" is gone: development keys need no powers of tau (ZK_PTAU_FILE sets phase 1 for real ceremonies)`);
     if (typeof e.setup !== "boolean") throw new Error(`${where}: "setup" must be true or false`);
     if (e.production !== undefined && typeof e.production !== "boolean") throw new Error(`${where}: "production" must be true or false`);
-    if (e.adapter && (!e.setup || e.production)) throw new Error(`${where}: "adapter" needs "setup": true and no "production"`);
+    if ("adapter" in e) throw new Error(`${where}: "adapter" is gone: the adapters served the hub's aggregation verifiers, retired with the aggregation circuit`);
     instances.push({ name, ...e });
   }
   return { instances };
@@ -119,7 +117,7 @@ export function getInstance(name: string, registry = loadRegistry()): Instance {
   return inst;
 }
 
-/** certificate_test -> CertificateTest; aggregation_test_s1 -> AggregationTestS1. */
+/** certificate_test -> CertificateTest; pipeline_probe -> PipelineProbe. */
 export function pascalCase(name: string): string {
   return name
     .split("_")
@@ -129,9 +127,7 @@ export function pascalCase(name: string): string {
 }
 
 export const verifierContractName = (inst: Instance) => `${pascalCase(inst.name)}Verifier`;
-export const adapterContractName = (inst: Instance) => `${pascalCase(inst.name)}Adapter`;
 export const verifierFile = (inst: Instance) => path.join(VERIFIERS_DIR, `${verifierContractName(inst)}.sol`);
-export const adapterFile = (inst: Instance) => path.join(VERIFIERS_DIR, `${adapterContractName(inst)}.sol`);
 export const vkeyFile = (inst: Instance) => path.join(KEYS_DIR, `${inst.name}.vkey.json`);
 export const templateFile = (inst: Instance) => path.join(CIRCUITS_DIR, inst.file);
 
@@ -272,7 +268,7 @@ export function cacheRoot(): string {
   return path.resolve(env && env.trim() ? env : path.join(os.homedir(), ".cache", "zk-agglayer"));
 }
 
-/** Instances whose keys are exported into the repository (verifier, adapter, vkey) and built by npm test. */
+/** Instances whose keys are exported into the repository (verifier, vkey) and built by npm test. */
 export const isExported = (inst: Instance) => inst.setup && !inst.production;
 
 export interface CompileRecord {

@@ -282,16 +282,6 @@ export function certificateWitness(prevState: NetworkState, built: BuiltCertific
   };
 }
 
-/**
- * A valid witness that changes nothing: the first certificate (height 0, no imports, exits, dependencies or
- * bundles) of network `networkId` from the genesis state. For circuits that must fill a slot they do not use.
- */
-export function emptyCertificateWitness(params: TreeParams, shape: CertificateShape, networkId = 1): { built: BuiltCertificate; input: CertificateCircuitInput } {
-  const state = new NetworkState(networkId, params);
-  const built = buildCertificate(state, { height: 0n, newStateRoot: "0x" + "00".repeat(32), imports: [], exits: [] });
-  return { built, input: certificateWitness(state, built, shape) };
-}
-
 /** The same input with every value as a decimal string (JSON for snarkjs' CLI or a prover service). */
 export function circuitInputToJson(input: Record<string, unknown>): Record<string, unknown> {
   const conv = (v: unknown): unknown => (Array.isArray(v) ? v.map(conv) : typeof v === "bigint" ? v.toString() : v);

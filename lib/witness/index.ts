@@ -1,3 +1,2 @@
 /** Witness builders: circuit input signals computed from the reference model. */
 export * from "./certificate";
-export * from "./aggregation";

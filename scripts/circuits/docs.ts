@@ -8,7 +8,6 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import {
-  adapterContractName,
   CompileRecord,
   DEV_BEACON_ITERATIONS_EXP,
   DEV_SETUP_SEED,
@@ -145,7 +144,6 @@ function render(rows: DocRow[], structural: boolean, previous: string | null): s
       L.push(`- \`${r.inst.name}\` (hash \`${c.hash}\`, r1cs sha256 \`${c.r1csSha256.slice(0, 16)}\`): ${names}`);
       if (isExported(r.inst)) {
         const files = [`contracts/verifiers/${verifierContractName(r.inst)}.sol`, `circuits/keys/${r.inst.name}.vkey.json`];
-        if (r.inst.adapter) files.splice(1, 0, `contracts/verifiers/${adapterContractName(r.inst)}.sol`);
         L.push(`  exports: ${files.map((f) => `\`${f}\``).join(", ")}`);
       }
     }

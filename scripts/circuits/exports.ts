@@ -1,7 +1,6 @@
 /**
  * Files exported into the repo (committed) for every instance with "setup": true that is not "production":
  *   contracts/verifiers/<Pascal>Verifier.sol   snarkjs Groth16 verifier, contract renamed
- *   contracts/verifiers/<Pascal>Adapter.sol    IAggregationVerifier adapter (instances with "adapter": true)
  *   circuits/keys/<instance>.vkey.json         verification key (off-chain verification without the zkey)
  * All are pure functions of the cached zkey and the registry entry, so `--check` and test/build/ can re-export
  * them cheaply and compare with the checked-in files.
@@ -9,8 +8,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import {
-  adapterContractName,
-  adapterFile,
   chooseSetup,
   CompileRecord,
   DEV_SETUP_SEED,
@@ -64,50 +61,6 @@ function renderVerifier(inst: Instance, compile: CompileRecord, setup: SetupChoi
   return body.slice(0, i) + header + body.slice(i).replace(/[ \t]+$/gm, "");
 }
 
-function renderAdapter(inst: Instance, compile: CompileRecord, setup: SetupChoice, nPublic: number): string {
-  const v = verifierContractName(inst);
-  const a = adapterContractName(inst);
-  return `// SPDX-License-Identifier: MIT
-${describe(inst, compile, setup).join("\n")}
-pragma solidity ^0.8.28;
-
-import {IAggregationVerifier} from "../interfaces/IAggregationVerifier.sol";
-import {${v}} from "./${v}.sol";
-
-/// @title IAggregationVerifier for instance "${inst.name}" (${nPublic} public inputs).
-/// @notice Deploys its own ${v} and forwards to it. Proof layout: [a0, a1, b00, b01, b10, b11, c0, c1] exactly as
-/// snarkjs exportSolidityCallData orders it (b's coordinates are already swapped for the pairing precompile).
-contract ${a} is IAggregationVerifier {
-    /// @notice Number of public inputs the circuit has.
-    uint256 public constant PUBLIC_INPUTS = ${nPublic};
-    /// @notice The generated Groth16 verifier.
-    ${v} public immutable groth16;
-
-    constructor() {
-        groth16 = new ${v}();
-    }
-
-    /// @inheritdoc IAggregationVerifier
-    /// @dev ${setup.kind === "dev" ? "The native development setup: its trapdoor is derived from a public seed." : "Phase 2 used a public beacon only: the keys stay forgeable until a real phase-2 ceremony."}
-    function developmentKeys() external pure returns (bool) {
-        return true;
-    }
-
-    /// @inheritdoc IAggregationVerifier
-    /// @dev False (no revert) when publicInputs does not have exactly PUBLIC_INPUTS elements, an input is not
-    /// below the field modulus, or the proof does not verify.
-    function verifyProof(uint256[8] calldata proof, uint256[] calldata publicInputs) external view returns (bool) {
-        if (publicInputs.length != PUBLIC_INPUTS) return false;
-        uint256[${nPublic}] memory pub;
-        for (uint256 i = 0; i < ${nPublic}; ++i) {
-            pub[i] = publicInputs[i];
-        }
-        return groth16.verifyProof([proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], pub);
-    }
-}
-`;
-}
-
 export interface ExportContext {
   inst: Instance;
   hash: string;
@@ -140,7 +93,6 @@ export async function renderExports(ctx: ExportContext): Promise<Map<string, str
   const out = new Map<string, string>();
   out.set(vkeyFile(inst), JSON.stringify(vk, null, 2) + "\n");
   out.set(verifierFile(inst), renderVerifier(inst, compile, setup, sol));
-  if (inst.adapter) out.set(adapterFile(inst), renderAdapter(inst, compile, setup, Number(vk.nPublic)));
   return out;
 }
 
@@ -167,7 +119,6 @@ export function staleGeneratedFiles(instances = loadRegistry().instances): strin
   for (const inst of instances.filter(isExported)) {
     wanted.add(verifierFile(inst));
     wanted.add(vkeyFile(inst));
-    if (inst.adapter) wanted.add(adapterFile(inst));
   }
   const stale: string[] = [];
   if (fs.existsSync(VERIFIERS_DIR)) {

@@ -1,11 +1,8 @@
 /**
  * Realistic inputs for the benchmarks, built with the reference model (lib/): a certificate that imports k L1
- * deposits of k tokens and spends part of each (k imports + k exits), and epochs of such certificates.
+ * deposits of k tokens and spends part of each (k imports + k exits).
  */
-import {
-  BatchInput, ExitLeaf, ExitTree, GlobalParams, GlobalState, ImportedExit, LeafType, NetworkState, TreeParams,
-  applyEpoch, buildCertificate, fieldKeccak, gasCoin, hashExitLeaf,
-} from "../../lib";
+import { BatchInput, ExitLeaf, ExitTree, ImportedExit, LeafType, NetworkState, TreeParams, fieldKeccak, gasCoin, hashExitLeaf } from "../../lib";
 import { Prng } from "../gen-vectors";
 
 const ETHER = 10n ** 18n;
@@ -48,24 +45,4 @@ export function certificateWorkload(params: TreeParams, k: number | { imports: n
     metadataHash: 0n,
   }));
   return { state: new NetworkState(me, params), batch: { height: 0n, newStateRoot: rng.bytes32(), imports, exits } };
-}
-
-/**
- * An epoch of `slots` certificates of networks 1..slots, each importing one L1 deposit (checkpoint 1) and
- * sending part of it on: what the aggregation circuit proves.
- */
-export function epochWorkload(params: GlobalParams, slots: number, rng: Prng) {
-  const l1 = new ExitTree(params.exitDepth);
-  const deposits: ExitLeaf[] = Array.from({ length: slots }, (_, i) => ({
-    leafType: LeafType.Asset, originNetwork: 0, originAddress: 0n, destinationNetwork: i + 1, destinationAddress: rng.address(),
-    amount: 10n * ETHER, metadataHash: fieldKeccak("0x"),
-  }));
-  const indices = deposits.map((d) => l1.append(hashExitLeaf(d)));
-  const checkpoint = { number: 1n, exitRoot: l1.root() };
-  const certificates = deposits.map((leaf, i) => {
-    const imp: ImportedExit = { leaf, leafIndex: indices[i], source: { networkId: 0, height: 1n, certificateId: 0n }, sourceExitRoot: checkpoint.exitRoot, siblings: l1.proof(indices[i]).siblings };
-    const exit: ExitLeaf = { ...leaf, destinationNetwork: 0, destinationAddress: rng.address(), amount: 4n * ETHER };
-    return buildCertificate(new NetworkState(i + 1, params), { height: 0n, newStateRoot: rng.bytes32(), imports: [imp], exits: [exit] }).certificate;
-  });
-  return applyEpoch(new GlobalState(params), certificates, checkpoint, slots);
 }

@@ -1,6 +1,6 @@
 /**
  * The checked-in exports of every exported instance ("setup": true, not "production") (contracts/verifiers/<Pascal>Verifier.sol,
- * <Pascal>Adapter.sol, circuits/keys/<instance>.vkey.json) must be exactly what the cached zkey gives. Only the
+ * circuits/keys/<instance>.vkey.json) must be exactly what the cached zkey gives. Only the
  * cheap export runs here; the zkeys come from `npm run build:circuits`, which `npm test` runs first. This is
  * what `npm run build:circuits -- --check` does.
  */
@@ -18,7 +18,7 @@ describe("circuit exports (contracts/verifiers, circuits/keys) match the cached 
   });
 
   for (const inst of registry.instances.filter(isExported)) {
-    it(`${inst.name}: ${verifierContractName(inst)}.sol${inst.adapter ? ", adapter" : ""} and vkey are up to date`, async function () {
+    it(`${inst.name}: ${verifierContractName(inst)}.sol and vkey are up to date`, async function () {
       const st = templateStatus(inst);
       if (!st.ok) {
         console.log(`      (skipped: ${st.reason})`);

@@ -26,32 +26,21 @@ describe("circuit registry (circuits/instances.json)", () => {
   it("has the required instances with the agreed parameter names and order", () => {
     const r = loadRegistry();
     const by = (n: string) => r.instances.find((i) => i.name === n)!;
-    expect(r.instances.map((i) => i.name)).to.include.members([
-      "pipeline_probe", "certificate_test", "aggregation_test_s1", "aggregation_test_s2", "certificate_prod", "aggregation_prod_s8",
-    ]);
+    expect(r.instances.map((i) => i.name)).to.include.members(["pipeline_probe", "certificate_test", "certificate_prod"]);
     const cert = ["exitDepth", "balanceDepth", "networkBits", "maxImports", "maxExits", "maxDependencies", "maxBundles", "maxTokens"];
-    const agg = ["exitDepth", "balanceDepth", "networkBits", "historyDepth", "maxImports", "maxExits", "maxDependencies", "maxBundles", "maxTokens", "slots"];
     for (const i of r.instances.filter((x) => x.template === "CertificateProof")) {
       expect(Object.keys(i.params), i.name).to.deep.equal(cert);
       expect(i.expectPublicSignals, i.name).to.equal(7 + 3 * i.params.maxDependencies + 2 * i.params.maxBundles); // lib/settlement.ts
     }
-    for (const i of r.instances.filter((x) => x.template === "Aggregation")) {
-      expect(Object.keys(i.params), i.name).to.deep.equal(agg);
-      expect(i.expectPublicSignals, i.name).to.equal(3 * i.params.slots + 4); // docs/protocol.md §9
-    }
-    expect(by("aggregation_test_s1").params.slots).to.equal(1);
-    expect(by("aggregation_test_s2").params.slots).to.equal(2);
     // production: 64 exits, 16 imports, 8 dependencies, 4 tokens per certificate (docs/protocol.md §4 limits)
     expect(Object.values(by("certificate_prod").params)).to.deep.equal([32, 16, 16, 16, 64, 8, 2, 4]);
-    expect(Object.values(by("aggregation_prod_s8").params)).to.deep.equal([32, 16, 16, 32, 4, 4, 4, 2, 4, 8]);
     expect(by("certificate_prod")).to.include({ setup: true, production: true });
-    expect(by("aggregation_prod_s8")).to.include({ setup: false, production: true });
-    for (const n of ["pipeline_probe", "certificate_test", "aggregation_test_s1", "aggregation_test_s2"]) expect(by(n).production, n).to.equal(undefined);
+    for (const n of ["pipeline_probe", "certificate_test"]) expect(by(n).production, n).to.equal(undefined);
   });
 
   it("names contracts in PascalCase", () => {
     expect(pascalCase("certificate_test")).to.equal("CertificateTest");
-    expect(pascalCase("aggregation_test_s2")).to.equal("AggregationTestS2");
+    expect(pascalCase("certificate_prod_i17")).to.equal("CertificateProdI17");
   });
 
   it("generates the main component with the parameters in registry order", () => {
@@ -133,7 +122,7 @@ describe("circuit registry (circuits/instances.json)", () => {
     }
   });
 
-  it("refuses the retired ptauPower field and an adapter on a production instance", () => {
+  it("refuses the retired ptauPower and adapter fields", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-test-"));
     const write = (entry: object) => {
       const f = path.join(dir, "instances.json");
@@ -142,7 +131,7 @@ describe("circuit registry (circuits/instances.json)", () => {
     };
     try {
       expect(() => loadRegistry(write({ ptauPower: 16 }))).to.throw(/"ptauPower" is gone/);
-      expect(() => loadRegistry(write({ production: true, adapter: true }))).to.throw(/"adapter" needs/);
+      expect(() => loadRegistry(write({ adapter: true }))).to.throw(/"adapter" is gone/);
       expect(() => loadRegistry(write({ production: "yes" }))).to.throw(/"production" must be true or false/);
       expect(loadRegistry(write({ production: true })).instances[0]).to.include({ name: "x", production: true });
     } finally {

@@ -1,6 +1,6 @@
 /**
  * Builds pipeline_probe from nothing in a fresh cache — compile, the native DEVELOPMENT setup — with --frozen,
- * which fails if the exported verifier, adapter or vkey differs from the checked-in ones. This is the property
+ * which fails if the exported verifier or vkey differs from the checked-in ones. This is the property
  * the checked-in verifiers rely on: every machine derives byte-identical keys from the public seed. (~5 s: the
  * native prover itself is reused through ZK_NATIVE_DIR.)
  */

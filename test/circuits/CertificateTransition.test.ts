@@ -1,7 +1,8 @@
 /**
  * CertificateTransition as main, on the test instance exitDepth 8, balanceDepth 8, networkBits 2 with
- * (maxImports, maxExits, maxDependencies, maxBundles) = (1, 1, 2, 2) ["C"]: every output the aggregation
- * circuit reads equals the model's, and the header, dependency and bundle rules (two entries needed) hold.
+ * (maxImports, maxExits, maxDependencies, maxBundles) = (1, 1, 2, 2) ["C"]: every output (those CertificateProof
+ * makes public and the intermediate ones) equals the model's, and the header, dependency and bundle rules (two
+ * entries needed) hold.
  */
 import { expect } from "chai";
 import {
@@ -20,7 +21,7 @@ import {
   hashImport,
   hashList,
 } from "../../lib";
-import { CertificateCircuitInput, certificateWitness, emptyCertificateWitness } from "../../lib/witness";
+import { CertificateCircuitInput, certificateWitness } from "../../lib/witness";
 import { Prng } from "../../scripts/gen-vectors";
 import { TestCircuit, expectConstraintFailure, expectNoWitness, loadCircuit } from "../helpers/circuit";
 import { ETHER, P, SHAPE_C, SourceNetwork, assetLeaf, certificateSpec, forgeInput, messageLeaf, setEntry } from "./fixtures";
@@ -28,6 +29,13 @@ import { ETHER, P, SHAPE_C, SourceNetwork, assetLeaf, certificateSpec, forgeInpu
 const ME = 2;
 const rng = new Prng("CertificateTransition tests");
 const user = rng.address();
+
+/** Network 1's first certificate from genesis: no import, exit, dependency or bundle. */
+function emptyCertificate(): { built: BuiltCertificate; input: CertificateCircuitInput } {
+  const state = new NetworkState(1, TEST_PARAMS);
+  const built = buildCertificate(state, { height: 0n, newStateRoot: "0x" + "00".repeat(32), imports: [], exits: [] });
+  return { built, input: certificateWitness(state, built, SHAPE_C) };
+}
 
 describe("circuit CertificateTransition(8, 8, 2, 1, 1, 2, 2, 1)", function () {
   this.timeout(600_000);
@@ -91,8 +99,8 @@ describe("circuit CertificateTransition(8, 8, 2, 1, 1, 2, 2, 1)", function () {
     await expectOutputs(s1, cert1);
   });
 
-  it("the empty certificate of lib/witness emptyCertificateWitness (for unused aggregation slots) is valid", async () => {
-    const { built, input } = emptyCertificateWitness(TEST_PARAMS, SHAPE_C);
+  it("an empty certificate (network 1's first, nothing imported, exited, depended on or bundled) is valid", async () => {
+    const { built, input } = emptyCertificate();
     const w = await c.calculateWitness(input);
     await c.checkConstraints(w);
     expect(c.readOutput(w, "certificateId")).to.equal(built.certificateId);
@@ -107,7 +115,7 @@ describe("circuit CertificateTransition(8, 8, 2, 1, 1, 2, 2, 1)", function () {
     await expectNoWitness(c, { ...input, newStateRootLo: P - 1n }, /Num2Bits/);
     await expectNoWitness(c, { ...input, dependencyCount: 3n }, /IsActivePrefix/);
     await expectNoWitness(c, { ...input, bundleCount: P - 1n }, /IsActivePrefix/);
-    const empty = emptyCertificateWitness(TEST_PARAMS, SHAPE_C).input;
+    const empty = emptyCertificate().input;
     await expectNoWitness(c, { ...empty, networkId: 0n }, /AssertNonZeroIf/);
     await expectNoWitness(c, { ...empty, networkId: 4n }, /Num2Bits/);
   });

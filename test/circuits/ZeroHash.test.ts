@@ -4,7 +4,7 @@ import { zeroHash } from "../../lib";
 import { ZERO_HASH_CIRCOM_PATH, ZERO_HASH_MAX, renderZeroHashCircom } from "../../scripts/gen-zero-hash-circom";
 
 // circuits/ZeroHash.circom is the compile-time function zeroHash(h) (no template, no constraint): ExitTreeAppend
-// uses zero(h) for the nodes right of its window, the aggregation circuit for genesis roots.
+// uses zero(h) for the nodes right of its window.
 describe("circuits/ZeroHash.circom (function zeroHash)", () => {
   it("is what scripts/gen-zero-hash-circom.ts generates (run it if this fails)", () => {
     expect(fs.readFileSync(ZERO_HASH_CIRCOM_PATH, "utf8")).to.equal(renderZeroHashCircom());

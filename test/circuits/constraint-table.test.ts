@@ -19,9 +19,7 @@ const label = (s: CircuitSpec) => `${s.template}(${(s.params ?? []).join(", ")})
 
 const TESTED: CircuitSpec[] = [
   { template: "MerkleRootBits", params: [4] },
-  { template: "MerkleRoot", params: [8] },
   { template: "MerkleUpdateBits", params: [4] },
-  { template: "MerkleUpdate", params: [8] },
   { template: "ExitLeafHash" },
   { template: "IsActivePrefix", params: [4], publicInputs: ["count"] },
   { template: "PrefixListHash", params: [3] },
@@ -47,7 +45,6 @@ const P = PRODUCTION_PARAMS;
 const COUNT_ONLY: CircuitSpec[] = [
   certificateSpec("CertificateProof", TEST_PARAMS, { ...SHAPE_A, maxImports: 2 }),
   certificateSpec("CertificateProof", TEST_PARAMS, { ...SHAPE_A, maxExits: 2 }),
-  { template: "MerkleUpdate", params: [P.exitDepth] },
   { template: "ExitTreeAppend", params: [P.exitDepth, 1] },
   { template: "ExitTreeAppend", params: [P.exitDepth, 4] },
   { template: "BalanceChange", params: [P.balanceDepth] },

@@ -3,8 +3,8 @@
  * template of circuits/ with circom2 (`--r1cs --wasm --sym --O2`), caches the artifacts by content hash, and
  * gives tests the witness, the constraint check, signal lookup by name and witness tampering.
  *
- *   const c = await loadCircuit({ template: "MerkleRoot", params: [8] });
- *   const w = await c.calculateWitness({ leaf, index, siblings });   // throws WitnessError on a failed `===`
+ *   const c = await loadCircuit({ template: "MerkleRootBits", params: [8] });
+ *   const w = await c.calculateWitness({ leaf, pathBits, siblings }); // throws WitnessError on a failed `===`
  *   await c.checkConstraints(w);                                      // throws ConstraintError on a violated one
  *   expect(c.readOutput(w, "root")).to.equal(root);
  *   await expectConstraintFailure(c, c.tamper(w, "main.path.node[3]", 5n));

@@ -1,7 +1,7 @@
 /**
  * zk/groth16.ts end to end on the pipeline's self-test instance `pipeline_probe` (circuits/PipelineProbe.circom):
  * prove with the native prover (the default) and with snarkjs from the same key, verify in JS against the
- * checked-in vkey, verify on chain with the generated verifier and adapter, and check that a tampered public
+ * checked-in vkey, verify on chain with the generated verifier, and check that a tampered public
  * signal fails everywhere. Needs `npm run build:circuits` (npm test runs it first).
  */
 import { expect } from "chai";
@@ -11,8 +11,6 @@ import { FIELD_MODULUS } from "../../lib/field";
 import { artifactsFor, prove, ProveResult, terminateCurves, verify } from "../../zk/groth16";
 
 const PROBE = "pipeline_probe";
-type Words = [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
-
 function split(p: bigint[]) {
   return {
     a: [p[0], p[1]] as [bigint, bigint],
@@ -108,22 +106,5 @@ describe("zk/groth16 with the pipeline_probe instance", function () {
     expect(await verifier.verifyProof(s.a, s.b, s.c, pub), "snarkjs's proof with the native development key").to.equal(true);
     const gas = await verifier.verifyProof.estimateGas(a, b, c, pub);
     console.log(`      PipelineProbeVerifier.verifyProof (2 public inputs): ~${gas} gas (estimate incl. 21k base)`);
-  });
-
-  it("the generated IAggregationVerifier adapter accepts the proof and rejects tampering and wrong lengths", async () => {
-    const adapter = await ethers.deployContract("PipelineProbeAdapter");
-    const proof = res.solidityProof as Words;
-    const pub = res.publicSignals.map(BigInt);
-    expect(await adapter.PUBLIC_INPUTS()).to.equal(2n);
-    expect(await adapter.verifyProof(proof, pub)).to.equal(true);
-    expect(await adapter.verifyProof(proof, [pub[0], pub[1] + 1n])).to.equal(false);
-    expect(await adapter.verifyProof(proof, [pub[0]])).to.equal(false);
-    expect(await adapter.verifyProof(proof, [...pub, 0n])).to.equal(false);
-    expect(await adapter.verifyProof(proof, [])).to.equal(false);
-    const swapped = [...proof] as Words;
-    [swapped[2], swapped[3]] = [proof[3], proof[2]];
-    expect(await adapter.verifyProof(swapped, pub)).to.equal(false);
-    const gas = await adapter.verifyProof.estimateGas(proof, pub);
-    console.log(`      PipelineProbeAdapter.verifyProof (2 public inputs): ~${gas} gas (estimate incl. 21k base)`);
   });
 });
