@@ -11,7 +11,7 @@
 import { revisionOf } from "../lib/certificate";
 import { certificateFromJson } from "../lib/codec";
 import type { BuiltCertificate, Certificate } from "../lib";
-import { DEVNET_PARAMS } from "../lib/global-state";
+import { DEVNET_PARAMS } from "../lib/params";
 import { L1Client } from "../coordinator/l1/client";
 import { L1View } from "../coordinator/l1/view";
 import type { Logger } from "../coordinator/log";

@@ -6,7 +6,7 @@
 import { buildCertificate, BuiltCertificate, certificateId, certificateFromJson, NetworkState } from "../lib";
 import type { SignedCertificate } from "../lib";
 import type { Json } from "../lib/codec";
-import { DEVNET_PARAMS } from "../lib/global-state";
+import { DEVNET_PARAMS } from "../lib/params";
 import { ChainStateError, StoredCertificate } from "./state-file";
 import { eventCount } from "./refs";
 

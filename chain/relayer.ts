@@ -8,7 +8,7 @@
 import { JsonRpcProvider } from "ethers";
 import type { TransactionResponse } from "ethers";
 import type { ExitRootOracle } from "../typechain-types";
-import { DEVNET_PARAMS } from "../lib/global-state";
+import { DEVNET_PARAMS } from "../lib/params";
 import type { Logger } from "../coordinator/log";
 import { accepts, ChainConfig } from "./config";
 import type { CoordinatorLink } from "./coordinator-link";

@@ -8,7 +8,7 @@
  */
 import { applyTransition, AccountingError, TransitionResult } from "../lib/accounting";
 import type { Certificate } from "../lib/certificate";
-import type { GlobalState } from "../lib/global-state";
+import type { NetworkRecords } from "../lib/network-records";
 import type { NetworkState } from "../lib/network-state";
 import { certificateWitness, CertificateShape, circuitInputToJson } from "../lib/witness/certificate";
 
@@ -22,7 +22,7 @@ export class TransitionInvalidError extends Error {
 export interface ChainSource {
   /** The live (not Rejected, not Finalized) certificate of the chain at this height, with its id. */
   liveAt(networkId: number, height: bigint): { certificateId: bigint; certificate: Certificate } | undefined;
-  mirror(): GlobalState;
+  mirror(): NetworkRecords;
 }
 
 function transitionOf(prev: NetworkState, c: Certificate, id: bigint): TransitionResult {

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import { z } from "zod";
-import { DEVNET_PARAMS, GlobalParams, PRODUCTION_GLOBAL_PARAMS } from "../lib/global-state";
+import { DEVNET_PARAMS, LayerParams, PRODUCTION_LAYER_PARAMS } from "../lib/params";
 import { getInstance } from "../zk/registry";
 import { CertificateShape, shapeOf } from "../lib/witness/certificate";
 
@@ -189,8 +189,8 @@ export function redactedUrl(url: string): string {
   }
 }
 
-export function globalParamsOf(c: CoordinatorConfig): GlobalParams {
-  return c.params === "devnet" ? DEVNET_PARAMS : PRODUCTION_GLOBAL_PARAMS;
+export function layerParamsOf(c: CoordinatorConfig): LayerParams {
+  return c.params === "devnet" ? DEVNET_PARAMS : PRODUCTION_LAYER_PARAMS;
 }
 
 /** Per-certificate limits of the configured certificate circuit (checked at pre-confirmation). */

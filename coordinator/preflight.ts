@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ZeroAddress } from "ethers";
-import { ConfigError, CoordinatorConfig, globalParamsOf, redactedUrl } from "./config";
+import { ConfigError, CoordinatorConfig, layerParamsOf, redactedUrl } from "./config";
 import type { L1Client } from "./l1/client";
 import { openSqliteStore, SqliteStore } from "./store/sqlite";
 
@@ -166,7 +166,7 @@ export async function checkL1Contracts(l1: L1Client, config: CoordinatorConfig, 
   const notAHub = (call: string) => (e: unknown) => new ConfigError(`l1.hub: the contract at ${hub} ${on} is not a SettlementHub; ${call} failed: ${shortError(e)}`);
   const bits = Number(await read(() => l1.hub.networkBits(), config, notAHub("networkBits()")));
   const bound = await read(() => l1.hub.l1Bridge(), config, notAHub("l1Bridge()"));
-  const wanted = globalParamsOf(config).networkBits;
+  const wanted = layerParamsOf(config).networkBits;
   if (bits !== wanted) throw new ConfigError(`l1.hub: the SettlementHub at ${hub} has ${bits} network bits, params "${config.params}" has ${wanted}: the hub and params belong to different deployments`);
   if (bound !== ZeroAddress) {
     if (bound.toLowerCase() !== bridge.toLowerCase()) throw new ConfigError(`l1.bridge: ${bridge} is not the hub's L1 bridge; the SettlementHub at ${hub} is bound to ${bound}`);

@@ -12,7 +12,7 @@
  * (a backup proof in flight is made again after a restart), close the store.
  */
 import { createLogger, Logger } from "./log";
-import { CoordinatorConfig, globalParamsOf, redactedConfig } from "./config";
+import { CoordinatorConfig, layerParamsOf, redactedConfig } from "./config";
 import { checkL1Contracts, openStore, prepareStorePath, probeL1 } from "./preflight";
 import { L1Client } from "./l1/client";
 import { L1View } from "./l1/view";
@@ -21,7 +21,8 @@ import { EquivocationReporter } from "./l1/reporter";
 import { ProverPool } from "../zk/prover/pool";
 import { CoordinatorNode, NodeDeps } from "./node";
 import type { Store } from "./store/store";
-import type { GlobalParams, HistoryArchive } from "../lib/global-state";
+import type { LayerParams } from "../lib/params";
+import type { HistoryArchive } from "../lib/network-records";
 import { layerSignerOf } from "./licences";
 import { BatchManager } from "./batches";
 import { startRpcServer, RpcServer } from "./rpc/server";
@@ -93,7 +94,7 @@ export interface StartOptions {
   pool?: ProverPool;
   verifyProof?: NodeDeps["verifyProof"];
   /** Tree parameters other than the configured set's (the soak's trees are just deep enough for its certificates). */
-  params?: GlobalParams;
+  params?: LayerParams;
 }
 
 export async function startCoordinator(config: CoordinatorConfig, o: StartOptions = {}): Promise<Coordinator> {
@@ -109,7 +110,7 @@ export async function startCoordinator(config: CoordinatorConfig, o: StartOption
     if (!o.l1) l1.destroy();
     throw e;
   }
-  const view = new L1View(o.params ?? globalParamsOf(config), historyArchiveOf(store));
+  const view = new L1View(o.params ?? layerParamsOf(config), historyArchiveOf(store));
   const pool = o.pool ?? new ProverPool({ workers: config.proving.workers, log: log.child("prover"), jobTimeoutMs: config.proving.jobTimeoutMs });
   const metrics = new Metrics({ defaultMetrics: true });
   const layer = await layerSignerOf(config, l1);

@@ -14,7 +14,7 @@ import type { ExitRootOracle, SettlementHub, UnifiedBridge } from "../typechain-
 import PoseidonT3Artifact from "../artifacts/poseidon-solidity/PoseidonT3.sol/PoseidonT3.json";
 import PoseidonT5Artifact from "../artifacts/poseidon-solidity/PoseidonT5.sol/PoseidonT5.json";
 import { bridgeFactory } from "./bridge-stack";
-import { DEVNET_PARAMS, GlobalParams } from "../lib/global-state";
+import { DEVNET_PARAMS, LayerParams } from "../lib/params";
 import { DEVNET_NETWORKS, DEVNET_TIMELOCK_DELAY_S, Deployments, DeploymentRunner, contractAddress } from "./deployments";
 import { HubAdmin } from "./governance";
 
@@ -29,7 +29,7 @@ export interface DevnetDeployOptions {
 
 export interface L1DevnetOptions extends DevnetDeployOptions {
   /** Default DEVNET_PARAMS (the set-up instance the devnet's circuits use). */
-  params?: GlobalParams;
+  params?: LayerParams;
   /** The coordinator's rejection-signing key (its settler account). */
   layerSigner: string;
   /** Seconds of the hub's timelock (default DEVNET_TIMELOCK_DELAY_S). */

@@ -6,7 +6,7 @@
 import { Signer, parseEther } from "ethers";
 import type { SettlementHub, UnifiedBridge } from "../typechain-types";
 import { deploySettlementStack } from "./settlement-stack";
-import type { GlobalParams } from "../lib/global-state";
+import type { LayerParams } from "../lib/params";
 
 export interface L1Layer {
   hub: SettlementHub;
@@ -20,7 +20,7 @@ export interface L1Layer {
  * @param layerSigner The coordinator's rejection-signing key (its settler account in the tests).
  * @param verifierDeployer The account that deploys the batch verifier (not the deployer: deploy/settlement-stack.ts).
  */
-export async function deployL1Layer(deployer: Signer, params: GlobalParams, layerSigner: string, verifierDeployer: Signer): Promise<L1Layer> {
+export async function deployL1Layer(deployer: Signer, params: LayerParams, layerSigner: string, verifierDeployer: Signer): Promise<L1Layer> {
   const startBlock = await deployer.provider!.getBlockNumber();
   const { hub, bridge, batchVerifier } = await deploySettlementStack(deployer, { params, layerSigner, verifierDeployer });
   return { hub, bridge, startBlock, addresses: { hub: await hub.getAddress(), bridge: await bridge.getAddress(), batchVerifier } };

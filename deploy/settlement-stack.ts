@@ -17,7 +17,7 @@
 import { Signer } from "ethers";
 import type { SettlementHub, UnifiedBridge } from "../typechain-types";
 import { CertificateTestBatchVerifier__factory, SettlementHub__factory } from "../typechain-types";
-import { genesisStateCommitment } from "../lib/global-state";
+import { genesisStateCommitment } from "../lib/network-state";
 import type { TreeParams } from "../lib/params";
 import { deployPoseidonLibraries, bridgeFactory } from "./bridge-stack";
 

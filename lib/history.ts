@@ -7,7 +7,7 @@
  * version owns only its size and its frontier (one node per level), from which its root and its append proof
  * follow. So an append costs O(depth), never a copy of the history, and every version reads the log's prefix
  * below its own size, on which all versions sharing the log agree. Appending where the log already holds a
- * different entry (two versions diverged: an epoch was built on one, another was settled) gives the appending
+ * different entry (two versions diverged: one advanced and then dropped, another settled) gives the appending
  * version a log of its own with the common prefix.
  *
  * Memory: by default the log keeps every entry. With an archive (where finalized entries are kept durably: the
@@ -41,7 +41,7 @@ export class HistoryFullError extends Error {
 
 /** Leaves per block, as a power of two: the unit in which released entries leave memory and are read back. */
 export const BLOCK_BITS = 8;
-/** Released blocks whose low levels are kept after a read, for proofs that come in runs (an epoch's dependencies). */
+/** Released blocks whose low levels are kept after a read, for reads that come in runs (a batch's dependencies). */
 const ARCHIVE_CACHE_BLOCKS = 4;
 
 // Indices reach 2^32, beyond JS's 32-bit bitwise operators: use arithmetic.

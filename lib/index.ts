@@ -11,6 +11,6 @@ export * from "./accounting";
 export * from "./certificate";
 export * from "./certificate-builder";
 export * from "./codec";
-export * from "./global-state";
+export * from "./network-records";
 export * from "./settlement";
 export * from "./batch-settlement";

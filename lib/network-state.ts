@@ -6,7 +6,7 @@
  */
 import { ExitTree } from "./exit-tree";
 import { SparseMerkleTree } from "./smt";
-import { poseidon } from "./poseidon";
+import { poseidon, zeroHash } from "./poseidon";
 import { TreeParams, nullifierDepth, validateParams } from "./params";
 import { TokenId, tokenKey } from "./token";
 
@@ -104,6 +104,11 @@ export class NetworkState {
 
 export function stateCommitment(exitRoot: bigint, exitCount: number, balanceRoot: bigint, nullifierRoot: bigint): bigint {
   return poseidon([exitRoot, BigInt(exitCount), balanceRoot, nullifierRoot]);
+}
+
+/** The state commitment of a network that has never settled (empty trees): where its tip starts on L1. */
+export function genesisStateCommitment(p: TreeParams): bigint {
+  return stateCommitment(zeroHash(p.exitDepth), 0, zeroHash(p.balanceDepth), zeroHash(nullifierDepth(p)));
 }
 
 /** Nullifier key of an imported exit: sourceNetwork * 2^exitDepth + leafIndex (collision-free by construction). */

@@ -16,6 +16,19 @@ export const PRODUCTION_PARAMS: TreeParams = Object.freeze({ exitDepth: 32, bala
 /** Small instance: circuits for it set up and prove inside CI's time. */
 export const TEST_PARAMS: TreeParams = Object.freeze({ exitDepth: 8, balanceDepth: 8, networkBits: 2 });
 
+/** The tree parameters plus the depth of each network's history of finalized certificates (lib/network-records.ts). */
+export interface LayerParams extends TreeParams {
+  /** Depth of each network's history tree (max 2^historyDepth - 1 finalized certificates per network). */
+  historyDepth: number;
+}
+
+export const PRODUCTION_LAYER_PARAMS: LayerParams = Object.freeze({ ...PRODUCTION_PARAMS, historyDepth: 32 });
+/**
+ * The instance that is set up (native development keys) for CI's end-to-end tests and the local devnet: 4 networks
+ * (L1 + 3 chains), 127 exits and 63 finalized certificates per network, 256 balance slots (certificate_test).
+ */
+export const DEVNET_PARAMS: LayerParams = Object.freeze({ exitDepth: 7, balanceDepth: 8, networkBits: 2, historyDepth: 6 });
+
 /** Nullifier tree depth: the key is sourceNetwork * 2^exitDepth + leafIndex, so it is collision-free. */
 export function nullifierDepth(p: TreeParams): number {
   return p.networkBits + p.exitDepth;

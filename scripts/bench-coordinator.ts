@@ -52,7 +52,7 @@ import { HDNodeWallet, JsonRpcProvider, Wallet, getBytes, hexlify, parseEther, r
 import { startHardhatNode, HardhatNodeHandle } from "./devnet/hardhat-node";
 import { deploySettlementStack } from "../deploy/settlement-stack";
 import { NetworkState } from "../lib/network-state";
-import { PRODUCTION_GLOBAL_PARAMS } from "../lib/global-state";
+import { PRODUCTION_LAYER_PARAMS } from "../lib/params";
 import { buildCertificate } from "../lib/certificate-builder";
 import { Certificate, CertificateRef, SignedCertificate, SigningDomain, certificateId, signCertificate, validateCertificate } from "../lib/certificate";
 import { HeaderVerifier } from "../lib/header-verifier";
@@ -323,7 +323,7 @@ async function generate(o: Options, networkIds: number[], sequencers: Map<number
   // The chains' empty production states and their first certificates, by the model.
   const templates = new Map<number, Certificate>();
   for (const id of networkIds) {
-    const b = buildCertificate(new NetworkState(id, PRODUCTION_GLOBAL_PARAMS), { height: 0n, newStateRoot: hexlify(randomBytes(32)), imports: [], exits: [] });
+    const b = buildCertificate(new NetworkState(id, PRODUCTION_LAYER_PARAMS), { height: 0n, newStateRoot: hexlify(randomBytes(32)), imports: [], exits: [] });
     templates.set(id, b.certificate);
   }
   const certs: Certificate[] = [];
@@ -351,7 +351,7 @@ async function generate(o: Options, networkIds: number[], sequencers: Map<number
   for (let s = 0; s < Math.min(8, order.length); s++) {
     const k = Math.floor(rand() * order.length);
     const c = certs[k];
-    const b = buildCertificate(new NetworkState(c.networkId, PRODUCTION_GLOBAL_PARAMS), {
+    const b = buildCertificate(new NetworkState(c.networkId, PRODUCTION_LAYER_PARAMS), {
       height: c.height, newStateRoot: c.newStateRoot, imports: [], exits: [], extraDependencies: c.dependencies,
     });
     if (b.certificateId !== ids[k]) throw new Error(`generator bug: certificate ${k} differs from buildCertificate's`);
@@ -530,7 +530,7 @@ async function bench(o: Options): Promise<void> {
     cleanups.push(async () => provider.destroy());
     const deployer = new Wallet(hardhatAccount(0).privateKey, provider);
     const startBlock = await provider.getBlockNumber();
-    const { hub, bridge } = await deploySettlementStack(deployer, { params: PRODUCTION_GLOBAL_PARAMS, verifierDeployer: new Wallet(hardhatAccount(9).privateKey, provider) });
+    const { hub, bridge } = await deploySettlementStack(deployer, { params: PRODUCTION_LAYER_PARAMS, verifierDeployer: new Wallet(hardhatAccount(9).privateKey, provider) });
     const hubAddress = await hub.getAddress();
     const networkIds = Array.from({ length: o.chains }, (_, i) => i + 1);
     const sequencers = new Map(networkIds.map((id) => [id, Wallet.createRandom()]));

@@ -62,7 +62,7 @@ import { HDNodeWallet, NonceManager, Wallet, parseEther } from "ethers";
 import { startDevnet, Devnet, account, MNEMONIC } from "./devnet/devnet";
 import { Scenario, sleep } from "./devnet/scenario";
 import { terminateCurves } from "../zk/groth16";
-import { DEVNET_PARAMS } from "../lib/global-state";
+import { DEVNET_PARAMS } from "../lib/params";
 import { eachFlag, numberArg } from "./lib/cli";
 import { DestEntries, SourceTree, capturedLog, cpuPressure, layerReport, loadAvg, loadDuring, logCountLines, machineNow, sampleLoad, sec, summary } from "./lib/devnet-bench";
 

@@ -44,7 +44,7 @@ import { HDNodeWallet, JsonRpcProvider, Wallet, getBytes, hexlify, parseEther, r
 import { startHardhatNode } from "./devnet/hardhat-node";
 import { deploySettlementStack } from "../deploy/settlement-stack";
 import { NetworkState } from "../lib/network-state";
-import { PRODUCTION_GLOBAL_PARAMS } from "../lib/global-state";
+import { PRODUCTION_LAYER_PARAMS } from "../lib/params";
 import { buildCertificate } from "../lib/certificate-builder";
 import { Certificate, SigningDomain, certificateId, signCertificate, validateCertificate } from "../lib/certificate";
 import { HeaderVerifier } from "../lib/header-verifier";
@@ -339,7 +339,7 @@ async function generate(o: Options, phases: number, networkIds: number[], sequen
   const out: Buffer[][][] = Array.from({ length: phases }, () => networkIds.map(() => []));
   let n = 0;
   for (const [ci, id] of networkIds.entries()) {
-    const template = buildCertificate(new NetworkState(id, PRODUCTION_GLOBAL_PARAMS), { height: 0n, newStateRoot: hexlify(randomBytes(32)), imports: [], exits: [] }).certificate;
+    const template = buildCertificate(new NetworkState(id, PRODUCTION_LAYER_PARAMS), { height: 0n, newStateRoot: hexlify(randomBytes(32)), imports: [], exits: [] }).certificate;
     const wallet = sequencers.get(id)!;
     for (let h = 0; h < phases * perChain; h++) {
       const c: Certificate = validateCertificate({ ...template, height: BigInt(h), newStateRoot: hexlify(randomBytes(32)), dependencies: [], bridgeExits: [], importedExits: [], bundles: [] });
@@ -470,7 +470,7 @@ async function bench(o: Options): Promise<void> {
     cleanups.push(async () => provider.destroy());
     const deployer = new Wallet(hardhatAccount(0).privateKey, provider);
     const startBlock = await provider.getBlockNumber();
-    const { hub, bridge } = await deploySettlementStack(deployer, { params: PRODUCTION_GLOBAL_PARAMS, verifierDeployer: new Wallet(hardhatAccount(9).privateKey, provider) });
+    const { hub, bridge } = await deploySettlementStack(deployer, { params: PRODUCTION_LAYER_PARAMS, verifierDeployer: new Wallet(hardhatAccount(9).privateKey, provider) });
     const hubAddress = await hub.getAddress();
     const networkIds = Array.from({ length: o.chains }, (_, i) => i + 1);
     const sequencers = new Map(networkIds.map((id) => [id, new Wallet(hexlify(randomBytes(32)))]));

@@ -50,7 +50,8 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { HDNodeWallet, getBytes, hexlify, randomBytes } from "ethers";
 import { NetworkState } from "../lib/network-state";
-import { GlobalParams, GlobalState } from "../lib/global-state";
+import { LayerParams } from "../lib/params";
+import { NetworkRecords } from "../lib/network-records";
 import { buildCertificate } from "../lib/certificate-builder";
 import { Certificate, CertificateRef, SignedCertificate, SigningDomain, certificateId, signCertificate, validateCertificate } from "../lib/certificate";
 import { HeaderVerifier } from "../lib/header-verifier";
@@ -135,7 +136,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 /** The smallest trees that hold the run: network ids 1..chains, and every chain's heights. */
-function soakParams(o: Options): GlobalParams {
+function soakParams(o: Options): LayerParams {
   const networkBits = Math.ceil(Math.log2(o.chains + 1));
   return { exitDepth: 4, balanceDepth: 4, networkBits, historyDepth: o.historyDepth };
 }
@@ -155,7 +156,7 @@ interface ChildStats {
 }
 
 interface ServeOptions {
-  params: GlobalParams;
+  params: LayerParams;
   slots: number;
   networks: { networkId: number; sequencer: string; policyFlags: number }[];
   baseline: boolean;
@@ -164,7 +165,7 @@ interface ServeOptions {
 /** What `--baseline` measures: the coordinator keeping every certificate and every history entry in memory. */
 function forgetNothing(): void {
   CertificateGraph.prototype.forget = () => [];
-  GlobalState.prototype.releaseHistory = () => undefined;
+  NetworkRecords.prototype.releaseHistory = () => undefined;
 }
 
 function childStats(c: Coordinator, l1: LoopbackL1, gc: boolean): ChildStats {
@@ -304,7 +305,7 @@ class Chains {
   private checked = 0;
 
   constructor(
-    readonly params: GlobalParams,
+    readonly params: LayerParams,
     readonly networkIds: number[],
     private readonly domain: SigningDomain,
   ) {

@@ -11,7 +11,9 @@
  * not submit to it, or a batch the model refuses), the view is marked diverged and epochs stop until an operator
  * looks: a plan against a wrong state would only be refused by L1.
  */
-import { GlobalParams, GlobalState, HistoryArchive, genesisStateCommitment } from "../../lib/global-state";
+import { LayerParams } from "../../lib/params";
+import { NetworkRecords, HistoryArchive } from "../../lib/network-records";
+import { genesisStateCommitment } from "../../lib/network-state";
 import { BatchSettlementState } from "../../lib/batch-settlement";
 import { applyTransition } from "../../lib/accounting";
 import { certificateStatements } from "../../lib/settlement";
@@ -41,7 +43,7 @@ const big = (x: unknown) => BigInt(x as string);
 
 export class L1View {
   readonly networks = new Map<number, NetworkRecordRow>();
-  mirror: GlobalState;
+  mirror: NetworkRecords;
   /** The hub's batch state: tips and the leaves of every settled batch, from BatchSettled. */
   readonly batches: BatchSettlementState;
   diverged: string | null = null;
@@ -51,10 +53,10 @@ export class L1View {
    * memory (the node releases the others once they are durable: CoordinatorNode.forgetSettled).
    */
   constructor(
-    readonly params: GlobalParams,
+    readonly params: LayerParams,
     archive: HistoryArchive | null = null,
   ) {
-    this.mirror = new GlobalState(params, undefined, undefined, archive);
+    this.mirror = new NetworkRecords(params, undefined, archive);
     this.batches = new BatchSettlementState(genesisStateCommitment(params));
   }
 

@@ -17,7 +17,7 @@ import { startHardhatNode, HardhatNodeHandle } from "./hardhat-node";
 import { deployL1Devnet, deployL2Devnet, registerChainsIfNeeded } from "../../deploy/devnet";
 import { DEVNET_COORDINATOR_ACCOUNT, DEVNET_VERIFIER_DEPLOYER_ACCOUNT } from "../../deploy/deployments";
 import type { L1Layer } from "../../deploy/l1-layer";
-import { DEVNET_PARAMS } from "../../lib/global-state";
+import { DEVNET_PARAMS } from "../../lib/params";
 import { startCoordinator, Coordinator } from "../../coordinator/service";
 import { parseConfig, ConfigInput } from "../../coordinator/config";
 import { ChainClient, ChainClientEvents } from "../../chain/client";

@@ -7,7 +7,7 @@ import { Wallet, ZeroAddress, Contract, JsonRpcProvider } from "ethers";
 import { WrappedToken__factory } from "../../typechain-types";
 import type { UnifiedBridge } from "../../typechain-types";
 import { claimFromNetwork, NoRootYetError, ExitNotFoundError } from "../../chain/claims";
-import { DEVNET_PARAMS } from "../../lib/global-state";
+import { DEVNET_PARAMS } from "../../lib/params";
 import { revisionOf } from "../../lib/certificate";
 import { account, Devnet, eth } from "./devnet";
 

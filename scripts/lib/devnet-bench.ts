@@ -10,7 +10,7 @@ import type { Devnet } from "../devnet/devnet";
 import { createLogger } from "../../coordinator/log";
 import type { Logger } from "../../coordinator/log";
 import { ExitTree } from "../../lib/exit-tree";
-import { DEVNET_PARAMS } from "../../lib/global-state";
+import { DEVNET_PARAMS } from "../../lib/params";
 
 // ------------------------------------------------------------------------------------------------ machine
 

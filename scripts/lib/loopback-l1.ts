@@ -16,7 +16,8 @@
  * blocks behind the head), so a long soak does not measure the fake L1's growth.
  */
 import { keccak256, toUtf8Bytes, TransactionReceipt } from "ethers";
-import { GlobalParams, genesisStateCommitment } from "../../lib/global-state";
+import { LayerParams } from "../../lib/params";
+import { genesisStateCommitment } from "../../lib/network-state";
 import { batchLeaf, batchRoot, tipOf } from "../../lib/batch-settlement";
 import { zeroHash } from "../../lib/poseidon";
 import { L1Client, SignedTx } from "../../coordinator/l1/client";
@@ -77,7 +78,7 @@ export class LoopbackL1 extends L1Client {
   private readonly checkpoint0: bigint;
 
   constructor(
-    readonly params: GlobalParams,
+    readonly params: LayerParams,
     o: { hub: string; bridge: string; networks: LoopbackNetwork[]; shape: LoopbackShape; layerSigner?: string },
   ) {
     // the base class's provider is never asked anything: every method it would serve is overridden below

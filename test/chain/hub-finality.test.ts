@@ -10,7 +10,7 @@ import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, parseEther } from 
 import { startHardhatNode, HardhatNodeHandle } from "../../scripts/devnet/hardhat-node";
 import { deploySettlementStack } from "../../deploy/settlement-stack";
 import { HubFinality } from "../../chain/hub-finality";
-import { DEVNET_PARAMS } from "../../lib/global-state";
+import { DEVNET_PARAMS } from "../../lib/params";
 import { terminateCurves } from "../../zk/groth16";
 import { BatchBuilder, Cert, CertificateModel, exitRootOf, idOf, proveAll } from "../helpers/proven-certificates";
 import type { SettlementHub } from "../../typechain-types";

@@ -13,7 +13,8 @@ import * as path from "path";
 import { HDNodeWallet, hexlify, randomBytes } from "ethers";
 import { buildCertificate } from "../../lib/certificate-builder";
 import { BundleLeg, CertificateRef, SigningDomain, signCertificate } from "../../lib/certificate";
-import { GlobalParams, historyLeaf } from "../../lib/global-state";
+import { LayerParams } from "../../lib/params";
+import { historyLeaf } from "../../lib/network-records";
 import { verifyMerkleProof } from "../../lib/exit-tree";
 import { NetworkState } from "../../lib/network-state";
 import { certificatePublicSignals } from "../../lib/settlement";
@@ -28,7 +29,7 @@ import { LoopbackL1 } from "../../scripts/lib/loopback-l1";
 const HUB = "0x00000000000000000000000000000000000000b0";
 /** The layer key: signs the rejection licences that rebuilt revisions settle with. */
 const LAYER = HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, "m/44'/60'/0'/0/99");
-const P: GlobalParams = { exitDepth: 4, balanceDepth: 4, networkBits: 2, historyDepth: 12 };
+const P: LayerParams = { exitDepth: 4, balanceDepth: 4, networkBits: 2, historyDepth: 12 };
 const CHAINS = [1, 2];
 const HEIGHTS = 800;
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -135,7 +136,7 @@ describe("the coordinator forgets what is settled and still answers (coordinator
       expect(record.history.releasedBelow, `network ${n}: history entries released to the store`).to.equal(256);
       // proofs into a released block come back from the store and verify against the history root
       const early = first.find((r) => r.networkId === n && r.height === 5n)!;
-      const proof = record.historyProof(5n);
+      const proof = record.history.proof(5);
       expect(verifyMerkleProof(record.history.root(), historyLeaf({ certificateId: early.certificateId, exitRoot: record.state.exitRoot }), 5, proof.siblings)).to.equal(true);
     }
     expect(l1.held.blocks).to.be.at.most(256);

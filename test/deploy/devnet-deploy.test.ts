@@ -20,7 +20,8 @@ import {
   claimFromNetwork, exitProof, findOracleEntry, bridgeAsset, NoRootYetError, AlreadyClaimedError, WrongDestinationError, ExitNotFoundError,
 } from "../../chain/claims";
 import { TestToken__factory, WrappedToken__factory } from "../../typechain-types";
-import { DEVNET_PARAMS, genesisStateCommitment } from "../../lib/global-state";
+import { DEVNET_PARAMS } from "../../lib/params";
+import { genesisStateCommitment } from "../../lib/network-state";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const account = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);

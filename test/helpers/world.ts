@@ -3,7 +3,7 @@
  * the reference model (lib/certificate-builder.ts), keeping each chain's latest state.
  */
 import {
-  ExitTree, ExitLeaf, LeafType, NetworkState, GlobalParams, L1Checkpoint, ImportedExit, CertificateRef, BundleLeg,
+  ExitTree, ExitLeaf, LeafType, NetworkState, LayerParams, L1Checkpoint, ImportedExit, CertificateRef, BundleLeg,
   buildCertificate, BuiltCertificate, hashExitLeaf, fieldKeccak,
 } from "../../lib";
 
@@ -14,7 +14,7 @@ export class ModelWorld {
   readonly chains = new Map<number, NetworkState>();
   readonly heights = new Map<number, bigint>();
 
-  constructor(readonly params: GlobalParams) {
+  constructor(readonly params: LayerParams) {
     this.l1 = new ExitTree(params.exitDepth);
   }
 

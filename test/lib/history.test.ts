@@ -1,11 +1,12 @@
 /**
- * The networks' history trees (lib/history.ts, through lib/global-state.ts): the same roots and proofs as the exit tree
+ * The networks' history trees (lib/history.ts, through lib/network-records.ts): the same roots and proofs as the exit tree
  * over the same leaves, versions that share one log and diverge safely, O(depth) appends, and a log that lets released
  * entries go to an archive and reads them back (checked against the node it kept).
  */
 import { expect } from "chai";
 import { ExitTree, verifyMerkleProof } from "../../lib/exit-tree";
-import { GlobalState, NetworkRecord, historyLeaf, GlobalParams } from "../../lib/global-state";
+import { NetworkRecords, NetworkRecord, historyLeaf } from "../../lib/network-records";
+import { LayerParams } from "../../lib/params";
 import { HistoryArchive, HistoryEntry, HistoryTree } from "../../lib/history";
 import { NetworkState } from "../../lib/network-state";
 import { poseidonCount } from "../../lib/poseidon";
@@ -69,7 +70,7 @@ describe("history trees (lib/history.ts)", function () {
 
   it("a record advances in O(depth): 4,096 finalized certificates cost a few hashes each, not a copy of the history", function () {
     this.timeout(60_000);
-    const p: GlobalParams = { exitDepth: 4, balanceDepth: 4, networkBits: 2, historyDepth: 20 };
+    const p: LayerParams = { exitDepth: 4, balanceDepth: 4, networkBits: 2, historyDepth: 20 };
     let record = NetworkRecord.genesis(1, p);
     const state = new NetworkState(1, p);
     expect(state.exitRoot).to.be.a("bigint"); // the exit root is cached from here on
@@ -115,13 +116,13 @@ describe("history trees (lib/history.ts)", function () {
     expect(() => grow(HistoryTree.empty(12), entries.slice(0, 600)).release(600)).to.throw(/no archive/);
   });
 
-  it("a global state with an archive answers finalized() for released heights; without one it keeps everything", function () {
-    const p: GlobalParams = { exitDepth: 4, balanceDepth: 4, networkBits: 2, historyDepth: 12 };
+  it("network records with an archive answer finalized() for released heights; without one they keep everything", function () {
+    const p: LayerParams = { exitDepth: 4, balanceDepth: 4, networkBits: 2, historyDepth: 12 };
     const state = new NetworkState(2, p);
     const entries: HistoryEntry[] = Array.from({ length: 600 }, (_, i) => ({ certificateId: BigInt(i + 1), exitRoot: state.exitRoot }));
     const { archive } = listArchive(entries);
     for (const withArchive of [true, false]) {
-      const g = new GlobalState(p, undefined, undefined, withArchive ? archive : null);
+      const g = new NetworkRecords(p, undefined, withArchive ? archive : null);
       let record = g.record(2);
       for (const e of entries) record = record.advance(state, e.certificateId);
       g.put(record);

@@ -9,7 +9,7 @@ import * as path from "path";
 import { HDNodeWallet, JsonRpcProvider, Wallet, parseEther, ZeroAddress } from "ethers";
 import { startHardhatNode, HardhatNodeHandle } from "../../../scripts/devnet/hardhat-node";
 import { deployL1Layer, registerChains, L1Layer } from "../../../deploy/l1-layer";
-import { DEVNET_PARAMS } from "../../../lib/global-state";
+import { DEVNET_PARAMS } from "../../../lib/params";
 import { BuiltCertificate, ImportedExit, signCertificate, SigningDomain, certificateToJson } from "../../../lib";
 import { circuitInputToJson, certificateWitness } from "../../../lib/witness/certificate";
 import { ExitTreeMirror } from "../../../chain/exit-tree-mirror";
