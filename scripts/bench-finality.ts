@@ -5,13 +5,15 @@
  *   npm run bench:finality -- --rate 0.2 --duration 120
  *
  * Cross-chain transfers are offered at a steady rate (transfer i is due at i / --rate seconds) for --duration
- * seconds, every proof real (the devnet's chain clients, the coordinator's prover workers and epochs, the native
- * prover). What it measures is how many of them reach L1 finalization and how fast:
+ * seconds, every proof real (the devnet's chain clients and the coordinator's backup prover, the native prover;
+ * the coordinator's epochs settle them with settleBatch). What it measures is how many of them reach L1
+ * finalization and how fast:
  *
  *   finalized   the transfer's exit is in a certificate of the source chain that the L1 hub finalized: a
- *               CertificateFinalized event whose new local exit root covers the exit (by an epoch's settleEpoch,
- *               or by the opt-out chain C's own settleDirect). For a transfer to C (opt-out: it accepts finalized
- *               roots only) the recipient's claim is a second witness of the same thing, and is reported as well.
+ *               BatchCertificateFinalized event whose new local exit root covers the exit (by an epoch's
+ *               settleBatch, or by the opt-out chain C's own batch of one). For a transfer to C (opt-out: it
+ *               accepts finalized roots only) the recipient's claim is a second witness of the same thing, and is
+ *               reported as well.
  *
  * Every transfer is also claimed on its destination as soon as the destination's oracle holds a covering root
  * (its policy decides when), so the load is the whole transfer: one exit certificate on the source, one claim
@@ -20,9 +22,10 @@
  * It prints: the machine (cores, load average at start, during and at the end, CPU pressure), the devnet's
  * parameters and the capacity it has left for this run, then every --sample seconds a line of the backlog
  * (offered, mined, claimed, finalized, backlog = offered - finalized), and at the end: the offered and the
- * sustained finalized rate, p50/p95 of bridgeAsset -> finalized (and -> claimed), the backlog table, where the
- * time to finality went (per transfer, from the coordinator's store: exit -> certificate at the coordinator ->
- * Proven -> Confirmed -> in an epoch -> Finalized), and the layer's per-chain figures (as bench-latency).
+ * sustained finalized rate, p50/p95 of bridgeAsset -> finalized (and -> claimed) next to the retired epoch path's
+ * recorded figures (EPOCH_PATH_BASELINE: not re-run), the backlog table, where the time to finality went (per
+ * transfer, from the coordinator's store: exit -> certificate at the coordinator -> Proven -> Confirmed -> in an
+ * epoch -> Finalized), and the layer's per-chain figures (as bench-latency).
  *
  * Capacity: a devnet network's exit tree takes 2^exitDepth - 1 = 127 exits and its history tree 2^historyDepth - 1
  * = 63 finalized certificates; a certificate carries at most one exit and one import (certificate_test), so a
@@ -78,6 +81,12 @@ const GAS_FUNDER = 5;
 const AMOUNT = parseEther("0.01");
 const GAS_PER_RECIPIENT = parseEther("1");
 const MAX_EXITS = 2 ** DEVNET_PARAMS.exitDepth - 1;
+/**
+ * The retired epoch path (aggregation proofs of at most 2 certificates, one epoch at a time), as docs/benchmarks.md
+ * records it (table 3: --rate 0.2 --duration 120 on a quiet machine). It is printed next to what a run measures,
+ * not measured again: that path no longer exists.
+ */
+const EPOCH_PATH_BASELINE = { commit: "c2abf60", offeredPerS: 0.2, sustainedPerS: 0.158, p50S: 23.1, p95S: 39.7 } as const;
 const MAX_CERTS = 2 ** DEVNET_PARAMS.historyDepth - 1;
 
 interface Direction {
@@ -204,7 +213,7 @@ interface Transfer {
   /** bridgeAsset's receipt seen by the sender. */
   minedAt?: number;
   leafIndex?: number;
-  /** A CertificateFinalized event of the source covering the exit, first seen. */
+  /** A BatchCertificateFinalized event of the source covering the exit, first seen. */
   finalizedAt?: number;
   rootAt?: number;
   claimedAt?: number;
@@ -421,6 +430,8 @@ async function main(): Promise<void> {
       };
       say(`\n== finality under steady load${partial ? " (PARTIAL: interrupted)" : ""}: ${offered.length} transfers offered over ${sec(offeredSpan)} s (${rates.offeredPerS.toFixed(4)}/s), ${fin.length} finalized on L1, ${transfers.filter((t) => t.claimedAt !== undefined).length} claimed`);
       say(`sustained finalized rate: ${rates.finalizedDuringOfferingPerS.toFixed(4)}/s while offering (${finInOffer} finalized by the last offer), ${rates.finalizedSecondHalfPerS.toFixed(4)}/s over its second half, ${Number.isFinite(rates.finalizedOverallPerS) ? rates.finalizedOverallPerS.toFixed(4) : "-"}/s from the first offer to the last finalization (${sec(lastFin - tStart)} s)`);
+      const base = EPOCH_PATH_BASELINE;
+      say(`recorded baseline (epoch path, commit ${base.commit}, retired): ${base.sustainedPerS}/s sustained at ${base.offeredPerS}/s offered, bridgeAsset -> finalized p50 ${base.p50S} s, p95 ${base.p95S} s (docs/benchmarks.md; not re-run)`);
       say(`sends: bridgeAsset sent p50 ${sec(lateSends.p50)} s, max ${sec(lateSends.max)} s after it was due${transfers.some((t) => t.error) ? `; ${transfers.filter((t) => t.error).length} failed to send` : ""}`);
       const row = (label: string, sm: Summary, extra = "") => say(`${label.padEnd(44)} ${String(sm.n).padStart(4)} ${sec(sm.p50).padStart(8)} ${sec(sm.p95).padStart(8)} ${sec(sm.min).padStart(8)} ${sec(sm.max).padStart(8)}${extra}`);
       say(`\n${"latency (s)".padEnd(44)} ${"n".padStart(4)} ${"p50".padStart(8)} ${"p95".padStart(8)} ${"min".padStart(8)} ${"max".padStart(8)}`);
@@ -467,7 +478,7 @@ async function main(): Promise<void> {
       if (o.json) {
         say(JSON.stringify({
           options: o, partial, devnet: devnetParams, capacity: { maxTransfers: maxN, planned: n, usage: { certs: Object.fromEntries(used.certs), exits: Object.fromEntries(used.exits) } },
-          machine: { ...machine, loadDuring: during.values }, wallMs: end - tStart, rates, results, phases: phases.data, backlog,
+          machine: { ...machine, loadDuring: during.values }, wallMs: end - tStart, rates, results, baseline: EPOCH_PATH_BASELINE, phases: phases.data, backlog,
           transfers: transfers.map((t) => ({ i: t.i, from: NAMES[t.from], to: NAMES[t.to], leafIndex: t.leafIndex ?? null, offeredAt: t.offeredAt - tStart, sentAt: rel(t.sentAt, tStart), minedAt: rel(t.minedAt, tStart), rootAt: rel(t.rootAt, tStart), claimedAt: rel(t.claimedAt, tStart), finalizedAt: rel(t.finalizedAt, tStart), error: t.error ?? t.claimError ?? null })),
           layer: layer.data,
         }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
@@ -552,8 +563,8 @@ function phaseReport(net: Devnet, transfers: Transfer[], sources: Map<number, So
     toProven: "  -> Proven (certificate proof)",
     toConfirmed: "  -> Confirmed (dependencies confirmed)",
     epochWait: "  -> picked for the epoch that settled it",
-    epochToFinalized: "  -> Finalized (aggregation proof, settleEpoch, L1 watcher)",
-    directToFinalized: "  Confirmed -> Finalized without an epoch (C's settleDirect)",
+    epochToFinalized: "  -> Finalized (settleBatch, L1 watcher)",
+    directToFinalized: "  Confirmed -> Finalized without an epoch (C's own batch of one)",
     finalizedToSeen: "  coordinator's Finalized -> the benchmark saw the L1 event",
   };
   const lines = [`\n== where the time to finality went (per finalized transfer; the first finalized certificate of its source covering its exit; s)`];

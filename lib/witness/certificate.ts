@@ -5,10 +5,10 @@
  *
  * Every value comes from the model: the certificate's fields, and the transition's steps (lib/accounting.ts
  * ImportStep / ExitStep: nullifier SmtUpdates, appendSiblings, the token each item moves; TokenChange: slot,
- * slotKeyBefore, balance SmtUpdates). Nothing is re-hashed here. The aggregation witness builder reuses certificateWitness for each slot.
+ * slotKeyBefore, balance SmtUpdates). Nothing is re-hashed here.
  */
 import { TokenChange } from "../accounting";
-import { BuiltCertificate, buildCertificate } from "../certificate-builder";
+import { BuiltCertificate } from "../certificate-builder";
 import { packParticipants, revisionOf } from "../certificate";
 import { ExitLeaf } from "../exit-leaf";
 import { splitBytes32 } from "../field";
