@@ -101,7 +101,7 @@ export const ConfigSchema = z
         intervalMs: z.number().int().min(0).default(10_000),
         enabled: z.boolean().default(true),
         /** Certificates per batch (S) when the hub settles in Batches mode (coordinator/batches.ts). */
-        batchSize: z.number().int().min(1).max(64).default(8),
+        batchSize: z.number().int().min(1).max(64).default(16),
       })
       .strict()
       .default({}),

@@ -19,6 +19,7 @@ import { Signer, ZeroAddress } from "ethers";
 import type { SettlementHub, UnifiedBridge } from "../typechain-types";
 import { CertificateTestBatchVerifier__factory, SettlementHub__factory } from "../typechain-types";
 import { genesisStateCommitment } from "../lib/global-state";
+import { DEVNET_CERTIFICATE, certificateShapeOf } from "../zk/registry";
 import type { TreeParams } from "../lib/params";
 
 /** contracts/settlement/SettlementHub.sol SettlementMode. */
@@ -26,7 +27,7 @@ export const SettlementMode = { Epochs: 0, Batches: 1 } as const;
 export type SettlementModeName = keyof typeof SettlementMode;
 
 /** The certificate circuit the batch verifier is for (certificate_test): D dependencies and B bundle legs per proof. */
-export const BATCH_CERTIFICATE_SHAPE = { maxDependencies: 1, maxBundles: 1 } as const;
+export const BATCH_CERTIFICATE_SHAPE = certificateShapeOf(DEVNET_CERTIFICATE);
 
 /** SettlementHub's last two constructor arguments for `mode` (BatchSettlement's parameters are all zero for Epochs). */
 export function hubModeArguments(mode: SettlementModeName, batch?: { verifier: string; params: TreeParams }) {

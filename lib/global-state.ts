@@ -20,11 +20,12 @@ export interface GlobalParams extends TreeParams {
 
 export const PRODUCTION_GLOBAL_PARAMS: GlobalParams = Object.freeze({ ...PRODUCTION_PARAMS, historyDepth: 32 });
 /**
- * The instance that is set up (native development keys) for CI's end-to-end tests and the local devnet: 4 networks
- * (L1 + 3 chains), 127 exits and 63 finalized certificates per network, 256 balance slots. Its 2-slot aggregation
- * circuit has ~65k constraints (proved natively in ~1.2 s on 2 cores, docs/benchmarks.md).
+ * The instance that is set up (native development keys) for CI's end-to-end tests and the local devnet: 16
+ * network ids (L1 + up to 15 chains), 2^20 - 1 exits and 2^20 - 1 finalized certificates per network, 256 balance
+ * slots. Its certificate circuit (certificate_test: 4 imports, 8 exits, 4 dependencies) has ~110k constraints
+ * (docs/benchmarks.md).
  */
-export const DEVNET_PARAMS: GlobalParams = Object.freeze({ exitDepth: 7, balanceDepth: 8, networkBits: 2, historyDepth: 6 });
+export const DEVNET_PARAMS: GlobalParams = Object.freeze({ exitDepth: 20, balanceDepth: 8, networkBits: 4, historyDepth: 20 });
 
 /** The state commitment of a network that has never settled (empty trees). */
 export function genesisStateCommitment(p: TreeParams): bigint {

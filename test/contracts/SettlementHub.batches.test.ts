@@ -23,7 +23,7 @@ import { deploySettlementStack } from "../../deploy/settlement-stack";
 import { assetExit } from "../helpers/world";
 import { EPOCHS, NO_BATCH_PARAMETERS, SettlementMode, batches } from "../helpers/settlement-modes";
 import {
-  BatchBuilder, Cert, CertificateModel, M, exitRootOf, heightOf, idOf, leafHash, netOf, proveAll,
+  BatchBuilder, Cert, CertificateModel, M, STATEMENT, exitRootOf, heightOf, idOf, leafHash, netOf, proveAll,
 } from "../helpers/proven-certificates";
 import { SettlementHub__factory } from "../../typechain-types";
 import type { CertificateTestBatchVerifier, SettlementHub, UnifiedBridge } from "../../typechain-types";
@@ -54,7 +54,7 @@ describe("SettlementHub in Batches mode: batched settlement through the real hub
   before(async () => {
     const [deployer, alice] = await ethers.getSigners();
     verifier = await ethers.deployContract("CertificateTestBatchVerifier");
-    hub = await new SettlementHub__factory(deployer).deploy(deployer.address, P.networkBits, layer.address, true, ...batches(await verifier.getAddress(), genesisStateCommitment(P), 1, 1));
+    hub = await new SettlementHub__factory(deployer).deploy(deployer.address, P.networkBits, layer.address, true, ...batches(await verifier.getAddress(), genesisStateCommitment(P), STATEMENT.maxDependencies, STATEMENT.maxBundles));
     const libs = await deployPoseidonLibraries(deployer);
     bridge = await bridgeFactory(deployer, libs).deploy(0, P.exitDepth, await hub.getAddress());
     await (await hub.bindL1Bridge(await bridge.getAddress())).wait();
@@ -109,7 +109,7 @@ describe("SettlementHub in Batches mode: batched settlement through the real hub
       const v = await verifier.getAddress();
       await expect(f.deploy(deployer.address, P.networkBits, layer.address, true, SettlementMode.Batches, NO_BATCH_PARAMETERS))
         .to.be.revertedWithCustomError(hub, "BatchParametersMismatch").withArgs(SettlementMode.Batches);
-      await expect(f.deploy(deployer.address, P.networkBits, layer.address, true, SettlementMode.Epochs, batches(v, genesisStateCommitment(P), 1, 1)[1]))
+      await expect(f.deploy(deployer.address, P.networkBits, layer.address, true, SettlementMode.Epochs, batches(v, genesisStateCommitment(P), STATEMENT.maxDependencies, STATEMENT.maxBundles)[1]))
         .to.be.revertedWithCustomError(hub, "BatchParametersMismatch").withArgs(SettlementMode.Epochs);
       await expect(f.deploy(deployer.address, P.networkBits, layer.address, true, SettlementMode.Epochs, { ...NO_BATCH_PARAMETERS, maxDependencies: 1n }))
         .to.be.revertedWithCustomError(hub, "BatchParametersMismatch").withArgs(SettlementMode.Epochs);
@@ -199,7 +199,7 @@ describe("SettlementHub in Batches mode: batched settlement through the real hub
     });
 
     it("gas: settleBatch through the hub at S = 1 and S = 16", async () => {
-      console.log("\n      settleBatch through SettlementHub (Batches mode, CertificateTestBatchVerifier, m = 12), tx gasUsed:");
+      console.log(`\n      settleBatch through SettlementHub (Batches mode, CertificateTestBatchVerifier, m = ${M}), tx gasUsed:`);
       for (const g of built.gas) console.log(`      | ${g.name} | ${g.count} | ${fmt(g.gasUsed)} | ${fmt(g.gasUsed / BigInt(g.count))} |`);
       const s16 = built.gas.find((g) => g.count === 16)!;
       const s1 = built.gas.at(-1)!;
