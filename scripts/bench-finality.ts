@@ -542,6 +542,20 @@ async function settleAndCheckBalances(
   net: Devnet, s: Scenario, o: Options, transfers: Transfer[], deposits: { from: number; who: HDNodeWallet; amount: bigint }[], l1Locked0: bigint, timeoutMs: number, say: (l: string) => void,
 ): Promise<BalanceCheck> {
   const t0 = Date.now();
+  // A claim undone by a rebuild of its destination (a cascade) is made again, as its recipient would.
+  const undone: Transfer[] = [];
+  for (const t of transfers) {
+    if (t.claimedAt === undefined || t.leafIndex === undefined) continue;
+    const bridge = net.chains.get(t.to)!.bridge;
+    if (!(await bridge.isClaimed(await bridge.claimKey(t.from, t.leafIndex)))) undone.push(t);
+  }
+  if (undone.length) {
+    say(`\n${undone.length} claim(s) undone by a rebuild of their destination: claiming again`);
+    await Promise.all(undone.map((t) => s.claimWhenAvailable(t.from, t.to, t.leafIndex!, t.recipient, timeoutMs).catch((e) => {
+      t.claimedAt = undefined;
+      say(`  #${t.i} ${NAMES[t.from]} -> ${NAMES[t.to]}: claim again failed: ${(e as Error).message.slice(0, 200)}`);
+    })));
+  }
   const settled = () => chainIds(o).every((k) => {
     const c = net.chains.get(k)!.client;
     const fin = net.coordinator.node.getLatestCertificate(k, "Finalized");
