@@ -58,7 +58,12 @@ export class Certifier {
     await position.read();
     while ((own.submitting || position.pending.length > 0) && !this.p.stopped() && !this.p.rebuilding()) {
       if (!own.submitting && !(await this.p.revisions.flushAbandoned())) return;
-      if (!own.submitting) await this.prepare(this.cut());
+      if (!own.submitting) {
+        const chunk = this.cut();
+        // Not a full certificate yet, and the previous one is still being proven: wait for the proof (config.batch).
+        if (chunk.length === position.pending.length && this.p.config.batch.holdWhileProving && this.p.prover.busy) return;
+        await this.prepare(chunk);
+      }
       const n = eventCount(certificateFromJson(own.submitting!.certificate));
       if (!(await this.send())) return;
       position.consume(n);

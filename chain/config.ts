@@ -42,7 +42,18 @@ export const ChainConfigSchema = z
       .default({}),
     /** This chain's own peer feed: its certificates pushed, as they are signed, to chains that take them peer-to-peer. */
     peerFeed: z.object({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535) }).strict().optional(),
-    batch: z.object({ intervalMs: z.number().int().min(10).default(250) }).strict().default({}),
+    batch: z
+      .object({
+        intervalMs: z.number().int().min(10).default(250),
+        /**
+         * While this chain's previous certificate is still being proven here, new events wait for that proof (or
+         * until they fill a certificate) instead of going out in a certificate of their own: under load, fewer and
+         * fuller certificates, hence fewer proofs, for at most one proof time of extra pre-confirmation latency.
+         */
+        holdWhileProving: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
     proving: z
       .object({
         /** true: prove own certificates; false: leave them to the coordinator's backup prover (or to nobody). */

@@ -87,11 +87,13 @@ export class L2Position {
     return true;
   }
 
-  /** The latest snapshot at or before the end of height `height - 1`. */
-  snapshotBefore(height: bigint): Snapshot {
-    const snap = [...this.snapshots].reverse().find((s) => s.afterHeight <= height - 1n);
-    if (!snap) throw new Error(`no L2 snapshot at or before the end of height ${height - 1n}`);
-    return snap;
+  /**
+   * The latest snapshot at or before the end of height `height - 1`, and before block `beforeBlock` if one is given
+   * (a snapshot is taken at the head, so it can hold transactions that are no bridge event: a root posted after the
+   * certificate's last event). Null if no snapshot is that old.
+   */
+  snapshotBefore(height: bigint, beforeBlock = Infinity): Snapshot | null {
+    return [...this.snapshots].reverse().find((s) => s.afterHeight <= height - 1n && s.block < beforeBlock) ?? null;
   }
 
   /** Takes the L2 back to `snap`; the snapshots after it are gone. */

@@ -101,6 +101,17 @@ export class Rebuilder {
       .finally(() => (this.running = null));
   }
 
+  /** The L2 block of the earliest post of any of `keys` this client made (Infinity if none). */
+  private async firstPostBlock(keys: readonly string[]): Promise<number> {
+    let first = Infinity;
+    for (const k of keys) {
+      const tx = this.p.relayer.postTxOf(k);
+      const rc = tx ? await this.p.l2.getTransactionReceipt(tx) : null;
+      if (rc) first = Math.min(first, rc.blockNumber);
+    }
+    return first;
+  }
+
   /** Takes the L2 back to the end of certificate `height - 1` and replays what followed without the bad roots. */
   private async rebuild(height: bigint, badSources: string[]): Promise<void> {
     const { l2, sequencer, signer, own, position, relayer, log } = this.p;
@@ -115,9 +126,14 @@ export class Rebuilder {
         if (v?.status === "Rejected") badSources.push(k);
       }
       relayer.ban(badSources);
-      // The latest snapshot at or before the end of height - 1; certificates between it and `height` were
-      // accepted, so their events come back in the replay and are skipped (they are already certified).
-      const snap = position.snapshotBefore(height);
+      // The latest snapshot at or before the end of height - 1 that precedes every post of a bad root (a post can
+      // land after a certificate's last event and before the snapshot taken at the head: reverting to that snapshot
+      // would keep the root, and a claim against it would replay successfully). Certificates between the snapshot
+      // and `height` were accepted, so their events come back in the replay and are skipped (already certified).
+      const firstBadPost = await this.firstPostBlock(badSources);
+      const snap = position.snapshotBefore(height, firstBadPost) ?? position.snapshotBefore(height);
+      if (!snap) throw new Error(`no L2 snapshot at or before the end of height ${height - 1n}`);
+      if (snap.block >= firstBadPost) log.warn("rebuild: no snapshot precedes a rejected root's post; that post stays on the L2", { height, firstBadPost });
       const head = await this.p.follower.head();
       const txs = await this.blockTransactions(snap.block + 1, head);
       await position.revertTo(snap);

@@ -33,6 +33,11 @@ export class SelfProver {
     return this.on;
   }
 
+  /** A proof of this chain's is being made (or waits for a worker) here. */
+  get busy(): boolean {
+    return this.on && this.proving.size > 0;
+  }
+
   /** Proving on or off; switched on, every certificate of `waiting` is proven now. */
   setEnabled(on: boolean, waiting: Iterable<{ built: BuiltCertificate; prev: NetworkState }>): void {
     this.on = on;

@@ -98,7 +98,7 @@ export const ConfigSchema = z
         intervalMs: z.number().int().min(0).default(10_000),
         enabled: z.boolean().default(true),
         /** Certificates per epoch (S, the batch size). */
-        batchSize: z.number().int().min(1).max(64).default(8),
+        batchSize: z.number().int().min(1).max(64).default(16),
       })
       .strict()
       .default({}),

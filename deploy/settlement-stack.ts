@@ -18,11 +18,12 @@ import { Signer } from "ethers";
 import type { SettlementHub, UnifiedBridge } from "../typechain-types";
 import { CertificateTestBatchVerifier__factory, SettlementHub__factory } from "../typechain-types";
 import { genesisStateCommitment } from "../lib/network-state";
+import { DEVNET_CERTIFICATE, certificateShapeOf } from "../zk/registry";
 import type { TreeParams } from "../lib/params";
 import { deployPoseidonLibraries, bridgeFactory } from "./bridge-stack";
 
 /** The certificate circuit the batch verifier is for (certificate_test): D dependencies and B bundle legs per proof. */
-export const BATCH_CERTIFICATE_SHAPE = { maxDependencies: 1, maxBundles: 1 } as const;
+export const BATCH_CERTIFICATE_SHAPE = certificateShapeOf(DEVNET_CERTIFICATE);
 
 /** SettlementHub's BatchParameters (its last constructor argument) for the batch verifier at `verifier`. */
 export function hubBatchParameters(verifier: string, params: TreeParams): SettlementHub.BatchParametersStruct {

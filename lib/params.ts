@@ -24,10 +24,11 @@ export interface LayerParams extends TreeParams {
 
 export const PRODUCTION_LAYER_PARAMS: LayerParams = Object.freeze({ ...PRODUCTION_PARAMS, historyDepth: 32 });
 /**
- * The instance that is set up (native development keys) for CI's end-to-end tests and the local devnet: 4 networks
- * (L1 + 3 chains), 127 exits and 63 finalized certificates per network, 256 balance slots (certificate_test).
+ * The instance that is set up (native development keys) for CI's end-to-end tests and the local devnet: 16
+ * network ids (L1 + up to 15 chains), 2^20 - 1 exits and 2^20 - 1 finalized certificates per network, 256 balance
+ * slots. Its certificate circuit (certificate_test: 4 imports, 8 exits, 4 dependencies) has 110,308 constraints.
  */
-export const DEVNET_PARAMS: LayerParams = Object.freeze({ exitDepth: 7, balanceDepth: 8, networkBits: 2, historyDepth: 6 });
+export const DEVNET_PARAMS: LayerParams = Object.freeze({ exitDepth: 20, balanceDepth: 8, networkBits: 4, historyDepth: 20 });
 
 /** Nullifier tree depth: the key is sourceNetwork * 2^exitDepth + leafIndex, so it is collision-free. */
 export function nullifierDepth(p: TreeParams): number {

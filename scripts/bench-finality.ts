@@ -27,20 +27,21 @@
  * transfer, from the coordinator's store: exit -> certificate at the coordinator -> Proven -> Confirmed -> in an
  * epoch -> Finalized), and the layer's per-chain figures (as bench-latency).
  *
- * Capacity: a devnet network's exit tree takes 2^exitDepth - 1 = 127 exits and its history tree 2^historyDepth - 1
- * = 63 finalized certificates; a certificate carries at most one exit and one import (certificate_test), so a
- * transfer costs its source one exit and up to one certificate, its destination up to one certificate, and each
- * sending chain one more certificate for its sender's deposit from L1. The script computes the plan (directions
- * included) before starting the devnet and refuses a run that could exhaust a chain; --duration max offers as
- * many transfers as the capacity allows at the given rate.
+ * Capacity: a devnet network's exit tree takes 2^exitDepth - 1 exits and its history tree 2^historyDepth - 1
+ * finalized certificates (DEVNET_PARAMS: 2^20 - 1 each); a transfer costs its source one exit and at most one
+ * certificate, its destination at most one certificate, and each sending chain one more certificate for its
+ * sender's deposit from L1 (upper bounds: a certificate carries up to certificate_test's exits and imports). The
+ * script computes the plan (directions included) before starting the devnet and refuses a run that could exhaust a
+ * chain; --duration max offers as many transfers as the capacity allows at the given rate (counted up to a million).
  *
  * Options:
  *   --rate R          transfers offered per second (default 0.05)
  *   --duration S|max  seconds of offering (default 600); "max": as long as the devnet's capacity allows
  *   --drain S         seconds to wait after the last offer for the rest to finalize (default 600; it stops earlier
  *                     once every transfer is finalized and claimed)
- *   --paths P         "random" (default): directions drawn among the six ordered pairs of A, B, C, in shuffled
- *                     rounds of all six (so every chain sends and receives equally, which the capacity needs);
+ *   --chains N        chains on the devnet, 3..6 (default 3: A, B, C; then D confirmed, E pre-confirmed, ...)
+ *   --paths P         "random" (default): directions drawn among the N (N - 1) ordered pairs of the chains, in
+ *                     shuffled rounds of all pairs (so every chain sends and receives equally);
  *                     or a fixed list such as "A-C" or "A-B,B-A", used in turn
  *   --seed N          seed of the random directions (default 1)
  *   --sample S        seconds between backlog samples (default 10)
@@ -59,7 +60,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { HDNodeWallet, NonceManager, Wallet, parseEther } from "ethers";
-import { startDevnet, Devnet, DEVNET_CHAINS, account, MNEMONIC } from "./devnet/devnet";
+import { startDevnet, Devnet, ChainSpec, devnetChains, account, MNEMONIC } from "./devnet/devnet";
 import { Scenario, sleep } from "./devnet/scenario";
 import { terminateCurves } from "../zk/groth16";
 import { DEVNET_PARAMS } from "../lib/params";
@@ -67,15 +68,17 @@ import { eachFlag, numberArg } from "./lib/cli";
 import { mulberry32 } from "./lib/prng";
 import { DestEntries, HubFinalized, SourceTree, capturedLog, cpuPressure, layerReport, loadAvg, loadDuring, logCountLines, machineNow, sampleLoad, sec, summary } from "./lib/devnet-bench";
 import type { Summary } from "./lib/devnet-bench";
+import { checkBalances, BalanceCheck, LedgerEntry } from "./lib/balance-check";
 
 // ------------------------------------------------------------------------------------------------ options
 
-const NAMES: Record<number, string> = { 0: "L1", 1: "A", 2: "B", 3: "C" };
-const IDS: Record<string, number> = { A: 1, B: 2, C: 3 };
-const POLICY: Record<number, string> = Object.fromEntries(DEVNET_CHAINS.map((c) => [c.networkId, c.policy]));
-/** Hardhat account of the sender on each source network. */
-const SENDER: Record<number, number> = { 1: 2, 2: 3, 3: 4 };
-const SENDER_NAMES: Record<number, string> = { 1: "alice", 2: "bob", 3: "carol" };
+/** Network 0 is L1; chain k is the k-th letter (A = 1, B = 2, ...; scripts/devnet/devnet.ts devnetChains). */
+const NAMES: Record<number, string> = { 0: "L1", ...Object.fromEntries(devnetChains(6).map((c) => [c.networkId, c.name])) };
+const IDS: Record<string, number> = Object.fromEntries(devnetChains(6).map((c) => [c.name, c.networkId]));
+/** Hardhat account of the sender on each source network (1 settles, 5 pays gas, 9 deploys the verifier, 11.. sequence). */
+const SENDER: Record<number, number> = { 1: 2, 2: 3, 3: 4, 4: 6, 5: 7, 6: 8 };
+const SENDER_NAMES: Record<number, string> = { 1: "alice", 2: "bob", 3: "carol", 4: "dave", 5: "erin", 6: "frank" };
+const MAX_CHAINS = 6;
 /** Pays the recipients' gas on the destinations. */
 const GAS_FUNDER = 5;
 const AMOUNT = parseEther("0.01");
@@ -100,6 +103,7 @@ interface Options {
   durationS: number | null;
   drainS: number;
   paths: "random" | Direction[];
+  chains: number;
   seed: number;
   sampleS: number;
   epochS: number;
@@ -113,8 +117,8 @@ function parseDirections(v: string | undefined): "random" | Direction[] {
   const list = (v ?? "").split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
   const out: Direction[] = [];
   for (const p of list) {
-    const m = p.match(/^([ABC])-([ABC])$/);
-    if (!m || m[1] === m[2]) throw new Error(`--paths: expected "random" or a comma-separated list of pairs such as A-C,B-A (two different chains among A, B, C), got ${v}`);
+    const m = p.match(/^([A-F])-([A-F])$/);
+    if (!m || m[1] === m[2]) throw new Error(`--paths: expected "random" or a comma-separated list of pairs such as A-C,B-A (two different chains among A..F), got ${v}`);
     out.push({ from: IDS[m[1]], to: IDS[m[2]] });
   }
   if (out.length === 0) throw new Error(`--paths: expected "random" or a list such as A-C,B-A, got nothing`);
@@ -122,7 +126,7 @@ function parseDirections(v: string | undefined): "random" | Direction[] {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rate: 0.05, durationS: 600, drainS: 600, paths: "random", seed: 1, sampleS: 10, epochS: 5, proofTimeoutS: null, keep: false, json: false };
+  const o: Options = { rate: 0.05, durationS: 600, drainS: 600, paths: "random", chains: 3, seed: 1, sampleS: 10, epochS: 5, proofTimeoutS: null, keep: false, json: false };
   eachFlag(argv, __filename, (flag, value) => {
     switch (flag) {
       case "--rate": o.rate = numberArg("rate", value(), 0.001, 10, false); break;
@@ -133,6 +137,7 @@ function parseArgs(argv: string[]): Options {
       }
       case "--drain": o.drainS = numberArg("drain", value(), 0, 86_400, false); break;
       case "--paths": o.paths = parseDirections(value()); break;
+      case "--chains": o.chains = numberArg("chains", value(), 3, MAX_CHAINS); break;
       case "--seed": o.seed = numberArg("seed", value(), 0, 2 ** 32 - 1); break;
       case "--sample": o.sampleS = numberArg("sample", value(), 1, 3600, false); break;
       case "--epoch": o.epochS = numberArg("epoch", value(), 1, 3600, false); break;
@@ -143,8 +148,15 @@ function parseArgs(argv: string[]): Options {
     }
     return true;
   });
+  if (o.paths !== "random") {
+    const outside = o.paths.find((d) => d.from > o.chains || d.to > o.chains);
+    if (outside) throw new Error(`--paths: ${NAMES[outside.from]}-${NAMES[outside.to]} names a chain beyond --chains ${o.chains}`);
+  }
   return o;
 }
+
+/** The chain ids of the run: 1..--chains. */
+const chainIds = (o: Options) => Array.from({ length: o.chains }, (_, i) => i + 1);
 
 // ------------------------------------------------------------------------------------------------ plan and capacity
 
@@ -155,7 +167,7 @@ function directions(o: Options, n: number): Direction[] {
     return Array.from({ length: n }, (_, i) => fixed[i % fixed.length]);
   }
   const pairs: Direction[] = [];
-  for (const from of [1, 2, 3]) for (const to of [1, 2, 3]) if (from !== to) pairs.push({ from, to });
+  for (const from of chainIds(o)) for (const to of chainIds(o)) if (from !== to) pairs.push({ from, to });
   const rnd = mulberry32(o.seed);
   const out: Direction[] = [];
   while (out.length < n) {
@@ -174,31 +186,41 @@ interface Usage {
   certs: Map<number, number>;
 }
 
+/** Adds one transfer to `u` (upper bounds: a transfer takes one exit and up to one certificate on each side). */
+function take(u: Usage, d: Direction): void {
+  const add = (m: Map<number, number>, k: number) => m.set(k, (m.get(k) ?? 0) + 1);
+  if (!u.exits.has(d.from)) add(u.certs, d.from); // the sender's deposit claim
+  add(u.exits, d.from);
+  add(u.certs, d.from);
+  add(u.certs, d.to);
+}
+
 /** What the first `plan.length` transfers take from each network (upper bounds, the deposits included). */
 function usage(plan: Direction[]): Usage {
-  const exits = new Map<number, number>();
-  const certs = new Map<number, number>();
-  const add = (m: Map<number, number>, k: number, x = 1) => m.set(k, (m.get(k) ?? 0) + x);
-  for (const d of plan) {
-    if (!exits.has(d.from)) add(certs, d.from); // the sender's deposit claim
-    add(exits, d.from);
-    add(certs, d.from);
-    add(certs, d.to);
-  }
-  return { exits, certs };
+  const u: Usage = { exits: new Map(), certs: new Map() };
+  for (const d of plan) take(u, d);
+  return u;
 }
 
 const fits = (u: Usage) => [...u.exits.values()].every((x) => x <= MAX_EXITS) && [...u.certs.values()].every((x) => x <= MAX_CERTS);
 
-/** The most transfers the plan's order allows before a network could run out. */
+/** Capacity is only counted up to here (far beyond any run: the devnet's trees take about a million each). */
+const CAPACITY_SCAN = 1_000_000;
+
+/** The most transfers the plan's order allows before a network could run out (at most CAPACITY_SCAN). */
 function capacity(o: Options): number {
-  const all = directions(o, MAX_EXITS * 3 + 6);
+  const all = directions(o, CAPACITY_SCAN + 1);
+  const u: Usage = { exits: new Map(), certs: new Map() };
   let n = 0;
-  while (n < all.length && fits(usage(all.slice(0, n + 1)))) n++;
-  return n;
+  for (const d of all) {
+    take(u, d);
+    if (!fits(u)) break;
+    n++;
+  }
+  return Math.min(n, CAPACITY_SCAN);
 }
 
-const usageLine = (u: Usage) => [1, 2, 3].map((k) => `${NAMES[k]} ${u.certs.get(k) ?? 0}/${MAX_CERTS} certificates, ${u.exits.get(k) ?? 0}/${MAX_EXITS} exits`).join("; ");
+const usageLine = (o: Options, u: Usage) => chainIds(o).map((k) => `${NAMES[k]} ${u.certs.get(k) ?? 0}/${MAX_CERTS} certificates, ${u.exits.get(k) ?? 0}/${MAX_EXITS} exits`).join("; ");
 
 // ------------------------------------------------------------------------------------------------ transfers
 
@@ -246,14 +268,15 @@ async function main(): Promise<void> {
   const durationS = o.durationS ?? maxN / o.rate;
   const plan = directions(o, n);
   const used = usage(plan);
-  const pathsLabel = o.paths === "random" ? `random directions among A, B, C (seed ${o.seed}, shuffled rounds of the 6 pairs)` : o.paths.map((d) => `${NAMES[d.from]}-${NAMES[d.to]}`).join(",");
+  const specs: ChainSpec[] = devnetChains(o.chains);
+  const pathsLabel = o.paths === "random" ? `random directions among ${specs.map((c) => c.name).join(", ")} (seed ${o.seed}, shuffled rounds of the ${o.chains * (o.chains - 1)} pairs)` : o.paths.map((d) => `${NAMES[d.from]}-${NAMES[d.to]}`).join(",");
   say(`bench-finality: ${n} transfers of ${fmtEth(AMOUNT)} ETH offered at ${o.rate}/s (one every ${sec(1000 / o.rate)} s) for ${durationS.toFixed(0)} s, then up to ${o.drainS} s of drain; paths: ${pathsLabel}`);
   const machine = machineNow();
   say(`machine: ${machine.cores} cores (${machine.model}), Node ${machine.node}, load average ${machine.loadStart} (1/5/15 min), CPU pressure ${machine.pressureStart} (some, 10 s/60 s/300 s)`);
-  say(`devnet: exit trees of ${MAX_EXITS} exits and history trees of ${MAX_CERTS} finalized certificates per chain (DEVNET_PARAMS exitDepth ${DEVNET_PARAMS.exitDepth}, historyDepth ${DEVNET_PARAMS.historyDepth}); chains ${DEVNET_CHAINS.map((c) => `${c.name} ${c.policy}`).join(", ")}; epochs every ${o.epochS} s; proof timeout ${o.proofTimeoutS === null ? "the devnet's" : `${o.proofTimeoutS} s`}`);
-  say(`capacity: at most ${maxN} transfers in this plan's order (${(maxN / o.rate).toFixed(0)} s at ${o.rate}/s) before a chain could run out; this run takes (upper bounds, deposits included) ${usageLine(used)}`);
+  say(`devnet: exit trees of ${MAX_EXITS} exits and history trees of ${MAX_CERTS} finalized certificates per chain (DEVNET_PARAMS exitDepth ${DEVNET_PARAMS.exitDepth}, historyDepth ${DEVNET_PARAMS.historyDepth}); chains ${specs.map((c) => `${c.name} ${c.policy}`).join(", ")}; epochs every ${o.epochS} s; proof timeout ${o.proofTimeoutS === null ? "the devnet's" : `${o.proofTimeoutS} s`}`);
+  say(`capacity: ${maxN >= CAPACITY_SCAN ? "at least" : "at most"} ${maxN} transfers in this plan's order (${(maxN / o.rate).toFixed(0)} s at ${o.rate}/s) before a chain could run out; this run takes (upper bounds, deposits included) ${usageLine(o, used)}`);
   if (n > maxN) {
-    const worst = [1, 2, 3].filter((k) => (used.certs.get(k) ?? 0) > MAX_CERTS || (used.exits.get(k) ?? 0) > MAX_EXITS).map((k) => NAMES[k]).join(", ");
+    const worst = chainIds(o).filter((k) => (used.certs.get(k) ?? 0) > MAX_CERTS || (used.exits.get(k) ?? 0) > MAX_EXITS).map((k) => NAMES[k]).join(", ");
     say(`\nrefused: ${n} transfers would exhaust the devnet's trees on ${worst} (${MAX_CERTS} finalized certificates and ${MAX_EXITS} exits per chain, for the whole life of the devnet). At ${o.rate}/s the longest run is --duration ${Math.floor(maxN / o.rate)} (or --duration max); a lower --rate or fewer seconds fit too.`);
     process.exit(2);
   }
@@ -291,7 +314,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const coordinator: Record<string, unknown> = { epochs: { intervalMs: o.epochS * 1000 } };
     if (o.proofTimeoutS !== null) coordinator.lifecycle = { proofTimeoutMs: o.proofTimeoutS * 1000 };
-    const dn = (net = await startDevnet({ log, dataDir, fixedPorts: false, coordinator, progress: (m) => say(`  [devnet] ${m}`) }));
+    const dn = (net = await startDevnet({ log, dataDir, fixedPorts: false, coordinator, chains: specs, progress: (m) => say(`  [devnet] ${m}`) }));
     if (stopping) return;
     const cfg = dn.coordinator.config;
     const shape = dn.coordinator.node.shape;
@@ -304,7 +327,7 @@ async function main(): Promise<void> {
       batchSize: cfg.epochs.batchSize,
       proofTimeoutMs: cfg.lifecycle.proofTimeoutMs,
       certificateShape: { maxExits: shape.maxExits, maxImports: shape.maxImports, maxDependencies: shape.maxDependencies },
-      chains: DEVNET_CHAINS.map((c) => `${c.name} ${c.policy}`),
+      chains: specs.map((c) => `${c.name} ${c.policy}`),
     };
     say(`devnet up in ${sec(Date.now() - t0)} s: epochs every ${cfg.epochs.intervalMs / 1000} s of up to ${cfg.epochs.batchSize} certificates (one settleBatch each); proof timeout ${cfg.lifecycle.proofTimeoutMs / 1000} s; certificates of at most ${shape.maxExits} exit(s) and ${shape.maxImports} import(s)`);
     const s = new Scenario(dn);
@@ -313,10 +336,12 @@ async function main(): Promise<void> {
     const tf = Date.now();
     const perSource = new Map<number, number>();
     for (const d of plan) perSource.set(d.from, (perSource.get(d.from) ?? 0) + 1);
-    const deposits = [];
+    const deposits: { from: number; who: HDNodeWallet; amount: bigint; d: { leafIndex: number; at: number } }[] = [];
+    const l1Locked0 = await dn.l1.provider.getBalance(String(dn.l1.layer.bridge.target));
     for (const [from, k] of perSource) {
       const who = account(SENDER[from]);
-      deposits.push({ from, who, d: await s.bridgeOut(0, who, from, who.address, AMOUNT * BigInt(k) + parseEther("0.1")) });
+      const amount = AMOUNT * BigInt(k) + parseEther("0.1");
+      deposits.push({ from, who, amount, d: await s.bridgeOut(0, who, from, who.address, amount) });
     }
     const root = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/2'");
     const transfers: Transfer[] = plan.map((d, i) => ({ i, from: d.from, to: d.to, recipient: root.deriveChild(i), offeredAt: 0 }));
@@ -327,14 +352,14 @@ async function main(): Promise<void> {
       await last?.wait();
     };
     await Promise.all([
-      ...[1, 2, 3].map((dest) => fundGas(dest, transfers.filter((t) => t.to === dest).map((t) => t.recipient))),
+      ...chainIds(o).map((dest) => fundGas(dest, transfers.filter((t) => t.to === dest).map((t) => t.recipient))),
       ...deposits.map(({ from, who, d }) => s.claimWhenAvailable(0, from, d.leafIndex, who).then((at) => say(`  funded ${SENDER_NAMES[from]} on ${NAMES[from]}: deposit L1 -> ${NAMES[from]} spendable ${sec(at - d.at)} s after its checkpoint`))),
     ]);
     say(`funding done in ${sec(Date.now() - tf)} s (deposits for ${[...perSource.keys()].map((k) => SENDER_NAMES[k]).join(", ")}; gas for ${n} recipients)`);
     if (stopping) return;
 
     // -------------------------------------------------------------------------------------------- watcher
-    const sources = new Map<number, SourceTree>([1, 2, 3].map((k) => [k, new SourceTree(dn, k)]));
+    const sources = new Map<number, SourceTree>(chainIds(o).map((k) => [k, new SourceTree(dn, k)]));
     const entries = new Map<string, DestEntries>();
     for (const d of plan) if (!entries.has(`${d.from}-${d.to}`)) entries.set(`${d.from}-${d.to}`, new DestEntries(dn, d.to, d.from));
     const hub = new HubFinalized(dn);
@@ -437,16 +462,16 @@ async function main(): Promise<void> {
       say(`\n${"latency (s)".padEnd(44)} ${"n".padStart(4)} ${"p50".padStart(8)} ${"p95".padStart(8)} ${"min".padStart(8)} ${"max".padStart(8)}`);
       row("bridgeAsset -> finalized on L1 (all)", lat);
       const results: Record<string, unknown> = { all: lat };
-      for (const src of [1, 2, 3]) {
+      for (const src of chainIds(o)) {
         const mine = fin.filter((t) => t.from === src);
         if (mine.length) row(`  from ${NAMES[src]}`, summary(mine.map((t) => t.finalizedAt! - t.minedAt!)));
       }
       const claimedAll = transfers.filter((t) => t.claimedAt !== undefined && t.minedAt !== undefined);
-      for (const dest of [1, 2, 3]) {
+      for (const dest of chainIds(o)) {
         const mine = claimedAll.filter((t) => t.to === dest);
         const sm = summary(mine.map((t) => t.claimedAt! - t.minedAt!));
         results[`claimedOn${NAMES[dest]}`] = sm;
-        if (mine.length) row(`bridgeAsset -> claimed on ${NAMES[dest]} (${POLICY[dest]})`, sm, dest === 3 ? "   (C accepts finalized roots only)" : "");
+        if (mine.length) row(`bridgeAsset -> claimed on ${NAMES[dest]} (${specs[dest - 1].policy})`, sm, dest === 3 ? "   (C accepts finalized roots only)" : "");
       }
       const firstLast = fin.sort((a, b) => a.i - b.i);
       if (firstLast.length) say(`first transfer finalized after ${sec(firstLast[0].finalizedAt! - firstLast[0].minedAt!)} s, last after ${sec(firstLast[firstLast.length - 1].finalizedAt! - firstLast[firstLast.length - 1].minedAt!)} s (queueing shows as a trend)`);
@@ -467,7 +492,7 @@ async function main(): Promise<void> {
 
       say(`\nwall time of the measured part: ${sec(end - tStart)} s; load average at start ${machine.loadStart}, end ${machine.loadEnd}; 1-min load during the run: mean ${during.mean}, max ${during.max} (${machine.cores} cores); CPU pressure (some, 10 s/60 s/300 s) start ${machine.pressureStart}, end ${machine.pressureEnd}`);
       say(`machine: ${machine.cores} x ${machine.model}, Node ${machine.node}, ${os.platform()} ${os.release()}`);
-      say(`capacity used (hub): ${[1, 2, 3].map((k) => `${NAMES[k]} ${hub.count.get(k) ?? 0}/${MAX_CERTS} certificates finalized`).join(", ")}`);
+      say(`capacity used (hub): ${chainIds(o).map((k) => `${NAMES[k]} ${hub.count.get(k) ?? 0}/${MAX_CERTS} certificates finalized`).join(", ")}`);
       const layer = layerReport(dn, tStart);
       for (const l of layer.lines) say(l);
       if (logCounts.size > 0) {
@@ -511,11 +536,60 @@ async function main(): Promise<void> {
     await watcher;
     if (stopping) return;
     await report(false);
-    await stop(0);
+    const balances = await settleAndCheckBalances(dn, s, o, transfers, deposits, l1Locked0, Math.max(60_000, drainUntil - Date.now()), say);
+    await stop(balances.ok ? 0 : 3);
   } catch (e) {
     say(`\nbench-finality failed: ${(e as Error).stack ?? e}`);
     await stop(1);
   }
+}
+
+/**
+ * After the run: waits until every chain's newest certificate is finalized (the claims' certificates included, so
+ * that the layer's accounted balances cover everything that happened), then checks every balance the run touched
+ * (scripts/lib/balance-check.ts) and prints the result.
+ */
+async function settleAndCheckBalances(
+  net: Devnet, s: Scenario, o: Options, transfers: Transfer[], deposits: { from: number; who: HDNodeWallet; amount: bigint }[], l1Locked0: bigint, timeoutMs: number, say: (l: string) => void,
+): Promise<BalanceCheck> {
+  const t0 = Date.now();
+  // A claim undone by a rebuild of its destination (a cascade) is made again, as its recipient would.
+  const undone: Transfer[] = [];
+  for (const t of transfers) {
+    if (t.claimedAt === undefined || t.leafIndex === undefined) continue;
+    const bridge = net.chains.get(t.to)!.bridge;
+    if (!(await bridge.isClaimed(await bridge.claimKey(t.from, t.leafIndex)))) undone.push(t);
+  }
+  if (undone.length) {
+    say(`\n${undone.length} claim(s) undone by a rebuild of their destination: claiming again`);
+    await Promise.all(undone.map((t) => s.claimWhenAvailable(t.from, t.to, t.leafIndex!, t.recipient, timeoutMs).catch((e) => {
+      t.claimedAt = undefined;
+      say(`  #${t.i} ${NAMES[t.from]} -> ${NAMES[t.to]}: claim again failed: ${(e as Error).message.slice(0, 200)}`);
+    })));
+  }
+  const settled = () => chainIds(o).every((k) => {
+    const c = net.chains.get(k)!.client;
+    const fin = net.coordinator.node.getLatestCertificate(k, "Finalized");
+    return !c.awaitingAcknowledgement && c.nextHeight > 0n && fin !== null && BigInt(fin.height) === c.nextHeight - 1n;
+  });
+  let stableSince: number | null = null;
+  while (Date.now() - t0 < timeoutMs) {
+    stableSince = settled() ? (stableSince ?? Date.now()) : null;
+    if (stableSince !== null && Date.now() - stableSince >= 3000) break;
+    await sleep(500);
+  }
+  say(`\n== balances (${stableSince !== null ? `every chain's newest certificate finalized ${sec(Date.now() - t0)} s after the drain` : `NOT every chain's newest certificate was finalized within ${sec(timeoutMs)} s`})`);
+  const ledger: LedgerEntry[] = [
+    ...deposits.map((d) => ({ from: 0, to: d.from, sender: d.who.address, recipient: d.who.address, amount: d.amount, sent: true, claimed: true })),
+    ...transfers.map((t) => ({ from: t.from, to: t.to, sender: account(SENDER[t.from]).address, recipient: t.recipient.address, amount: AMOUNT, sent: t.minedAt !== undefined, claimed: t.claimedAt !== undefined })),
+  ];
+  const mirror = net.coordinator.node.d.view.mirror;
+  const accounted = (k: number) => mirror.record(k).state.balanceOf({ originNetwork: 0, originAddress: 0n });
+  const r = await checkBalances(net, s, ledger, chainIds(o), l1Locked0, accounted, NAMES);
+  for (const l of r.lines) say(l);
+  say(r.ok ? `balances: OK (${r.checked} balances equal to the ledger and the layer's model)` : `balances: ${r.mismatches.length} MISMATCH(ES) of ${r.checked}:`);
+  for (const m of r.mismatches.slice(0, 20)) say(`  ${m}`);
+  return r;
 }
 
 const rel = (x: number | undefined, t0: number) => (x === undefined ? null : x - t0);
@@ -528,7 +602,7 @@ const fmtEth = (x: bigint) => (Number(x) / 1e18).toString();
 function phaseReport(net: Devnet, transfers: Transfer[], sources: Map<number, SourceTree>): { lines: string[]; data: Record<string, Summary> } {
   const store = net.coordinator.node.d.store;
   const certsOf = new Map<number, { receivedAt: number; height: bigint; size: number; history: { to: string; at: number }[] }[]>();
-  for (const k of [1, 2, 3]) {
+  for (const k of sources.keys()) {
     const src = sources.get(k)!;
     certsOf.set(k, store.listCertificates({ networkId: k, status: "Finalized" })
       .map((r) => ({ receivedAt: r.receivedAt, height: r.height, size: src.sizeOfRoot.get(r.certificate.newLocalExitRoot) ?? -1, history: store.statusHistory(r.certificateId) }))

@@ -51,9 +51,8 @@
  * the coordinator's proof timeout (150 s on the devnet, which disables the backup prover for A) A's certificates are rejected
  * and A and B rebuild. --interval 1.5 is fine for the pre-confirmed path alone (its claims wait for no proof).
  *
- * Limits of the devnet (DEVNET_PARAMS): a network's exit tree holds 127 exits and its history tree 63 finalized
- * certificates; A gets one certificate per exit and per claim (certificate_test: one import, one exit), so
- * with every path n is at most 20.
+ * Limits of the devnet (DEVNET_PARAMS): a network's exit tree holds 2^20 - 1 exits and its history tree 2^20 - 1
+ * finalized certificates; the script checks --n against them (a certificate per exit and per claim at most).
  */
 import * as fs from "fs";
 import * as os from "os";

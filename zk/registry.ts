@@ -26,6 +26,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { readPtauHeader, readR1csHeader, R1csHeader, requiredPower } from "./binfile";
+import { CertificateShape, shapeOf } from "../lib/witness/certificate";
 
 /** Bump to invalidate every cache entry (e.g. after changing how setups are derived). */
 export const PIPELINE_VERSION = 1;
@@ -116,6 +117,16 @@ export function getInstance(name: string, registry = loadRegistry()): Instance {
   if (!inst) throw new Error(`unknown circuit instance "${name}" (circuits/instances.json has: ${registry.instances.map((i) => i.name).join(", ")})`);
   return inst;
 }
+
+/** The shape (capacities per certificate) of a certificate instance: the one place tests, deploy scripts and clients read it. */
+export function certificateShapeOf(name: string, registry = loadRegistry()): CertificateShape {
+  const inst = getInstance(name, registry);
+  if (inst.template !== "CertificateProof") throw new Error(`circuit instance "${name}" is a ${inst.template}, not a CertificateProof`);
+  return shapeOf(inst.params as unknown as CertificateShape);
+}
+
+/** The certificate instance the devnet, CI's end-to-end tests and the deploy scripts use (at DEVNET_PARAMS). */
+export const DEVNET_CERTIFICATE = "certificate_test";
 
 /** certificate_test -> CertificateTest; pipeline_probe -> PipelineProbe. */
 export function pascalCase(name: string): string {

@@ -42,6 +42,24 @@ export const DEVNET_CHAINS: ChainSpec[] = [
   { networkId: 3, name: "C", chainId: 1003, policy: "optOut" },
 ];
 
+/** Sequencers are accounts 11.. (10 + network id); Hardhat's default mnemonic funds accounts 0..19. */
+export const MAX_DEVNET_CHAINS = 9;
+const EXTRA_POLICIES: PolicyMode[] = ["confirmed", "preConfirmed"];
+
+/**
+ * The devnet's chains when it runs `n` of them (3..MAX_DEVNET_CHAINS): A, B and C as above, then D, E, ... with
+ * policies confirmed and pre-confirmed in turn (network id k, chain id 1000 + k; the benchmarks' soak runs 4).
+ */
+export function devnetChains(n = DEVNET_CHAINS.length): ChainSpec[] {
+  if (!Number.isInteger(n) || n < DEVNET_CHAINS.length || n > MAX_DEVNET_CHAINS) throw new RangeError(`the devnet runs ${DEVNET_CHAINS.length}..${MAX_DEVNET_CHAINS} chains, not ${n}`);
+  if (n >= 2 ** DEVNET_PARAMS.networkBits) throw new RangeError(`DEVNET_PARAMS.networkBits = ${DEVNET_PARAMS.networkBits} leaves room for ${2 ** DEVNET_PARAMS.networkBits - 1} chains, not ${n}`);
+  const extra = Array.from({ length: n - DEVNET_CHAINS.length }, (_, i): ChainSpec => {
+    const networkId = DEVNET_CHAINS.length + 1 + i;
+    return { networkId, name: String.fromCharCode(64 + networkId), chainId: 1000 + networkId, policy: EXTRA_POLICIES[i % EXTRA_POLICIES.length] };
+  });
+  return [...DEVNET_CHAINS, ...extra];
+}
+
 export interface DevnetChain {
   spec: ChainSpec;
   node: HardhatNodeHandle;
@@ -69,6 +87,8 @@ export interface DevnetOptions {
   fixedPorts?: boolean;
   /** Coordinator settings on top of the devnet's. */
   coordinator?: Record<string, unknown>;
+  /** The chains to run (default DEVNET_CHAINS: A, B, C; devnetChains(n) for more). */
+  chains?: ChainSpec[];
   /** Networks whose clients do not prove (left to the backup prover, or to nobody if it is disabled for them). */
   lazyProvers?: number[];
   events?: (networkId: number) => ChainClientEvents;
@@ -86,6 +106,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   const started: HardhatNodeHandle[] = [];
   const providers: JsonRpcProvider[] = [];
   const clients: ChainClient[] = [];
+  const specs = o.chains ?? DEVNET_CHAINS;
   let coordinator: Coordinator | null = null;
   const stop = async () => {
     for (const c of clients) await c.stop().catch(() => undefined);
@@ -95,11 +116,11 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   };
   try {
     fs.mkdirSync(o.dataDir, { recursive: true });
-    say("starting L1 and three L2 hardhat nodes");
+    say(`starting L1 and ${specs.length} L2 hardhat nodes`);
     const port = (p: number) => (o.fixedPorts ? p : 0);
     const [l1Node, ...l2Nodes] = await Promise.all([
       startHardhatNode({ port: port(8545), chainId: 31337 }),
-      ...DEVNET_CHAINS.map((c, i) => startHardhatNode({ port: port(8546 + i), chainId: c.chainId })),
+      ...specs.map((c, i) => startHardhatNode({ port: port(8546 + i), chainId: c.chainId })),
     ]);
     started.push(l1Node, ...l2Nodes);
     const provider = (url: string) => {
@@ -118,12 +139,12 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     });
     const k = l1.deployments.contracts;
     const layer: L1Layer = { hub: l1.hub, bridge: l1.bridge, startBlock: l1.deployments.startBlock, addresses: { hub: k.hub, bridge: k.bridge, batchVerifier: k.batchVerifier } };
-    // Through the hub's timelock: the three registrations are one operation, one delay.
+    // Through the hub's timelock: the registrations are one operation, one delay.
     const admin = layer.hub.connect(new Wallet(account(0).privateKey, l1Provider));
-    await registerChainsIfNeeded(admin, DEVNET_CHAINS.map((c) => ({ networkId: c.networkId, sequencer: account(10 + c.networkId).address, policyFlags: c.policy === "optOut" ? 1 : 0, stakeEth: "1" })));
+    await registerChainsIfNeeded(admin, specs.map((c) => ({ networkId: c.networkId, sequencer: account(10 + c.networkId).address, policyFlags: c.policy === "optOut" ? 1 : 0, stakeEth: "1" })));
 
     const stacks = await Promise.all(
-      DEVNET_CHAINS.map(async (c, i) => {
+      specs.map(async (c, i) => {
         const p = provider(l2Nodes[i].url);
         const s = await deployL2Devnet(new Wallet(account(0).privateKey, p), { networkId: c.networkId, poster: account(10 + c.networkId).address, rpcUrl: l2Nodes[i].url, dir: deployDir });
         return { p, s };
@@ -132,7 +153,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     say(`deployed: hub ${layer.addresses.hub}, bridge ${layer.addresses.bridge} (the same address on every L2)`);
     fs.writeFileSync(path.join(o.dataDir, "devnet.json"), JSON.stringify({
       l1: { rpcUrl: l1Node.url, chainId: 31337, ...layer.addresses, startBlock: layer.startBlock },
-      chains: DEVNET_CHAINS.map((c, i) => ({ ...c, rpcUrl: l2Nodes[i].url, bridge: stacks[i].s.bridge.target, oracle: stacks[i].s.oracle.target })),
+      chains: specs.map((c, i) => ({ ...c, rpcUrl: l2Nodes[i].url, bridge: stacks[i].s.bridge.target, oracle: stacks[i].s.oracle.target })),
     }, null, 2));
 
     say("deploying the example dApps on A and B (cross-chain counter, bridge-and-call)");
@@ -144,7 +165,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       rpc: { port: port(7700), admin: true },
       store: { path: path.join(o.dataDir, "coordinator.sqlite") },
       l1: { rpcUrl: l1Node.url, hub: layer.addresses.hub, bridge: layer.addresses.bridge, settlerKey: account(DEVNET_COORDINATOR_ACCOUNT).privateKey, confirmations: 1, pollMs: 200, startBlock: layer.startBlock },
-      epochs: { intervalMs: 20_000, batchSize: 8 },
+      epochs: { intervalMs: 20_000, batchSize: 16 },
       lifecycle: { proofTimeoutMs: 150_000, tickMs: 200 },
       // Chain A's prover fails in the scenario's cascade step: the backup prover must not rescue it.
       proving: { workers: 1, backup: { enabled: true, share: 0.3, disabledNetworks: [1] } },
@@ -153,7 +174,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     coordinator = await startCoordinator(parseConfig(cfg as ConfigInput), { log: o.log.child("coordinator") });
 
     const chains = new Map<number, DevnetChain>();
-    for (const [i, c] of DEVNET_CHAINS.entries()) {
+    for (const [i, c] of specs.entries()) {
       const config = parseChainConfig({
         networkId: c.networkId,
         stateFile: path.join(o.dataDir, `chain-${c.name}.json`),
@@ -170,7 +191,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       await client.start();
       chains.set(c.networkId, { spec: c, node: l2Nodes[i], provider: stacks[i].p, bridge: stacks[i].s.bridge, oracle: stacks[i].s.oracle, client, examples: examples[i] });
     }
-    say("chain clients running: A (confirmed), B (pre-confirmed), C (opt-out)");
+    say(`chain clients running: ${specs.map((c) => `${c.name} (${c.policy})`).join(", ")}`);
     return { l1: { node: l1Node, provider: l1Provider, layer }, chains, coordinator, dataDir: o.dataDir, stop };
   } catch (e) {
     await stop();

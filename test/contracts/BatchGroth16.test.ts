@@ -1,7 +1,7 @@
 /**
  * contracts/libraries/BatchGroth16.sol: n Groth16 proofs of one key in one pairing check.
  *
- *   - real proofs of certificate_test (distinct certificates, so distinct public inputs: the 12 signals of
+ *   - real proofs of certificate_test (distinct certificates, so distinct public inputs: the 7 + 3 D + 2 B signals of
  *     lib/settlement.ts certificatePublicSignals; native prover), verified
  *     by the generated CertificateTestBatchVerifier (scripts/gen-batch-vk.ts) in batches of 1, 2, 4, 8 and 16;
  *   - what must fail (false): a tampered proof among good ones, a valid proof of another statement, a proof reused in
@@ -10,9 +10,9 @@
  *     point outside the order-r subgroup, wrong lengths, an empty batch;
  *   - the weights: a function of every proof byte and every public input (JS model of the formula included);
  *   - synthetic keys with m = 2..8 public inputs (trapdoor known, proofs made in JS) through BatchGroth16Harness;
- *   - gas (printed as a table; also `npm run gas:batch`): batches of 1, 4, 8, 16 real proofs (m = 12) against the
+ *   - gas (printed as a table; also `npm run gas:batch`): batches of 1, 4, 8, 16 real proofs (m = M) against the
  *     generated snarkjs CertificateTestVerifier, the marginal cost of a public input with synthetic keys, and what
- *     the production certificate's 35 public inputs add to the test instance's 12 (synthetic keys, m = 12 and 35).
+ *     the production certificate's 35 public inputs add to a one-dependency shape's 12 (synthetic keys, m = 12 and 35).
  * Needs the certificate_test circuit (`npm run build:circuits -- --skip-production`). Proofs take a few seconds
  * each: they are cached in the OS temp directory under the zkey's hash, and verified again on every run.
  */
@@ -26,14 +26,16 @@ import { AbiCoder, keccak256, toBeHex } from "ethers";
 import { DEVNET_PARAMS, NetworkState, buildCertificate, certificatePublicSignals } from "../../lib";
 import { certificateWitness } from "../../lib/witness";
 import { artifactsFor, prove, terminateCurves } from "../../zk/groth16";
+import { DEVNET_CERTIFICATE, certificateShapeOf } from "../../zk/registry";
 import { batchKeyPath, renderBatchKey, renderBatchKeyOf, SnarkjsVkey } from "../../scripts/gen-batch-vk";
 import { BatchGroth16Harness, CertificateTestBatchVerifier, CertificateTestVerifier } from "../../typechain-types";
 
-const CERT = "certificate_test";
+const CERT = DEVNET_CERTIFICATE;
+const SHAPE = certificateShapeOf(CERT);
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 const PROOFS = 17; // 16 in the largest batch, and one more certificate: a valid proof of another statement
-const M = 12; // public signals of a certificate_test proof (7 + 3 * 1 dependency + 2 * 1 bundle leg)
+const M = 7 + 3 * SHAPE.maxDependencies + 2 * SHAPE.maxBundles; // public signals of a certificate_test proof
 
 type Proof = bigint[]; // [A.x, A.y, B.x_im, B.x_re, B.y_im, B.y_re, C.x, C.y]
 
@@ -187,7 +189,7 @@ async function certificateProofs(): Promise<CertProof[]> {
     const j = JSON.parse(fs.readFileSync(cache, "utf8")) as { proof: string[]; signals: string[] }[];
     return j.map((p) => ({ proof: p.proof.map(BigInt), certificateId: BigInt(p.signals[0]), signals: p.signals.map(BigInt) }));
   }
-  const shape = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
+  const shape = SHAPE;
   const out: CertProof[] = [];
   for (let i = 0; i < PROOFS; i++) {
     const state = new NetworkState(1, DEVNET_PARAMS);
@@ -495,7 +497,7 @@ describe("BatchGroth16: n Groth16 proofs of one key, one pairing check", functio
       return (await (await tx).wait())!.gasUsed;
     }
 
-    it("prints verification gas for n = 1, 2, 4, 8, 16 real proofs (m = 12) against n snarkjs verifications", async () => {
+    it(`prints verification gas for n = 1, 2, 4, 8, 16 real proofs (m = ${M}) against n snarkjs verifications`, async () => {
       const singleGas: bigint[] = [];
       for (const c of certs.slice(0, 16)) {
         const { a, b, c: cc } = split(c.proof);
@@ -549,10 +551,10 @@ describe("BatchGroth16: n Groth16 proofs of one key, one pairing check", functio
       expect(perProof).to.be.within(300n, 1_000n);
     });
 
-    it("prints what the production certificate (m = 35) adds to the test instance's (m = 12) per proof (synthetic keys)", async () => {
+    it("prints what the production certificate (m = 35) adds to a one-dependency shape's (m = 12) per proof (synthetic keys)", async () => {
       // Typical statements: certificateId, slotWord, both state commitments, the exit root, no L1 checkpoint, one
       // dependency (word, id, exit root), every other entry padded with zeros (certificate_prod: 8 dependencies and
-      // 2 bundle legs, 7 + 24 + 4 = 35 signals; certificate_test: 7 + 3 + 2 = 12).
+      // 2 bundle legs, 7 + 24 + 4 = 35 signals; one dependency and one bundle leg: 7 + 3 + 2 = 12).
       const typical = (m: number) => Array.from({ length: m }, (_, k) => ([0, 1, 2, 3, 4, 7, 8, 9].includes(k) ? scalar("x") : 0n));
       const k12 = syntheticKey(12);
       const k35 = syntheticKey(35);

@@ -1,6 +1,6 @@
 /**
  * contracts/settlement/BatchSettlement.sol through contracts/test/BatchSettlementHarness.sol, with REAL
- * certificate_test proofs (12 public signals: lib/settlement.ts certificatePublicSignals) verified by the generated
+ * certificate_test proofs (7 + 3 D + 2 B public signals: lib/settlement.ts certificatePublicSignals) verified by the generated
  * CertificateTestBatchVerifier in one pairing check per batch.
  *
  * The model (lib/certificate-builder.ts) builds a ring of transfers over networks A, B, C: every certificate imports
@@ -19,8 +19,11 @@ import { DEVNET_PARAMS, BundleLeg, ImportedExit, genesisStateCommitment, signRej
 import { terminateCurves } from "../../zk/groth16";
 import { assetExit } from "../helpers/world";
 import {
-  BatchBuilder, Cert, CertificateModel, Locator, M, Q, R, Settlement, exitRootOf, heightOf, idOf, netOf, proveAll,
+  BatchBuilder, Cert, CertificateModel, Locator, M, Q, R, STATEMENT, Settlement, exitRootOf, heightOf, idOf, netOf, proveAll,
 } from "../helpers/proven-certificates";
+
+/** Index of the first bundle leg's id among one proof's public signals (lib/settlement.ts: after 7 + 3 D). */
+const LEG0 = 7 + 3 * STATEMENT.maxDependencies;
 import { BatchSettlementHarness, CertificateTestBatchVerifier } from "../../typechain-types";
 
 const P = DEVNET_PARAMS;
@@ -74,7 +77,7 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
     await proveAll(proving);
 
     verifier = await ethers.deployContract("CertificateTestBatchVerifier");
-    hub = await ethers.deployContract("BatchSettlementHarness", [await verifier.getAddress(), genesisStateCommitment(P), 1, 1, layer.address]);
+    hub = await ethers.deployContract("BatchSettlementHarness", [await verifier.getAddress(), genesisStateCommitment(P), STATEMENT.maxDependencies, STATEMENT.maxBundles, layer.address]);
     domain = { chainId: (await ethers.provider.getNetwork()).chainId, verifyingContract: await hub.getAddress() };
     batches = new BatchBuilder(sequencers, domain);
     ({ settled, gas } = batches);
@@ -86,13 +89,13 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
   });
 
   describe("construction and registration", () => {
-    it("public signals per proof = 7 + 3 D + 2 B = the verifier's (12); genesis tips; a verifier of another shape is refused", async () => {
+    it("public signals per proof = 7 + 3 D + 2 B = the verifier's; genesis tips; a verifier of another shape is refused", async () => {
       expect(await hub.publicSignalsPerProof()).to.equal(BigInt(M));
       expect(await hub.genesisStateCommitment()).to.equal(genesisStateCommitment(P));
       for (const n of [A, B, C]) expect(await hub.tip(n)).to.equal(tipOf(genesisStateCommitment(P), 0n)); // the model's tip
       expect(await hub.tip(0)).to.equal(ZeroHash);
       const factory = await ethers.getContractFactory("BatchSettlementHarness");
-      await expect(factory.deploy(await verifier.getAddress(), 1n, 8, 2, layer.address)).to.be.revertedWithCustomError(hub, "VerifierShapeMismatch").withArgs(35, 12);
+      await expect(factory.deploy(await verifier.getAddress(), 1n, 8, 2, layer.address)).to.be.revertedWithCustomError(hub, "VerifierShapeMismatch").withArgs(35, M);
       await expect(factory.deploy(layer.address, 1n, 1, 1, layer.address)).to.be.revertedWithCustomError(hub, "VerifierNotAContract");
       await expect(hub.registerNetwork(A, layer.address)).to.be.revertedWithCustomError(hub, "NetworkAlreadyRegistered");
     });
@@ -225,20 +228,20 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
       const last = 7 * M;
       // the last slot's new state and new exit root (no check reads them before the proof), the first slot's padded
       // bundle leg id and its checkpoint number (it states no checkpoint: root 0)
-      for (const k of [last + 3, last + 4, 10, 5]) {
+      for (const k of [last + 3, last + 4, LEG0, 5]) {
         const changed = s.publicSignals.map((v, i) => (i === k ? v + 1n : v));
         await expect(hub.settleBatch({ ...s, publicSignals: changed }), `signal ${k}`).to.be.revertedWithCustomError(hub, "InvalidProof");
       }
       const big = s.publicSignals.map((v, i) => (i === last + 4 ? v + R : v));
       await expect(hub.settleBatch({ ...s, publicSignals: big })).to.be.revertedWithCustomError(hub, "SignalNotFieldElement").withArgs(last + 4, big[last + 4]);
-      await expect(hub.settleBatch({ ...s, proofs: s.proofs.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 7, 96);
-      await expect(hub.settleBatch({ ...s, publicSignals: s.publicSignals.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 8, 95);
+      await expect(hub.settleBatch({ ...s, proofs: s.proofs.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 7, 8 * M);
+      await expect(hub.settleBatch({ ...s, publicSignals: s.publicSignals.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 8, 8 * M - 1);
       await expect(hub.settleBatch({ proofs: [], publicSignals: [], slots: [] })).to.be.revertedWithCustomError(hub, "EmptySettlement");
     });
 
     it("a batch of 8 with a bundle (A's and B's legs), every dependency in the batch but the first", async () => {
-      expect(r[9].signals[10]).to.equal(BUNDLE);
-      expect(r[10].signals[10]).to.equal(BUNDLE);
+      expect(r[9].signals[LEG0]).to.equal(BUNDLE);
+      expect(r[10].signals[LEG0]).to.equal(BUNDLE);
       await settle("8 certificates (a bundle)", range(7, 14));
     });
 
@@ -300,7 +303,7 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
     });
 
     it("gas: prints settleBatch gas per certificate for S = 1, 2, 4, 8, 16 real proofs", async () => {
-      console.log("\n      settleBatch (BatchSettlementHarness, CertificateTestBatchVerifier: m = 12 public signals), tx gasUsed:");
+      console.log(`\n      settleBatch (BatchSettlementHarness, CertificateTestBatchVerifier: m = ${M} public signals), tx gasUsed:`);
       console.log("      | batch | S | gasUsed | per certificate |");
       console.log("      |---|---:|---:|---:|");
       for (const g of gas) console.log(`      | ${g.name} | ${g.count} | ${fmt(g.gasUsed)} | ${fmt(g.gasUsed / BigInt(g.count))} |`);

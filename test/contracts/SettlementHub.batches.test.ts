@@ -21,7 +21,7 @@ import { terminateCurves } from "../../zk/groth16";
 import { bridgeFactory, deployPoseidonLibraries } from "../../deploy/bridge-stack";
 import { assetExit } from "../helpers/world";
 import {
-  BatchBuilder, Cert, CertificateModel, M, exitRootOf, heightOf, idOf, leafHash, netOf, proveAll,
+  BatchBuilder, Cert, CertificateModel, M, STATEMENT, exitRootOf, heightOf, idOf, leafHash, netOf, proveAll,
 } from "../helpers/proven-certificates";
 import { SettlementHub__factory, TestBatchVerifier__factory } from "../../typechain-types";
 import type { CertificateTestBatchVerifier, SettlementHub, UnifiedBridge } from "../../typechain-types";
@@ -56,7 +56,7 @@ describe("SettlementHub: batched settlement through the real hub, real certifica
   before(async () => {
     const [deployer, alice] = await ethers.getSigners();
     verifier = await ethers.deployContract("CertificateTestBatchVerifier");
-    hub = await new SettlementHub__factory(deployer).deploy(deployer.address, P.networkBits, layer.address, parameters(await verifier.getAddress(), 1, 1));
+    hub = await new SettlementHub__factory(deployer).deploy(deployer.address, P.networkBits, layer.address, parameters(await verifier.getAddress(), STATEMENT.maxDependencies, STATEMENT.maxBundles));
     const libs = await deployPoseidonLibraries(deployer);
     bridge = await bridgeFactory(deployer, libs).deploy(0, P.exitDepth, await hub.getAddress());
     await (await hub.bindL1Bridge(await bridge.getAddress())).wait();
@@ -109,9 +109,9 @@ describe("SettlementHub: batched settlement through the real hub, real certifica
       const [deployer] = await ethers.getSigners();
       const f = new SettlementHub__factory(deployer);
       const v = await verifier.getAddress();
-      await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(ZeroAddress, 1, 1)))
+      await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(ZeroAddress, STATEMENT.maxDependencies, STATEMENT.maxBundles)))
         .to.be.revertedWithCustomError(hub, "VerifierNotAContract").withArgs(ZeroAddress);
-      await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(deployer.address, 1, 1)))
+      await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(deployer.address, STATEMENT.maxDependencies, STATEMENT.maxBundles)))
         .to.be.revertedWithCustomError(hub, "VerifierNotAContract").withArgs(deployer.address);
       await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(v, 8, 2)))
         .to.be.revertedWithCustomError(hub, "VerifierShapeMismatch").withArgs(35, M);
@@ -212,7 +212,7 @@ describe("SettlementHub: batched settlement through the real hub, real certifica
     });
 
     it("gas: settleBatch through the hub at S = 1 and S = 16", async () => {
-      console.log("\n      settleBatch through SettlementHub (CertificateTestBatchVerifier, m = 12), tx gasUsed:");
+      console.log(`\n      settleBatch through SettlementHub (CertificateTestBatchVerifier, m = ${M}), tx gasUsed:`);
       for (const g of built.gas) console.log(`      | ${g.name} | ${g.count} | ${fmt(g.gasUsed)} | ${fmt(g.gasUsed / BigInt(g.count))} |`);
       const s16 = built.gas.find((g) => g.count === 16)!;
       const s1 = built.gas.at(-1)!;

@@ -18,7 +18,7 @@
  */
 import { expect } from "chai";
 import * as http from "http";
-import { HDNodeWallet, Wallet } from "ethers";
+import { HDNodeWallet, Wallet, toBeHex } from "ethers";
 import { buildCertificate, BuiltCertificate, CertificateRef, ExitLeaf, LeafType, NetworkState, certificatePublicSignals, fieldKeccak } from "../../lib";
 import { certificateFromJson, certificateToJson } from "../../lib/codec";
 import { recoverRejectionSigner, signCertificate, signHeader } from "../../lib/certificate";
@@ -362,18 +362,18 @@ describe("coordinator API acceptance (real coordinator, real hardhat node)", fun
       await refused(() => call("getNetwork", [5]), "UNKNOWN_NETWORK");
     });
 
-    it("2 exits (the circuit takes 1): EXCEEDS_CIRCUIT (1012)", async function () {
+    it(`${SHAPE.maxExits + 1} exits (the circuit takes ${SHAPE.maxExits}): EXCEEDS_CIRCUIT (1012)`, async function () {
       const j = clone(A0json);
-      j.bridgeExits = [j.bridgeExits[0], { ...j.bridgeExits[0], amount: "0x1" }];
+      j.bridgeExits = [j.bridgeExits[0], ...Array.from({ length: SHAPE.maxExits }, (_, i) => ({ ...j.bridgeExits[0], amount: toBeHex(i + 1) }))];
       const err = await refused(async () => submit(await resign(l1, j)), "EXCEEDS_CIRCUIT");
-      expect(err.data).to.include({ field: "bridgeExits", count: 2, max: 1 });
+      expect(err.data).to.include({ field: "bridgeExits", count: SHAPE.maxExits + 1, max: SHAPE.maxExits });
     });
 
-    it("2 bundles (the circuit takes 1): EXCEEDS_CIRCUIT", async function () {
+    it(`${SHAPE.maxBundles + 1} bundles (the circuit takes ${SHAPE.maxBundles}): EXCEEDS_CIRCUIT`, async function () {
       const j = clone(A0json);
-      j.bundles = [{ bundleId: "0x11", legIndex: 0, legCount: 2, success: true, participants: [1, 2] }, { bundleId: "0x12", legIndex: 0, legCount: 2, success: true, participants: [1, 2] }];
+      j.bundles = Array.from({ length: SHAPE.maxBundles + 1 }, (_, i) => ({ bundleId: toBeHex(0x11 + i), legIndex: 0, legCount: 2, success: true, participants: [1, 2] }));
       const err = await refused(async () => submit(await resign(l1, j)), "EXCEEDS_CIRCUIT");
-      expect(err.data).to.include({ field: "bundles", count: 2, max: 1 });
+      expect(err.data).to.include({ field: "bundles", count: SHAPE.maxBundles + 1, max: SHAPE.maxBundles });
     });
 
     it("a bundle leg marked failed: BUNDLE_FAILED (1013)", async function () {

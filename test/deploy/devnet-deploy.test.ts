@@ -22,6 +22,7 @@ import {
 import { TestToken__factory, WrappedToken__factory } from "../../typechain-types";
 import { DEVNET_PARAMS } from "../../lib/params";
 import { genesisStateCommitment } from "../../lib/network-state";
+import { DEVNET_CERTIFICATE, certificateShapeOf } from "../../zk/registry";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const account = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
@@ -75,7 +76,9 @@ describe("devnet deployments and claims (real L1 + L2 hardhat nodes)", function 
     // The hub settles batches with the certificate_test batch verifier, from the empty-trees state of DEVNET_PARAMS.
     expect(await L1.hub.certificateVerifier()).to.equal(d1.contracts.batchVerifier);
     expect(await L1.hub.genesisStateCommitment()).to.equal(genesisStateCommitment(DEVNET_PARAMS));
-    expect([await L1.hub.maxDependencies(), await L1.hub.maxBundles(), await L1.hub.publicSignalsPerProof()]).to.deep.equal([1n, 1n, 12n]);
+    const shape = certificateShapeOf(DEVNET_CERTIFICATE);
+    expect([await L1.hub.maxDependencies(), await L1.hub.maxBundles(), await L1.hub.publicSignalsPerProof()])
+      .to.deep.equal([shape.maxDependencies, shape.maxBundles, 7 + 3 * shape.maxDependencies + 2 * shape.maxBundles].map(BigInt));
     expect(await l1.getTransactionCount(account(9).address), "the verifier is not the deployer's transaction").to.equal(1);
     // The devnet hub is governed the production way: its owner is the timelock, the layer key is account 1.
     expect(await L1.hub.owner()).to.equal(d1.contracts.timelock);

@@ -26,14 +26,15 @@ import {
 } from "../../lib";
 import { certificateWitness } from "../../lib/witness";
 import { artifactsFor, prove } from "../../zk/groth16";
+import { DEVNET_CERTIFICATE, certificateShapeOf } from "../../zk/registry";
 import { ref } from "./world";
 import type { BatchSettlement } from "../../typechain-types";
 
-export const CERT = "certificate_test";
-export const SHAPE = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
-export const STATEMENT = { maxDependencies: 1, maxBundles: 1 };
+export const CERT = DEVNET_CERTIFICATE;
+export const SHAPE = certificateShapeOf(CERT);
+export const STATEMENT = { maxDependencies: SHAPE.maxDependencies, maxBundles: SHAPE.maxBundles };
 /** Public signals per certificate_test proof: 7 + 3 D + 2 B. */
-export const M = 12;
+export const M = 7 + 3 * SHAPE.maxDependencies + 2 * SHAPE.maxBundles;
 /** The scalar field (public signals) and base field (proof coordinates) moduli of BN254. */
 export const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 export const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;

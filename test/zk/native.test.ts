@@ -18,7 +18,7 @@ import { certificateWitness } from "../../lib/witness";
 import { readPtauHeader, readR1csHeader, sectionTable } from "../../zk/binfile";
 import { artifactsFor, calculateWitness, Groth16Proof, proveWitness, solidityProofOf, terminateCurves, verify } from "../../zk/groth16";
 import { NativeErrorKind, nativeProve, NativeProverError, nativeSetup } from "../../zk/native";
-import { chooseSetup, getInstance } from "../../zk/registry";
+import { certificateShapeOf, chooseSetup, getInstance } from "../../zk/registry";
 import { snarkjs } from "../../zk/snarkjs";
 
 const PROBE = "pipeline_probe";
@@ -72,7 +72,7 @@ describe("zk/native: the native Groth16 prover", function () {
     const built = buildCertificate(state, { height: 0n, newStateRoot: toBeHex(7, 32), imports: [], exits: [] });
     certificateId = built.certificateId;
     certWtns = path.join(dir, "cert.wtns");
-    const shape = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
+    const shape = certificateShapeOf(CERT);
     signals = certificatePublicSignals(built.certificate, built.certificateId, shape);
     await calculateWitness(CERT, certificateWitness(state, built, shape) as unknown as Record<string, unknown>, certWtns);
   });

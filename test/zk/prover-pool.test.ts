@@ -22,10 +22,11 @@ import {
   ProverPool,
   ProverTimeoutError,
 } from "../../zk/prover/pool";
+import { DEVNET_CERTIFICATE, certificateShapeOf } from "../../zk/registry";
 import { alive, sleep } from "../coordinator/helpers/process";
 
-const SHAPE = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
-const INSTANCE = "certificate_test";
+const INSTANCE = DEVNET_CERTIFICATE;
+const SHAPE = certificateShapeOf(INSTANCE);
 
 
 /** Processes whose parent is `pid` (Linux /proc), with their command names. */

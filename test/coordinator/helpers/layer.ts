@@ -16,10 +16,11 @@ import { ExitTreeMirror } from "../../../chain/exit-tree-mirror";
 import { ModelWorld } from "../../helpers/world";
 import { parseConfig, CoordinatorConfig, ConfigInput } from "../../../coordinator/config";
 import type { ProverPool } from "../../../zk/prover/pool";
+import { DEVNET_CERTIFICATE, certificateShapeOf } from "../../../zk/registry";
 
 export const MNEMONIC = "test test test test test test test test test test test junk";
 export const account = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
-export const SHAPE = { maxImports: 1, maxExits: 1, maxDependencies: 1, maxBundles: 1, maxTokens: 2 };
+export const SHAPE = certificateShapeOf(DEVNET_CERTIFICATE);
 export const P = DEVNET_PARAMS;
 
 export interface TestL1 {
