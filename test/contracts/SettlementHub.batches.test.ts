@@ -116,7 +116,7 @@ describe("SettlementHub: batched settlement through the real hub, real certifica
       await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(v, 8, 2)))
         .to.be.revertedWithCustomError(hub, "VerifierShapeMismatch").withArgs(35, M);
       const stand = await new TestBatchVerifier__factory(deployer).deploy(M);
-      await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(await stand.getAddress(), 1, 2)))
+      await expect(f.deploy(deployer.address, P.networkBits, layer.address, parameters(await stand.getAddress(), STATEMENT.maxDependencies, STATEMENT.maxBundles + 1)))
         .to.be.revertedWithCustomError(hub, "VerifierShapeMismatch").withArgs(M + 2, M);
     });
   });
