@@ -27,6 +27,7 @@ export class DirectSettler {
   private readonly bodies = new Map<bigint, Certificate>();
   private cursor = -1;
   private queue: Promise<unknown> = Promise.resolve();
+  private stopped = false;
 
   constructor(config: ChainConfig, private readonly link: CoordinatorLink, private readonly log: Logger) {
     this.l1 = new L1Client({ rpcUrl: config.l1.rpcUrl, hub: config.l1.hub, bridge: config.l1.bridge, settlerKey: config.l2.sequencerKey });
@@ -37,6 +38,7 @@ export class DirectSettler {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.l1.destroy();
   }
 
@@ -68,15 +70,34 @@ export class DirectSettler {
    * read yet, or revert at estimation while L1 moves: then read L1 again and plan again.
    */
   private async settleOne(built: BuiltCertificate, attempts = 6): Promise<void> {
-    for (let i = 1; ; i++) {
+    let transient = 0;
+    for (let i = 1; ; ) {
       try {
         return await this.attempt(built);
       } catch (e) {
+        // A certificate already settled (its transaction landed although its answer was lost) is done.
+        if (await this.settledAlready(built).catch(() => false)) return;
         const stale = e instanceof BatchError || /revert|estimateGas/i.test(String((e as Error).message ?? e));
-        if (!stale || i >= attempts) throw e;
-        this.log.info("L1 moved while settling: planning again", { height: built.certificate.height, attempt: i });
+        if (stale) {
+          if (i++ >= attempts) throw e;
+          this.log.info("L1 moved while settling: planning again", { height: built.certificate.height, attempt: i - 1 });
+          continue;
+        }
+        // A connection error (an overloaded node, a lost answer): this certificate must settle before the next one
+        // can, so it is tried again rather than given up, with a growing pause.
+        if (this.stopped) throw e;
+        transient++;
+        this.log.warn("direct settlement: L1 unreachable, trying again", { height: built.certificate.height, attempt: transient, error: e as Error });
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** Math.min(transient, 5))));
       }
     }
+  }
+
+  /** The mirror (read again) has this chain at a height past the certificate's. */
+  private async settledAlready(built: BuiltCertificate): Promise<boolean> {
+    await this.sync();
+    const c = built.certificate;
+    return this.view.mirror.record(c.networkId).nextHeight > c.height;
   }
 
   /** A batch of one: settleBatch with the certificate's verified proof, planned on the mirror's batch state. */
