@@ -60,8 +60,10 @@ export class Certifier {
       if (!own.submitting && !(await this.p.revisions.flushAbandoned())) return;
       if (!own.submitting) {
         const chunk = this.cut();
-        // Not a full certificate yet, and the previous one is still being proven: wait for the proof (config.batch).
-        if (chunk.length === position.pending.length && this.p.config.batch.holdWhileProving && this.p.prover.busy) return;
+        // Not a full certificate yet, and a certificate already waits behind the one being proven: the prover is
+        // behind, so these events wait to go out together (config.batch). One proof in progress holds nothing, so
+        // the fast path keeps its latency while the prover keeps up.
+        if (chunk.length === position.pending.length && this.p.config.batch.holdWhileProving && this.p.prover.backlog >= 2) return;
         await this.prepare(chunk);
       }
       const n = eventCount(certificateFromJson(own.submitting!.certificate));

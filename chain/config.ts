@@ -46,9 +46,10 @@ export const ChainConfigSchema = z
       .object({
         intervalMs: z.number().int().min(10).default(250),
         /**
-         * While this chain's previous certificate is still being proven here, new events wait for that proof (or
-         * until they fill a certificate) instead of going out in a certificate of their own: under load, fewer and
-         * fuller certificates, hence fewer proofs, for at most one proof time of extra pre-confirmation latency.
+         * While the prover is behind (a certificate of this chain waits behind the one being proven here), new events
+         * wait (until a proof is done, or until they fill a certificate) instead of going out in a certificate of
+         * their own: under load, fewer and fuller certificates, hence fewer proofs, for about one proof time of extra
+         * pre-confirmation latency; no wait while the prover keeps up.
          */
         holdWhileProving: z.boolean().default(true),
       })

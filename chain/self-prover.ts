@@ -33,9 +33,9 @@ export class SelfProver {
     return this.on;
   }
 
-  /** A proof of this chain's is being made (or waits for a worker) here. */
-  get busy(): boolean {
-    return this.on && this.proving.size > 0;
+  /** Proofs of this chain's certificates being made or waiting for a worker here (0 while proving is off). */
+  get backlog(): number {
+    return this.on ? this.proving.size : 0;
   }
 
   /** Proving on or off; switched on, every certificate of `waiting` is proven now. */

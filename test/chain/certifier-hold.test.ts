@@ -1,6 +1,6 @@
 /**
- * chain/certifier.ts: while this chain's previous certificate is being proven (config.batch.holdWhileProving), new
- * events wait for the proof instead of going out in a certificate of their own, unless they already fill one.
+ * chain/certifier.ts: while this chain's prover is behind (config.batch.holdWhileProving: a certificate waits behind
+ * the one being proven), new events wait instead of going out in a certificate of their own, unless they fill one.
  * The certifier's other parts are stand-ins that record whether a certificate was prepared (its first step reads
  * the L2 block of the chunk's last event).
  */
@@ -19,7 +19,7 @@ class Prepared extends Error {
   }
 }
 
-function certifier(o: { busy: boolean; hold: boolean; exits: number }): { run: () => Promise<number | null> } {
+function certifier(o: { backlog: number; hold: boolean; exits: number }): { run: () => Promise<number | null> } {
   const config = parseChainConfig({
     networkId: 1,
     stateFile: "/nonexistent/chain-A.json",
@@ -37,7 +37,7 @@ function certifier(o: { busy: boolean; hold: boolean; exits: number }): { run: (
     own: { submitting: null },
     position: { read: async () => undefined, pending },
     revisions: { flushAbandoned: async () => true },
-    prover: { busy: o.busy },
+    prover: { backlog: o.backlog },
     follower: {
       block: async (n: number) => {
         throw new Prepared(n);
@@ -61,21 +61,22 @@ function certifier(o: { busy: boolean; hold: boolean; exits: number }): { run: (
 }
 
 describe("certifier: holding events while the previous certificate is being proven (config.batch.holdWhileProving)", () => {
-  it("the prover busy, events that do not fill a certificate wait (nothing prepared)", async () => {
-    expect(await certifier({ busy: true, hold: true, exits: 1 }).run()).to.equal(null);
-    expect(await certifier({ busy: true, hold: true, exits: SHAPE.maxExits }).run()).to.equal(null);
+  it("the prover behind (a certificate waits behind the one being proven), events that do not fill a certificate wait (nothing prepared)", async () => {
+    expect(await certifier({ backlog: 2, hold: true, exits: 1 }).run()).to.equal(null);
+    expect(await certifier({ backlog: 2, hold: true, exits: SHAPE.maxExits }).run()).to.equal(null);
   });
 
-  it("the prover idle, they go out at once, all of them", async () => {
-    expect(await certifier({ busy: false, hold: true, exits: 1 }).run()).to.equal(10);
-    expect(await certifier({ busy: false, hold: true, exits: 2 }).run()).to.equal(11);
+  it("the prover idle or keeping up (one proof in progress), they go out at once, all of them", async () => {
+    expect(await certifier({ backlog: 0, hold: true, exits: 1 }).run()).to.equal(10);
+    expect(await certifier({ backlog: 1, hold: true, exits: 2 }).run()).to.equal(11);
+    expect(await certifier({ backlog: 0, hold: true, exits: 2 }).run()).to.equal(11);
   });
 
   it("events that fill a certificate go out even while the prover is busy (the first maxExits of them)", async () => {
-    expect(await certifier({ busy: true, hold: true, exits: SHAPE.maxExits + 1 }).run()).to.equal(10 + SHAPE.maxExits - 1);
+    expect(await certifier({ backlog: 2, hold: true, exits: SHAPE.maxExits + 1 }).run()).to.equal(10 + SHAPE.maxExits - 1);
   });
 
   it("with holdWhileProving off, a busy prover holds nothing", async () => {
-    expect(await certifier({ busy: true, hold: false, exits: 1 }).run()).to.equal(10);
+    expect(await certifier({ backlog: 2, hold: false, exits: 1 }).run()).to.equal(10);
   });
 });
