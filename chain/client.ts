@@ -288,7 +288,7 @@ export class ChainClient {
       this.revisions.bump(own.built.certificate.height, revisionOf(own.built.certificate));
       // A queued or running proof of a rejected certificate only delays the ones still wanted.
       this.prover.abort(own.built.certificateId);
-      this.rebuilder.onRejected(BigInt(e.height), e.rejection);
+      this.rebuilder.onRejected(BigInt(e.height), e.rejection, own.built.certificateId);
     }
   }
 }

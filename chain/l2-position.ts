@@ -96,10 +96,17 @@ export class L2Position {
     return [...this.snapshots].reverse().find((s) => s.afterHeight <= height - 1n && s.block < beforeBlock) ?? null;
   }
 
-  /** Takes the L2 back to `snap`; the snapshots after it are gone. */
+  /**
+   * Takes the L2 back to `snap`; the snapshots after it are gone. Safe to call again after an error: a snapshot
+   * already reverted to (its id consumed, the node answering false) is not reverted to twice.
+   */
   async revertTo(snap: Snapshot): Promise<void> {
-    await this.l2.send("evm_revert", [snap.id]);
-    this.snapshots.splice(this.snapshots.indexOf(snap));
+    const i = this.snapshots.indexOf(snap);
+    if (i >= 0) {
+      // False: the id is spent, by an earlier call whose answer was lost.
+      await this.l2.send("evm_revert", [snap.id]);
+      this.snapshots.splice(i);
+    }
     // A snapshot can be reverted to once: take it again at once, before the replay adds blocks.
     this.snapshots.push({ afterHeight: snap.afterHeight, block: snap.block, id: (await this.l2.send("evm_snapshot", [])) as string });
   }

@@ -12,6 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Json } from "../lib/codec";
+import type { ReplayRecord } from "./rebuilder";
 
 /** 2: revisions (the next revision per height) and abandoned certificates. */
 export const STATE_FILE_VERSION = 2;
@@ -41,7 +42,7 @@ export interface ChainStateFile {
   submitting: StoredCertificate | null;
   snapshots: StoredSnapshot[];
   banned: string[];
-  rebuilds: { height: string; badSources: string[]; failedClaims: string[]; at: number }[];
+  rebuilds: { height: string; badSources: string[]; failedClaims: string[]; at: number; replay?: ReplayRecord }[];
   /** Height -> the revision its next certificate carries (only heights with a rejected or abandoned revision). */
   revisions: Record<string, number>;
   /** Signed certificates the layer refused, to be recorded as abandoned before their height is signed again. */

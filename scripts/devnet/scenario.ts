@@ -190,7 +190,9 @@ export async function runScenario(net: Devnet, say: (line: string) => void): Pro
   const rebuilt = await waitUntil("B rebuilt without A's rejected root", async () => B.client.rebuilds[rebuildsBefore], 400_000, 200);
   const rejected = net.coordinator.node.getCertificate(BigInt(stalledCert.certificateId));
   s.record("A's proof timeout -> cascade -> B rebuilt", Date.now() - stalled.at, `A's certificate ${rejected.status} (${rejected.rejection?.code}); claims undone on B: ${rebuilt.failedClaims.length}`);
-  expectEq("bob's ETH on B after B's rebuild (the claim against A's rejected root is undone)", await s.wethBalance(2, bob.address), bobOnB);
+  // On a mismatch, say what B's rebuild replayed (an intermittent failure here is otherwise hard to tell apart).
+  const rebuiltDetail = JSON.stringify(rebuilt, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  expectEq(`bob's ETH on B after B's rebuild (the claim against A's rejected root is undone; the rebuild: ${rebuiltDetail})`, await s.wethBalance(2, bob.address), bobOnB);
   say("   A's prover came back when its certificate was rejected: A rebuilt its blocks, submits and proves again; bob claims against A's new root");
   await aRecovered;
   await s.claimWhenAvailable(1, 2, stalled.leafIndex, bob, 400_000);
