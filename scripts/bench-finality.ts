@@ -69,6 +69,7 @@ import { mulberry32 } from "./lib/prng";
 import { DestEntries, HubFinalized, SourceTree, capturedLog, cpuPressure, layerReport, loadAvg, loadDuring, logCountLines, machineNow, sampleLoad, sec, summary } from "./lib/devnet-bench";
 import type { Summary } from "./lib/devnet-bench";
 import { checkBalances, BalanceCheck, LedgerEntry } from "./lib/balance-check";
+import { bridgeOnce, claimOnce, leafIndexOf } from "./lib/bench-transfers";
 
 // ------------------------------------------------------------------------------------------------ options
 
@@ -82,6 +83,8 @@ const MAX_CHAINS = 6;
 /** Pays the recipients' gas on the destinations. */
 const GAS_FUNDER = 5;
 const AMOUNT = parseEther("0.01");
+/** How often a claim looks for its root once started (it starts when the watcher saw one; this only bounds the RPC load). */
+const CLAIM_POLL_MS = 500;
 const GAS_PER_RECIPIENT = parseEther("1");
 const MAX_EXITS = 2 ** DEVNET_PARAMS.exitDepth - 1;
 /**
@@ -242,6 +245,8 @@ interface Transfer {
   claimStarted?: boolean;
   error?: string;
   claimError?: string;
+  /** The bridgeAsset's transaction (its hash survives a rebuild of the source; its leaf index may not). */
+  txHash?: string;
 }
 
 interface BacklogSample {
@@ -372,11 +377,12 @@ async function main(): Promise<void> {
 
     const claim = (t: Transfer) => {
       t.claimStarted = true;
-      void s.claimWhenAvailable(t.from, t.to, t.leafIndex!, t.recipient, Math.max(1000, drainUntil - Date.now()))
-        .then((x) => (t.claimedAt = x))
+      void claimOnce(s, dn, { from: t.from, to: t.to, txHash: t.txHash!, claimer: t.recipient }, drainUntil, CLAIM_POLL_MS)
+        .then((x) => {
+          t.claimedAt = x.at;
+          t.leafIndex = x.leafIndex;
+        })
         .catch((e) => {
-          // An earlier try landed although its answer was lost (an overloaded node): the claim is made.
-          if (/is already claimed/.test((e as Error).message)) return void (t.claimedAt = Date.now());
           t.claimError = (e as Error).message.slice(0, 200);
           say(`  ${at()} #${t.i} ${NAMES[t.from]} -> ${NAMES[t.to]}: claim failed: ${t.claimError}`);
         });
@@ -524,7 +530,8 @@ async function main(): Promise<void> {
         if (stopping) return;
         t.sentAt = Date.now();
         try {
-          const out = await s.bridgeOut(t.from, account(SENDER[t.from]), t.to, t.recipient.address, AMOUNT);
+          const out = await bridgeOnce(dn, t.from, account(SENDER[t.from]), t.to, t.recipient.address, AMOUNT, drainUntil);
+          t.txHash = out.txHash;
           t.leafIndex = out.leafIndex;
           t.minedAt = out.at;
         } catch (e) {
@@ -558,13 +565,16 @@ async function settleAndCheckBalances(
   // A claim undone by a rebuild of its destination (a cascade) is made again, as its recipient would.
   const undone: Transfer[] = [];
   for (const t of transfers) {
-    if (t.claimedAt === undefined || t.leafIndex === undefined) continue;
+    if (t.claimedAt === undefined || t.txHash === undefined) continue;
+    // A rebuild of the source may have moved the exit: where its transaction put it now.
+    t.leafIndex = (await leafIndexOf(net, t.from, t.txHash)) ?? t.leafIndex;
+    if (t.leafIndex === undefined) continue;
     const bridge = net.chains.get(t.to)!.bridge;
     if (!(await bridge.isClaimed(await bridge.claimKey(t.from, t.leafIndex)))) undone.push(t);
   }
   if (undone.length) {
     say(`\n${undone.length} claim(s) undone by a rebuild of their destination: claiming again`);
-    await Promise.all(undone.map((t) => s.claimWhenAvailable(t.from, t.to, t.leafIndex!, t.recipient, timeoutMs).catch((e) => {
+    await Promise.all(undone.map((t) => claimOnce(s, net, { from: t.from, to: t.to, txHash: t.txHash!, claimer: t.recipient }, Date.now() + timeoutMs, CLAIM_POLL_MS).catch((e) => {
       t.claimedAt = undefined;
       say(`  #${t.i} ${NAMES[t.from]} -> ${NAMES[t.to]}: claim again failed: ${(e as Error).message.slice(0, 200)}`);
     })));

@@ -89,7 +89,7 @@ export class Scenario {
   }
 
   /** Claims on `to` as soon as its oracle holds a root covering the exit (the chain's policy decides when). */
-  async claimWhenAvailable(from: number, to: number, leafIndex: number, claimer: { privateKey: string }, timeoutMs = 300_000): Promise<number> {
+  async claimWhenAvailable(from: number, to: number, leafIndex: number, claimer: { privateKey: string }, timeoutMs = 300_000, pollMs = 100): Promise<number> {
     const src = this.side(from);
     const dst = to === 0 ? { bridge: this.net.l1.layer.bridge, oracle: null } : { bridge: this.net.chains.get(to)!.bridge, oracle: this.net.chains.get(to)!.oracle };
     const signer = this.wallet(claimer, to);
@@ -102,7 +102,7 @@ export class Scenario {
         if (e instanceof NoRootYetError || e instanceof ExitNotFoundError) return false;
         throw e;
       }
-    }, timeoutMs, 100);
+    }, timeoutMs, pollMs);
     return Date.now();
   }
 }
