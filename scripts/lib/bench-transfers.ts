@@ -28,13 +28,28 @@ export async function leafIndexOf(net: Devnet, from: number, txHash: string): Pr
   return ev ? Number(ev.args.leafIndex) : null;
 }
 
+/** `fn` again after a pause while it fails on a connection error, until `deadline`. */
+async function retryConnection<T>(fn: () => Promise<T>, deadline: number): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isConnectionError(e) || Date.now() >= deadline) throw e;
+      await sleep(RETRY_PAUSE_MS);
+    }
+  }
+}
+
 /** One sender's bridgeAsset of wrapped L1 ETH from L2 `from`, mined once; resolves with its hash and leaf index. */
 export async function bridgeOnce(net: Devnet, from: number, who: HDNodeWallet, to: number, recipient: string, amount: bigint, deadline: number): Promise<{ txHash: string; leafIndex: number; at: number }> {
   const c = net.chains.get(from)!;
   const w = new Wallet(who.privateKey, c.provider);
-  const token = await c.bridge.wrappedTokenAddress(0, ZeroAddress);
-  const req = await c.bridge.connect(w).bridgeAsset.populateTransaction(to, recipient, amount, token);
-  const raw = await w.signTransaction(await w.populateTransaction(req));
+  // The reads that build the transaction (token, nonce, fees) are tried again when the node hangs up: nothing is sent yet.
+  const raw = await retryConnection(async () => {
+    const token = await c.bridge.wrappedTokenAddress(0, ZeroAddress);
+    const req = await c.bridge.connect(w).bridgeAsset.populateTransaction(to, recipient, amount, token);
+    return w.signTransaction(await w.populateTransaction(req));
+  }, deadline);
   const txHash = Transaction.from(raw).hash!;
   while (Date.now() < deadline) {
     try {
