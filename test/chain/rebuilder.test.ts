@@ -19,6 +19,7 @@ import { L2Follower } from "../../chain/l2-follower";
 import { L2Position } from "../../chain/l2-position";
 import { SequencerQueue } from "../../chain/sequencer-queue";
 import { parseChainConfig } from "../../chain/config";
+import { ChainMetrics } from "../../chain/metrics";
 
 const NETWORK = 2;
 const BAD = "1/3/77";
@@ -138,6 +139,7 @@ describe("chain rebuilder (a hardhat L2 with the exit-root oracle; the layer's p
       prover: { abort: (id: bigint) => asked.aborted.push(id) },
       queue: new SequencerQueue(),
       events: {},
+      metrics: new ChainMetrics(1),
       cycle: () => null,
       persist: () => asked.persisted++,
       stopped: () => false,
