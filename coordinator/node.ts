@@ -785,11 +785,12 @@ export class CoordinatorNode implements CoordinatorApi {
     try {
       const r = await this.d.pool.prove({ instance: circuit, input }, { onProgress: (p) => p.stage === "witness+prove" && tracked.running() });
       await this.d.store.commit([{ op: "putJob", record: { id: jobId, kind: "certificate", subject: id.toString(), status: "done", attempts: 1, progress: 1, createdAt: t0, updatedAt: this.now(), error: null } }]);
-      tracked.ended("done", r.ms / 1000);
       if (this.graph.get(id)?.status === "PreConfirmed") {
         await this.acceptProof(id, r.proof as SubmitProofInput["proof"], r.publicSignals, "backup");
         this.log.info("backup prover: proven", { certificateId: id, ms: Math.round(r.ms) });
       }
+      // Counted as the job row ends: a proof the node refuses rewrites the row as failed (below).
+      tracked.ended("done", r.ms / 1000);
     } catch (e) {
       const msg = (e as Error).message;
       const status = this.state === "running" ? "failed" : "cancelled";
