@@ -175,3 +175,49 @@ export async function checkMetricsAgainstStore(node: CoordinatorNode, scrape: ()
   }
   expect(last, "metrics that disagree with the store").to.deep.equal([]);
 }
+
+// ------------------------------------------------------------------------------------------------ chain clients
+
+/** What a chain client's metrics must say, from the client itself and the coordinator's store. */
+export interface ChainTruthSource {
+  networkId: number;
+  rebuilds: readonly { failedClaims: readonly string[] }[];
+}
+
+/**
+ * The differences between a chain client's metrics text and what the client and the layer's store say: its
+ * rebuilds and the claims they undid (the client's own record), the certificates the coordinator holds from it,
+ * the proofs it made that the coordinator stored, and a relay lag observed for each root relayed.
+ */
+export function chainMetricsVersusTruth(node: CoordinatorNode, client: ChainTruthSource, metricsText: string): string[] {
+  const s = parseMetrics(metricsText);
+  const network = String(client.networkId);
+  const v = (name: string, labels: Record<string, string> = {}) => valueOf(s, name, { network, ...labels });
+  const certificates = node.d.store.listCertificates({ networkId: client.networkId });
+  const want: [string, number, number][] = [
+    ["chain_rebuilds_total", v("chain_rebuilds_total"), client.rebuilds.length],
+    ["chain_claims_undone_total", v("chain_claims_undone_total"), client.rebuilds.reduce((a, r) => a + r.failedClaims.length, 0)],
+    ["chain_certificates_accepted_total", v("chain_certificates_accepted_total"), certificates.length],
+    ["chain_proofs_submitted_total", v("chain_proofs_submitted_total"), certificates.filter((c) => node.d.store.getProof(c.certificateId)?.source === "chain").length],
+  ];
+  const out = want.filter(([, got, expected]) => got !== expected).map(([name, got, expected]) => `${name}{network=${network}}: metrics ${got}, truth ${expected}`);
+  for (const r of s.filter((x) => x.name === "chain_roots_relayed_total")) {
+    const lag = v("chain_relay_lag_seconds_count", { source: r.labels.source });
+    if (lag !== r.value) out.push(`chain_relay_lag_seconds_count{network=${network},source=${r.labels.source}}: ${lag}, roots relayed ${r.value}`);
+  }
+  return out;
+}
+
+/**
+ * The metric families (of names starting with `prefix`) that no scrape in `texts` shows moving off 0 (a histogram:
+ * its _count), apart from those in `exempt` (name -> why it may rest at 0): what is defined but never updated.
+ */
+export function seriesNeverMoved(texts: string[], prefix: string, exempt: Record<string, string> = {}): string[] {
+  const declared = new Map<string, string>();
+  for (const t of texts) for (const [n, type] of declaredMetrics(t)) if (n.startsWith(prefix)) declared.set(n, type);
+  const samples = texts.flatMap(parseMetrics);
+  return [...declared]
+    .filter(([n]) => !(n in exempt))
+    .filter(([n, type]) => !samples.some((x) => x.name === (type === "histogram" ? `${n}_count` : n) && x.value !== 0))
+    .map(([n]) => n);
+}
