@@ -36,7 +36,7 @@ import type { ProverPool } from "../zk/prover/pool";
 import { Metrics } from "./metrics";
 import type { Store, WriteOp } from "./store/store";
 import {
-  CertificateRecord, CertificateStatus, CoordinatorError, EpochRecord, ProofSource, Rejection, STATUSES, STATUS_RANK, StatusChange, isConfirmedOrLater, POLICY_DIRECT_SETTLEMENT,
+  CertificateRecord, CertificateStatus, CoordinatorError, EpochRecord, EpochStatus, ProofSource, Rejection, STATUSES, STATUS_RANK, StatusChange, isConfirmedOrLater, POLICY_DIRECT_SETTLEMENT,
 } from "./types";
 
 export interface NodeDeps {
@@ -67,6 +67,8 @@ const key = (networkId: number, height: bigint) => `${networkId}/${height}`;
  */
 const HISTORY_KEPT = 512n;
 const isSettled = (s: CertificateStatus) => s === "Finalized" || s === "Rejected";
+/** Epoch rows whose last written status the node remembers (epochMoves): more than are ever in flight at once. */
+const EPOCHS_REMEMBERED = 16;
 
 export function rejectionView(r: Rejection | null | undefined): RejectionView | null {
   if (!r) return null;
@@ -95,6 +97,8 @@ export class CoordinatorNode implements CoordinatorApi {
   private readonly enteredAt = new Map<bigint, number>();
   /** When each certificate in progress (neither Finalized nor Rejected) arrived, by id: the oldest unfinalized per chain. */
   private readonly inProgress = new Map<bigint, { networkId: number; receivedAt: number }>();
+  /** The status last written for the latest epochs (epochMoves); one epoch is in flight at a time. */
+  private readonly epochStatus = new Map<number, EpochStatus>();
   readonly metrics: Metrics;
   private readonly startedAt: number;
   private fatal: Error | null = null;
@@ -261,7 +265,17 @@ export class CoordinatorNode implements CoordinatorApi {
    */
   private epochMoves(ops: readonly WriteOp[]): EpochRecord[] {
     const out: EpochRecord[] = [];
-    for (const op of ops) if (op.op === "putEpoch" && this.d.store.getEpoch(op.record.id)?.status !== op.record.status) out.push(op.record);
+    for (const op of ops) {
+      if (op.op !== "putEpoch") continue;
+      const { id, status } = op.record;
+      // What this node last wrote wins over the store: two writers (the follow step, the L1 sync) may both mark an
+      // epoch settled while the first commit is still in flight; only the first counts.
+      const before = this.epochStatus.get(id) ?? this.d.store.getEpoch(id)?.status;
+      this.epochStatus.delete(id);
+      this.epochStatus.set(id, status);
+      if (this.epochStatus.size > EPOCHS_REMEMBERED) this.epochStatus.delete(this.epochStatus.keys().next().value!);
+      if (before !== status) out.push(op.record);
+    }
     return out;
   }
 
@@ -405,10 +419,12 @@ export class CoordinatorNode implements CoordinatorApi {
     const settled = changes.filter((c) => isSettled(c.to));
     if (settled.length === 0) return;
     const mirror = this.d.view.mirror;
-    this.graph.forget(
+    const forgotten = this.graph.forget(
       settled.map((c) => c.certificateId),
       (n) => mirror.finalized(n.networkId, n.height)?.certificateId === n.certificateId,
     );
+    // a settled certificate recalled into the graph (a bundle's leg at start-up) may leave it without changing again
+    for (const n of forgotten) this.enteredAt.delete(n.certificateId);
     const finalizedTop = new Map<number, bigint>();
     for (const c of settled) if (c.to === "Finalized" && c.height >= (finalizedTop.get(c.networkId) ?? 0n)) finalizedTop.set(c.networkId, c.height);
     for (const [networkId, height] of finalizedTop) mirror.releaseHistory(networkId, height + 1n - HISTORY_KEPT);

@@ -190,6 +190,9 @@ describe("the coordinator's metrics say what happened (coordinator/metrics.ts)",
     expect(v("coordinator_certificates", { network: "1", status: "Rejected" })).to.equal(2);
     expect(v("coordinator_certificates", { network: "2", status: "Finalized" })).to.equal(2);
     expect(v("coordinator_certificates", { network: "2", status: "Rejected" })).to.equal(1);
+    // a status with no certificates reads 0 rather than missing: dashboards and alerts need no special case
+    expect(m.filter((s) => s.name === "coordinator_certificates")).to.have.length(2 * 7);
+    expect(m.find((s) => s.name === "coordinator_certificates" && s.labels.network === "1" && s.labels.status === "InEpoch")?.value).to.equal(0);
     expect(v("coordinator_rejections_total", { reason: "PROOF_TIMEOUT" })).to.equal(1);
     expect(v("coordinator_rejections_total", { reason: "PREDECESSOR_REJECTED" })).to.equal(1);
     expect(v("coordinator_rejections_total", { reason: "DEPENDENCY_REJECTED" })).to.equal(1);
