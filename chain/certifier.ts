@@ -19,6 +19,7 @@ import type { OwnCertificates } from "./own-certificates";
 import type { Revisions } from "./revisions";
 import type { SelfProver } from "./self-prover";
 import type { ChainClientEvents } from "./client";
+import type { ChainMetrics } from "./metrics";
 import { eventCount, hex, refKey } from "./refs";
 
 /** Refusals caused by a dependency of the certificate, not by the certificate itself: rebuild without it. */
@@ -36,6 +37,7 @@ export interface CertifierParts {
   revisions: Revisions;
   prover: SelfProver;
   events: Pick<ChainClientEvents, "onSubmitted">;
+  metrics: ChainMetrics;
   /** The hub's EIP-712 domain, known once the client started. */
   domain(): { chainId: bigint; verifyingContract: string };
   /** Hands a signed certificate to the peer feed, if there is one. */
@@ -139,6 +141,7 @@ export class Certifier {
     const sc = own.submitting!;
     const height = own.height;
     try {
+      this.p.metrics.certificatesSubmitted.inc();
       await this.p.link.call("submitCertificate", { certificate: sc.certificate });
     } catch (e) {
       if (!(e instanceof RpcError)) {
@@ -148,6 +151,7 @@ export class Certifier {
       if (e.reason === "UNKNOWN_DEPENDENCY" && this.awaitingPeer()) return false;
       if (e.reason !== "DUPLICATE_CERTIFICATE") {
         this.unknownSince = null;
+        this.p.metrics.refused(e.reason);
         // Signed, refused: before this height is signed again the layer must record it as abandoned.
         this.p.revisions.abandon(sc.certificate);
         own.refuse();
@@ -162,6 +166,7 @@ export class Certifier {
       }
     }
     const accepted = own.accept();
+    this.p.metrics.certificatesAccepted.inc();
     this.unknownSince = null;
     this.p.persist();
     const c = accepted.built.certificate;

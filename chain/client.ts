@@ -40,6 +40,7 @@ import { resume, resumeWork } from "./resume";
 import { Revisions } from "./revisions";
 import { SelfProver } from "./self-prover";
 import { SequencerQueue } from "./sequencer-queue";
+import { ChainMetrics, MetricsServer, serveMetrics } from "./metrics";
 
 export interface ChainClientEvents {
   /** A certificate was accepted by the coordinator. */
@@ -75,6 +76,8 @@ export class ChainClient {
   private peerServer: PeerServer | null = null;
   private peerLink: PeerLink | null = null;
   private peerPort: number | null = null;
+  readonly metrics: ChainMetrics;
+  private metricsServer: MetricsServer | null = null;
 
   constructor(readonly config: ChainConfig, readonly log: Logger = createLogger({ level: config.log.level }, `chain-${config.networkId}`), private readonly events: ChainClientEvents = {}) {
     this.l2 = new JsonRpcProvider(config.l2.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
@@ -91,12 +94,13 @@ export class ChainClient {
     const persist = () => this.persist();
     const stopped = () => this.stopped;
     const queue = new SequencerQueue();
+    const metrics = (this.metrics = new ChainMetrics(config.networkId));
     this.own = new OwnCertificates(config.networkId, this.store.file);
     this.position = new L2Position(this.l2, this.follower);
     this.revisions = new Revisions(this.link, persist);
-    this.prover = new SelfProver(config, shape, this.link, log, stopped);
-    this.relayer = new Relayer(config, this.oracle, this.link, queue, log, events, stopped);
-    const parts = { config, log, link: this.link, follower: this.follower, sequencer: this.sequencer, own: this.own, position: this.position, revisions: this.revisions, prover: this.prover, events, persist, stopped };
+    this.prover = new SelfProver(config, shape, this.link, log, stopped, metrics);
+    this.relayer = new Relayer(config, this.oracle, this.link, queue, log, events, stopped, metrics);
+    const parts = { config, log, link: this.link, follower: this.follower, sequencer: this.sequencer, own: this.own, position: this.position, revisions: this.revisions, prover: this.prover, events, metrics, persist, stopped };
     this.rebuilder = new Rebuilder({ ...parts, l2: this.l2, signer: this.signer, oracle: this.oracle, relayer: this.relayer, queue, cycle: () => this.cycle });
     this.certifier = new Certifier({
       ...parts,
@@ -136,6 +140,11 @@ export class ChainClient {
     return this.peerPort;
   }
 
+  /** The URL of this client's metrics endpoint, once started (null without one: `metrics` not configured). */
+  get metricsUrl(): string | null {
+    return this.metricsServer?.url ?? null;
+  }
+
   /** Refs of the sources this client will never relay again. */
   get bannedSources(): string[] {
     return this.relayer.bannedSources;
@@ -148,6 +157,8 @@ export class ChainClient {
 
   async start(): Promise<void> {
     await enableFastPoseidon();
+    // First: a port that is taken fails the start before the client does anything on the chains.
+    if (this.config.metrics) this.metricsServer = await serveMetrics(this.metrics, this.config.metrics.host, this.config.metrics.port);
     const hub = this.config.l1.hub;
     const l1 = new JsonRpcProvider(this.config.l1.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
     this.domain = { chainId: (await l1.getNetwork()).chainId, verifyingContract: hub };
@@ -236,6 +247,7 @@ export class ChainClient {
     await this.prover.close();
     await this.direct?.stop();
     await this.peerServer?.close();
+    await this.metricsServer?.close();
     this.finality?.close();
     // Only a client that resumed holds the whole state: after a failed restore, what it holds is part of the
     // file, and saving it would drop the rest (the certificates after the failure, the one written ahead).

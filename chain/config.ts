@@ -40,6 +40,8 @@ export const ChainConfigSchema = z
       .strict()
       .refine((p) => p.mode !== "peerToPeer" || p.peers.length > 0, { message: "the peerToPeer policy needs at least one peer", path: ["peers"] })
       .default({}),
+    /** Prometheus metrics (chain/metrics.ts) served at GET /metrics on host:port; absent: not served. Port 0 picks one. */
+    metrics: z.object({ host: z.string().min(1).default("127.0.0.1"), port: z.number().int().min(0).max(65535) }).strict().optional(),
     /** This chain's own peer feed: its certificates pushed, as they are signed, to chains that take them peer-to-peer. */
     peerFeed: z.object({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535) }).strict().optional(),
     batch: z

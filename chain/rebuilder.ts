@@ -25,6 +25,7 @@ import type { Revisions } from "./revisions";
 import type { SelfProver } from "./self-prover";
 import type { SequencerQueue } from "./sequencer-queue";
 import type { ChainClientEvents } from "./client";
+import type { ChainMetrics } from "./metrics";
 import { hex, refKey } from "./refs";
 import { isConnectionError } from "./rpc-errors";
 
@@ -66,6 +67,7 @@ export interface RebuilderParts {
   prover: SelfProver;
   queue: SequencerQueue;
   events: Pick<ChainClientEvents, "onRebuilt">;
+  metrics: ChainMetrics;
   /** The certification cycle in progress, if any: a rebuild starts after it. */
   cycle(): Promise<void> | null;
   persist(): void;
@@ -324,6 +326,8 @@ export class Rebuilder {
     const replay: ReplayRecord = { fromHeight: (r.snap.afterHeight + 1n).toString(), fromBlock: r.snap.block, transactions: r.txs.length, skipped: r.skipped, notReincluded: r.notReincluded };
     this.p.log.warn("rebuilt: claims against rejected roots no longer succeed", { height: r.height, badSources: r.badSources, failedClaims: r.failedClaims, replay });
     this.history.push({ height: r.height, badSources: r.badSources, failedClaims: r.failedClaims, at: Date.now(), replay });
+    this.p.metrics.rebuilds.inc();
+    this.p.metrics.claimsUndone.inc(r.failedClaims.length);
     this.p.persist();
     this.p.events.onRebuilt?.({ height: r.height, badSources: r.badSources, failedClaims: r.failedClaims });
   }

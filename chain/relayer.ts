@@ -15,6 +15,7 @@ import type { CoordinatorLink } from "./coordinator-link";
 import type { HubFinality } from "./hub-finality";
 import type { SequencerQueue } from "./sequencer-queue";
 import type { ChainClientEvents } from "./client";
+import type { ChainMetrics } from "./metrics";
 import { hex, refKey } from "./refs";
 
 export interface RelayedRoot {
@@ -43,6 +44,7 @@ export class Relayer {
     private readonly log: Logger,
     private readonly events: Pick<ChainClientEvents, "onRootPosted">,
     private readonly stopped: () => boolean,
+    private readonly metrics: ChainMetrics,
   ) {}
 
   /** Opt-out: "Finalized" is believed only once L1 says so. */
@@ -82,6 +84,8 @@ export class Relayer {
     const k = refKey(r);
     if (this.postedKeys.has(k) || this.banned.has(k) || !accepts(this.config.policy, r.networkId, status)) return;
     this.postedKeys.add(k);
+    // The lag runs from hearing of the root at a status the policy accepts to its post landing on the L2.
+    const heard = performance.now();
     try {
       // Opt-out: finalized means finalized on L1, checked there, not the coordinator's word.
       if (this.finality && r.networkId !== 0 && !(await this.finality.isFinalized(r))) {
@@ -96,6 +100,9 @@ export class Relayer {
         const rc = await tx.wait();
         const entryId = rc!.logs.map((l) => this.oracle.interface.parseLog(l)).find((x) => x?.name === "ExitRootPosted")!.args.entryId as bigint;
         this.log.info("root relayed", { source: r.networkId, height: r.height, status, entryId });
+        const source = String(r.networkId);
+        this.metrics.rootsRelayed.inc({ source });
+        this.metrics.relayLag.observe({ source }, (performance.now() - heard) / 1000);
         this.events.onRootPosted?.({ ...r, entryId, status });
       });
     } catch (e) {

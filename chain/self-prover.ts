@@ -10,6 +10,7 @@ import type { Logger } from "../coordinator/log";
 import { ProverPool } from "../zk/prover/pool";
 import type { ChainConfig } from "./config";
 import type { CoordinatorLink } from "./coordinator-link";
+import type { ChainMetrics } from "./metrics";
 import { hex } from "./refs";
 
 export class SelfProver {
@@ -25,8 +26,10 @@ export class SelfProver {
     private readonly link: CoordinatorLink,
     private readonly log: Logger,
     private readonly stopped: () => boolean,
+    private readonly metrics: ChainMetrics,
   ) {
     this.on = config.proving.self;
+    metrics.readBacklog(() => this.backlog);
   }
 
   get enabled(): boolean {
@@ -53,7 +56,9 @@ export class SelfProver {
     try {
       const input = circuitInputToJson(certificateWitness(prev, built, this.shape) as unknown as Record<string, unknown>);
       const r = await this.pool.prove({ instance: this.config.circuits.certificate, input }, { signal: abort.signal });
+      this.metrics.proveDuration.observe({ circuit: this.config.circuits.certificate }, r.ms / 1000);
       await this.link.call("submitProof", { certificateId: hex(built.certificateId), proof: r.proof, publicSignals: r.publicSignals });
+      this.metrics.proofsSubmitted.inc();
       this.log.info("proof submitted", { height: built.certificate.height, ms: Math.round(r.ms) });
     } catch (e) {
       if (abort.signal.aborted) this.log.info("proof abandoned: the certificate is no longer live", { height: built.certificate.height });

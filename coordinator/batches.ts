@@ -77,6 +77,8 @@ export async function planBatch(view: L1View, entries: { certificate: Certificat
 export class BatchManager {
   private busy = false;
   private shapeChecked: string | null | undefined;
+  /** The settlement transactions whose landing was measured (one epoch is in flight at a time: a few suffice). */
+  private readonly measured: string[] = [];
 
   constructor(
     private readonly node: CoordinatorNode,
@@ -239,6 +241,7 @@ export class BatchManager {
     }
     if (s.status === "sent" || s.blockHash !== receipt.blockHash) {
       await this.store.commit([{ op: "putSettlement", record: { ...s, status: "mined", blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, updatedAt: now } }]);
+      this.measure(e, s, receipt.gasUsed, now);
       this.log.info("settlement mined", { epoch: e.id, tx: s.txHash, block: receipt.blockNumber, gasUsed: receipt.gasUsed });
       return;
     }
@@ -247,9 +250,29 @@ export class BatchManager {
       await this.store.commit([{ op: "putSettlement", record: { ...s, status: "confirmed", updatedAt: now } }]);
       // The epoch row becomes "settled" when the L1 sync applies the hub's events of this transaction.
       const settled = this.store.getEpoch(e.id)!;
-      if (settled.status === "settling") await this.store.commit([{ op: "putEpoch", record: { ...settled, status: "settled", updatedAt: now } }]);
+      if (settled.status === "settling") await this.node.persist([], [{ op: "putEpoch", record: { ...settled, status: "settled", updatedAt: now } }]);
       this.log.info("settlement confirmed", { epoch: e.id, tx: s.txHash });
     }
+  }
+
+  /**
+   * The L1 sync applied the hub's events of an epoch's settlement (L1Sync.applyEffects): if the receipt was not
+   * measured yet (the sync can see the events before the follow step sees the receipt), it is now.
+   */
+  async landed(e: EpochRecord, txHash: string): Promise<void> {
+    if (this.measured.includes(txHash)) return;
+    const s = this.store.listSettlements(e.id).find((x) => x.txHash === txHash);
+    // A measurement is not worth failing the sync for: an L1 error leaves this one unmeasured.
+    const receipt = s && (await this.l1.receipt(txHash).catch(() => null));
+    if (s && receipt && receipt.status === 1) this.measure(e, s, receipt.gasUsed, this.node.now());
+  }
+
+  /** One measurement per settlement transaction: its gas, per certificate too, and the time from sending to its receipt. */
+  private measure(e: EpochRecord, s: SettlementRecord, gasUsed: bigint, now: number): void {
+    if (this.measured.includes(s.txHash)) return;
+    this.measured.push(s.txHash);
+    if (this.measured.length > 8) this.measured.shift();
+    this.node.metrics.settlementLanded(gasUsed, e.certificateIds.length, (now - s.createdAt) / 1000);
   }
 
   private async reorged(e: EpochRecord, s: SettlementRecord, why: string): Promise<void> {

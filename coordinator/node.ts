@@ -33,9 +33,10 @@ import { LayerSigner } from "./licences";
 import { L1View, type Finalization } from "./l1/view";
 import type { Logger } from "./log";
 import type { ProverPool } from "../zk/prover/pool";
+import { Metrics } from "./metrics";
 import type { Store, WriteOp } from "./store/store";
 import {
-  CertificateRecord, CertificateStatus, CoordinatorError, EpochRecord, ProofSource, Rejection, STATUSES, STATUS_RANK, StatusChange, isConfirmedOrLater, POLICY_DIRECT_SETTLEMENT,
+  CertificateRecord, CertificateStatus, CoordinatorError, EpochRecord, EpochStatus, ProofSource, Rejection, STATUSES, STATUS_RANK, StatusChange, isConfirmedOrLater, POLICY_DIRECT_SETTLEMENT,
 } from "./types";
 
 export interface NodeDeps {
@@ -46,8 +47,10 @@ export interface NodeDeps {
   pool: ProverPool;
   log: Logger;
   now?: () => number;
-  /** Called after a status change became durable (metrics). */
+  /** Called after a status change became durable. */
   onChanges?: (changes: StatusChange[]) => void;
+  /** Where the node's series go (default: a private Metrics instance). */
+  metrics?: Metrics;
   /** Verifies a certificate proof; the Groth16 verifier (zk/groth16.ts) unless a test replaces it. */
   verifyProof?: (instance: string, publicSignals: string[], proof: Groth16ProofJson) => Promise<boolean>;
   /** The layer key that signs rejections (licences); null: none configured, licences cannot be given. */
@@ -64,6 +67,8 @@ const key = (networkId: number, height: bigint) => `${networkId}/${height}`;
  */
 const HISTORY_KEPT = 512n;
 const isSettled = (s: CertificateStatus) => s === "Finalized" || s === "Rejected";
+/** Epoch rows whose last written status the node remembers (epochMoves): more than are ever in flight at once. */
+const EPOCHS_REMEMBERED = 16;
 
 export function rejectionView(r: Rejection | null | undefined): RejectionView | null {
   if (!r) return null;
@@ -86,8 +91,15 @@ export class CoordinatorNode implements CoordinatorApi {
   /** The highest rejected revision per (networkId, height): the next certificate there needs the one after it. */
   private readonly rejectedRevision = new Map<string, number>();
   private readonly listeners = new Set<(e: CoordinatorEvent) => void>();
-  /** Certificates per status, all of them (the graph holds only those still needed): counted once at load, then kept. */
-  private readonly totals = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<CertificateStatus, number>;
+  /** Certificates per network and status, all of them (the graph holds only those still needed): counted once at load, then kept. */
+  private readonly totals = new Map<number, Record<CertificateStatus, number>>();
+  /** When each certificate the graph may still move entered its current status (time-in-status histograms). */
+  private readonly enteredAt = new Map<bigint, number>();
+  /** When each certificate in progress (neither Finalized nor Rejected) arrived, by id: the oldest unfinalized per chain. */
+  private readonly inProgress = new Map<bigint, { networkId: number; receivedAt: number }>();
+  /** The status last written for the latest epochs (epochMoves); one epoch is in flight at a time. */
+  private readonly epochStatus = new Map<number, EpochStatus>();
+  readonly metrics: Metrics;
   private readonly startedAt: number;
   private fatal: Error | null = null;
   /** Hook for the settlement manager's admin trigger (admin_triggerEpoch). */
@@ -97,6 +109,12 @@ export class CoordinatorNode implements CoordinatorApi {
   constructor(readonly d: NodeDeps) {
     this.shape = certificateShapeOf(d.config);
     this.startedAt = this.now();
+    this.metrics = d.metrics ?? new Metrics();
+    this.metrics.readState({
+      certificates: () => this.certificateCounts(),
+      graphNodes: () => this.graph.counts(),
+      finality: () => this.finality(),
+    });
     this.states = new ChainStates({
       liveAt: (networkId, height) => {
         const n = this.graph.at(networkId, height);
@@ -127,6 +145,8 @@ export class CoordinatorNode implements CoordinatorApi {
     for (const r of records) {
       this.graph.add(this.nodeOf(r));
       this.bodies.set(r.certificateId, r.certificate);
+      this.enteredAt.set(r.certificateId, r.updatedAt);
+      this.inProgress.set(r.certificateId, { networkId: r.networkId, receivedAt: r.receivedAt });
       if (r.status === "PreConfirmed") this.awaitingProof.set(r.certificateId, r.receivedAt);
       for (const b of r.certificate.bundles) if (!this.bundleFirstSeen.has(b.bundleId)) this.bundleFirstSeen.set(b.bundleId, r.receivedAt);
     }
@@ -137,7 +157,7 @@ export class CoordinatorNode implements CoordinatorApi {
     for (const r of this.d.store.listCertificates({ status: "Rejected" })) {
       if (!this.d.store.finalizedHistory(r.networkId, r.height, r.height + 1n).length) this.noteRejected(r.networkId, r.height, revisionOf(r.certificate));
     }
-    Object.assign(this.totals, this.d.store.countByStatus());
+    for (const { networkId, status, count } of this.d.store.countByNetworkAndStatus()) this.totalsOf(networkId)[status] = count;
     this.log.info("loaded certificates", { total: this.statusCounts().total, live: this.bodies.size, awaitingProof: this.awaitingProof.size });
   }
 
@@ -158,12 +178,44 @@ export class CoordinatorNode implements CoordinatorApi {
       this.log.warn("cannot recall a settled certificate into the graph", { certificateId: id, error: e as Error });
       return undefined;
     }
+    this.enteredAt.set(id, r.updatedAt);
     return this.graph.get(id);
   }
 
   /** Certificates by status, all of them (not only those the graph holds), and their total. */
   statusCounts(): Record<CertificateStatus, number> & { total: number } {
-    return { ...this.totals, total: STATUSES.reduce((a, s) => a + this.totals[s], 0) };
+    const sum = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<CertificateStatus, number>;
+    for (const t of this.totals.values()) for (const s of STATUSES) sum[s] += t[s];
+    return { ...sum, total: STATUSES.reduce((a, s) => a + sum[s], 0) };
+  }
+
+  /** Certificates by network and status, all of them (what the store counts). */
+  certificateCounts(): { networkId: number; status: CertificateStatus; count: number }[] {
+    return [...this.totals].flatMap(([networkId, t]) => STATUSES.map((status) => ({ networkId, status, count: t[status] })));
+  }
+
+  private totalsOf(networkId: number): Record<CertificateStatus, number> {
+    let t = this.totals.get(networkId);
+    if (!t) this.totals.set(networkId, (t = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<CertificateStatus, number>));
+    return t;
+  }
+
+  /**
+   * Per registered chain: how far finalization trails pre-confirmation (newest pre-confirmed height minus newest
+   * finalized height; a chain with nothing finalized counts from -1), and the age of its oldest certificate in
+   * progress (0 when it has none).
+   */
+  finality(): { networkId: number; lagHeights: number; oldestUnfinalizedSeconds: number }[] {
+    const now = this.now();
+    const oldest = new Map<number, number>();
+    for (const c of this.inProgress.values()) oldest.set(c.networkId, Math.min(oldest.get(c.networkId) ?? Infinity, c.receivedAt));
+    return [...this.d.view.networks.keys()].map((networkId) => {
+      const pre = this.latestOf(networkId, "PreConfirmed");
+      const fin = this.latestOf(networkId, "Finalized");
+      const lagHeights = pre ? Number(pre.height - (fin ? fin.height : -1n)) : 0;
+      const since = oldest.get(networkId);
+      return { networkId, lagHeights, oldestUnfinalizedSeconds: since === undefined ? 0 : Math.max(0, now - since) / 1000 };
+    });
   }
 
   /** Proven -> Confirmed at start-up: confirmations a crash may have left undone (between a proof's commit and the changes it implied). */
@@ -196,13 +248,35 @@ export class CoordinatorNode implements CoordinatorApi {
     const at = this.now();
     const ops: WriteOp[] = [...extra, ...changes.map((change): WriteOp => ({ op: "setStatus", change, at, ...meta }))];
     if (ops.length === 0) return;
+    const epochMoves = this.epochMoves(ops);
     try {
       await this.d.store.commit(ops);
     } catch (e) {
       this.failStop(e as Error);
       throw new CoordinatorError("INTERNAL_ERROR", "the store failed; the coordinator stopped accepting work");
     }
-    this.afterChanges(changes);
+    for (const e of epochMoves) this.metrics.epochEntered(e.status, e.certificateIds.length);
+    this.afterChanges(changes, at);
+  }
+
+  /**
+   * The epoch rows among `ops` whose status changes: every epoch row is written here (the settlement manager and
+   * the L1 sync hand theirs to persist), so this is where an epoch's move is counted, once it is durable.
+   */
+  private epochMoves(ops: readonly WriteOp[]): EpochRecord[] {
+    const out: EpochRecord[] = [];
+    for (const op of ops) {
+      if (op.op !== "putEpoch") continue;
+      const { id, status } = op.record;
+      // What this node last wrote wins over the store: two writers (the follow step, the L1 sync) may both mark an
+      // epoch settled while the first commit is still in flight; only the first counts.
+      const before = this.epochStatus.get(id) ?? this.d.store.getEpoch(id)?.status;
+      this.epochStatus.delete(id);
+      this.epochStatus.set(id, status);
+      if (this.epochStatus.size > EPOCHS_REMEMBERED) this.epochStatus.delete(this.epochStatus.keys().next().value!);
+      if (before !== status) out.push(op.record);
+    }
+    return out;
   }
 
   private failStop(e: Error): void {
@@ -294,10 +368,12 @@ export class CoordinatorNode implements CoordinatorApi {
     return (this.rejectedRevision.get(key(networkId, height)) ?? -1) + 1;
   }
 
-  private afterChanges(changes: StatusChange[]): void {
+  private afterChanges(changes: StatusChange[], at: number): void {
+    this.observe(changes, at);
     for (const c of changes) {
-      this.totals[c.from]--;
-      this.totals[c.to]++;
+      const t = this.totalsOf(c.networkId);
+      t[c.from]--;
+      t[c.to]++;
       if (c.to === "Rejected") this.noteRejected(c.networkId, c.height, revisionOf(this.body(c.certificateId)));
       // a finalized height takes no other revision: what was rejected there is no longer needed
       if (c.to === "Finalized") this.rejectedRevision.delete(key(c.networkId, c.height));
@@ -305,12 +381,32 @@ export class CoordinatorNode implements CoordinatorApi {
       if (c.to === "Finalized" || c.to === "Rejected") {
         this.bodies.delete(c.certificateId);
         this.states.forget(c.certificateId);
+        this.enteredAt.delete(c.certificateId);
+        this.inProgress.delete(c.certificateId);
       }
       this.emit({ type: "status", networkId: c.networkId, certificateId: hex(c.certificateId), height: hex(c.height), from: c.from, to: c.to, rejection: rejectionView(c.rejection) });
       if (c.to === "Confirmed" || c.to === "Finalized") this.emitExitRoot(c.certificateId, c.to);
     }
     this.forgetSettled(changes);
     this.d.onChanges?.(changes);
+  }
+
+  /**
+   * The series of durable status changes: each transition with the time spent in the status it leaves, each
+   * rejection by code, and per rejection that started a cascade (one with no `root`) how many certificates of this
+   * change set it took down (those naming it as their root).
+   */
+  private observe(changes: StatusChange[], at: number): void {
+    const cascades = new Map<bigint, number>();
+    for (const c of changes) {
+      this.metrics.transition(c.from, c.to, (at - (this.enteredAt.get(c.certificateId) ?? at)) / 1000, c.rejection?.code);
+      this.enteredAt.set(c.certificateId, at);
+      if (c.to !== "Rejected") continue;
+      const root = c.rejection?.root?.certificateId;
+      if (root === undefined) cascades.set(c.certificateId, cascades.get(c.certificateId) ?? 0);
+      else cascades.set(root, (cascades.get(root) ?? 0) + 1);
+    }
+    for (const n of cascades.values()) this.metrics.cascadeSize.observe(n);
   }
 
   /**
@@ -323,10 +419,12 @@ export class CoordinatorNode implements CoordinatorApi {
     const settled = changes.filter((c) => isSettled(c.to));
     if (settled.length === 0) return;
     const mirror = this.d.view.mirror;
-    this.graph.forget(
+    const forgotten = this.graph.forget(
       settled.map((c) => c.certificateId),
       (n) => mirror.finalized(n.networkId, n.height)?.certificateId === n.certificateId,
     );
+    // a settled certificate recalled into the graph (a bundle's leg at start-up) may leave it without changing again
+    for (const n of forgotten) this.enteredAt.delete(n.certificateId);
     const finalizedTop = new Map<number, bigint>();
     for (const c of settled) if (c.to === "Finalized" && c.height >= (finalizedTop.get(c.networkId) ?? 0n)) finalizedTop.set(c.networkId, c.height);
     for (const [networkId, height] of finalizedTop) mirror.releaseHistory(networkId, height + 1n - HISTORY_KEPT);
@@ -562,9 +660,11 @@ export class CoordinatorNode implements CoordinatorApi {
     }
     this.bodies.set(id, c);
     this.awaitingProof.set(id, at);
+    this.enteredAt.set(id, at);
+    this.inProgress.set(id, { networkId: c.networkId, receivedAt: at });
     for (const b of c.bundles) if (!this.bundleFirstSeen.has(b.bundleId)) this.bundleFirstSeen.set(b.bundleId, at);
     await this.persist([], [{ op: "insertCertificate", record }]);
-    this.totals.PreConfirmed++;
+    this.totalsOf(c.networkId).PreConfirmed++;
     this.emit({ type: "status", networkId: c.networkId, certificateId: hex(id), height: hex(c.height), from: "PreConfirmed", to: "PreConfirmed", rejection: null });
     this.emit({ type: "exitRoot", networkId: c.networkId, height: hex(c.height), certificateId: hex(id), exitRoot: hex(c.newLocalExitRoot), status: "PreConfirmed" });
     return { certificateId: hex(id), status: "PreConfirmed" };
@@ -615,6 +715,7 @@ export class CoordinatorNode implements CoordinatorApi {
     } catch {
       ok = false;
     }
+    this.metrics.proofsVerified.inc({ source, outcome: ok ? "valid" : "invalid" });
     if (!ok) throw new CoordinatorError("INVALID_PROOF", `the proof does not verify against ${this.d.config.circuits.certificate}'s verification key`);
     // while the proof was verified, the certificate may have been proven by another caller, or rejected (and forgotten)
     if (this.graph.get(id)?.status !== "PreConfirmed") return { certificateId: hex(id), status: this.statusOf(id)! };
@@ -695,17 +796,23 @@ export class CoordinatorNode implements CoordinatorApi {
     const t0 = this.now();
     await this.d.store.commit([{ op: "putJob", record: { id: jobId, kind: "certificate", subject: id.toString(), status: "running", attempts: 1, progress: 0, createdAt: t0, updatedAt: t0, error: null } }]);
     this.log.info("backup prover: proving", { certificateId: id, networkId: n.networkId, height: n.height, jobId });
+    const circuit = this.d.config.circuits.certificate;
+    const tracked = this.metrics.proverJob(circuit);
     try {
-      const r = await this.d.pool.prove({ instance: this.d.config.circuits.certificate, input });
+      const r = await this.d.pool.prove({ instance: circuit, input }, { onProgress: (p) => p.stage === "witness+prove" && tracked.running() });
       await this.d.store.commit([{ op: "putJob", record: { id: jobId, kind: "certificate", subject: id.toString(), status: "done", attempts: 1, progress: 1, createdAt: t0, updatedAt: this.now(), error: null } }]);
       if (this.graph.get(id)?.status === "PreConfirmed") {
         await this.acceptProof(id, r.proof as SubmitProofInput["proof"], r.publicSignals, "backup");
         this.log.info("backup prover: proven", { certificateId: id, ms: Math.round(r.ms) });
       }
+      // Counted as the job row ends: a proof the node refuses rewrites the row as failed (below).
+      tracked.ended("done", r.ms / 1000);
     } catch (e) {
       const msg = (e as Error).message;
-      if (this.state === "running") this.log.warn("backup prover failed", { certificateId: id, error: e as Error });
-      await this.d.store.commit([{ op: "putJob", record: { id: jobId, kind: "certificate", subject: id.toString(), status: this.state === "running" ? "failed" : "cancelled", attempts: 1, progress: 0, createdAt: t0, updatedAt: this.now(), error: msg } }]).catch(() => undefined);
+      const status = this.state === "running" ? "failed" : "cancelled";
+      if (status === "failed") this.log.warn("backup prover failed", { certificateId: id, error: e as Error });
+      tracked.ended(status);
+      await this.d.store.commit([{ op: "putJob", record: { id: jobId, kind: "certificate", subject: id.toString(), status, attempts: 1, progress: 0, createdAt: t0, updatedAt: this.now(), error: msg } }]).catch(() => undefined);
     }
   }
 

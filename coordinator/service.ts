@@ -28,7 +28,6 @@ import { BatchManager } from "./batches";
 import { startRpcServer, RpcServer } from "./rpc/server";
 import { Metrics } from "./metrics";
 import { enableFastPoseidon } from "../lib/poseidon";
-import { STATUSES } from "./types";
 
 export interface Coordinator {
   node: CoordinatorNode;
@@ -114,29 +113,15 @@ export async function startCoordinator(config: CoordinatorConfig, o: StartOption
   const pool = o.pool ?? new ProverPool({ workers: config.proving.workers, log: log.child("prover"), jobTimeoutMs: config.proving.jobTimeoutMs });
   const metrics = new Metrics({ defaultMetrics: true });
   const layer = await layerSignerOf(config, l1);
-  const node = new CoordinatorNode({
-    config, store, l1, view, pool, log, layer, verifyProof: o.verifyProof,
-    onChanges: (changes) => {
-      for (const c of changes) metrics.statusTransitions.inc({ from: c.from, to: c.to });
-      publishCounts();
-    },
-  });
-  const publishCounts = () => {
-    const totals = node.statusCounts();
-    const held = node.graph.counts();
-    for (const s of STATUSES) {
-      metrics.certificatesByStatus.set({ status: s }, totals[s]);
-      metrics.graphNodes.set({ status: s }, held[s]);
-    }
-  };
+  const node = new CoordinatorNode({ config, store, l1, view, pool, log, layer, verifyProof: o.verifyProof, metrics });
   const sync = new L1Sync(node, l1, view, config.l1.confirmations, config.l1.startBlock);
   const epochs = new BatchManager(node, l1, view, config);
   node.epochTrigger = () => epochs.step(true);
+  sync.onEpochSettled = (e, txHash) => epochs.landed(e, txHash);
 
   await node.load();
   await sync.replayStored();
   await node.confirmLoaded();
-  publishCounts();
   const head = await sync.poll();
   node.l1Status = { connected: true, block: head, lagBlocks: 0 };
   node.state = "running";

@@ -198,7 +198,8 @@ export interface EquivocationRecord {
  * "settling" once its settleBatch is signed, then "settled", or "failed" / "abandoned" (its certificates went back to
  * Confirmed).
  */
-export type EpochStatus = "proved" | "settling" | "settled" | "failed" | "abandoned";
+export const EPOCH_STATUSES = ["proved", "settling", "settled", "failed", "abandoned"] as const;
+export type EpochStatus = (typeof EPOCH_STATUSES)[number];
 
 /** An epoch: one settleBatch transaction of up to `epochs.batchSize` certificates (coordinator/batches.ts). */
 export interface EpochRecord {

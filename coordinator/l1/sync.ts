@@ -12,6 +12,7 @@
  */
 import type { CoordinatorNode } from "../node";
 import type { StoredL1Event, WriteOp } from "../store/store";
+import type { EpochRecord } from "../types";
 import type { L1Client } from "./client";
 import type { L1View, ViewEffects } from "./view";
 
@@ -25,6 +26,9 @@ interface Cursor {
 }
 
 export class L1Sync {
+  /** Told of each of this coordinator's epochs whose settlement the sync applied (the settlement manager measures it). */
+  onEpochSettled: ((epoch: EpochRecord, txHash: string) => Promise<void>) | null = null;
+
   constructor(
     private readonly node: CoordinatorNode,
     private readonly l1: L1Client,
@@ -85,6 +89,7 @@ export class L1Sync {
   /** Finalizes, settles epochs and rejects ejected chains' certificates, persisting `ops` in the same commit. */
   private async applyEffects(fx: ViewEffects, ops: WriteOp[]): Promise<void> {
     const node = this.node;
+    const settled: [EpochRecord, string][] = [];
     for (const s of fx.settlements) {
       // "settled" too: the settlement job marks its row settled at confirmation depth, perhaps before the sync
       // applied the transaction's events; the row still learns the hub's batch id here.
@@ -92,10 +97,12 @@ export class L1Sync {
         if (e.status === "settled" && e.l1Epoch !== null) continue;
         if (e.l1Tx === s.txHash || this.store.listSettlements(e.id).some((x) => x.txHash === s.txHash)) {
           ops.push({ op: "putEpoch", record: { ...e, status: "settled", l1Epoch: s.l1Epoch, l1Tx: s.txHash, updatedAt: node.now() } });
+          settled.push([e, s.txHash]);
         }
       }
     }
     await node.finalize(fx.finalized, ops);
+    for (const [e, txHash] of settled) await this.onEpochSettled?.(e, txHash);
     for (const networkId of fx.ejected) {
       const first = node.firstLive(networkId);
       if (first) await node.rejectWith(first.certificateId, { code: "NETWORK_EJECTED", detail: `network ${networkId} was ejected on L1` });

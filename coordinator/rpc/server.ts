@@ -360,6 +360,9 @@ function makeContext(api: CoordinatorApi, opts: RpcServerOptions): ServerContext
   const state = { intakeOpen: true };
   const w = opts.ws ?? {};
   const maxBufferedBytes = w.maxBufferedBytes ?? SERVER_DEFAULTS.maxBufferedBytes;
+  const fanOut = new FanOut(api, { maxBufferedBytes, share: w.fanOutShare ?? SERVER_DEFAULTS.fanOutShare, log });
+  // The fan-out keeps the one count of subscriptions; the gauge reads it at each scrape.
+  metrics.readState({ subscriptions: () => fanOut.subscriptionCount });
   return {
     api,
     log,
@@ -368,7 +371,7 @@ function makeContext(api: CoordinatorApi, opts: RpcServerOptions): ServerContext
     maxBodyBytes,
     limiter: new TokenBuckets(rate.perSecond, rate.burst),
     dispatcher: new Dispatcher({ api, admin: opts.admin ?? false, intakeOpen: () => state.intakeOpen, log, metrics }),
-    fanOut: new FanOut(api, { maxBufferedBytes, share: w.fanOutShare ?? SERVER_DEFAULTS.fanOutShare, log }),
+    fanOut,
     addresses: new AddressBook(),
     maxBufferedBytes,
     maxSubscriptions: w.maxSubscriptions ?? SERVER_DEFAULTS.maxSubscriptions,

@@ -918,9 +918,9 @@ export class SqliteStore implements Store {
     return (this.sql("SELECT COUNT(*) AS n FROM certificates").get() as { n: number }).n;
   }
 
-  countByStatus(): Partial<Record<CertificateStatus, number>> {
-    const rows = this.sql("SELECT status, COUNT(*) AS n FROM certificates GROUP BY status").all() as { status: CertificateStatus; n: number }[];
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  countByNetworkAndStatus(): { networkId: number; status: CertificateStatus; count: number }[] {
+    const rows = this.sql("SELECT network_id, status, COUNT(*) AS n FROM certificates GROUP BY network_id, status").all() as { network_id: number; status: CertificateStatus; n: number }[];
+    return rows.map((r) => ({ networkId: r.network_id, status: r.status, count: r.n }));
   }
 
   dependentsOf(certificateId: bigint): NamingCertificate[] {

@@ -94,8 +94,8 @@ export interface Store {
   /** Every certificate in arrival order (seq); `live` = not Finalized and not Rejected. */
   listCertificates(filter?: { live?: boolean; networkId?: number; status?: CertificateStatus }): CertificateRecord[];
   countCertificates(): number;
-  /** How many certificates are in each status (statuses without any are absent). */
-  countByStatus(): Partial<Record<CertificateStatus, number>>;
+  /** Certificates by network and status (the combinations that have any). */
+  countByNetworkAndStatus(): { networkId: number; status: CertificateStatus; count: number }[];
   /** The certificates naming `certificateId` as a dependency, in arrival order. */
   dependentsOf(certificateId: bigint): NamingCertificate[];
   /** The certificates naming the bundle, with their legs, in arrival order. */

@@ -83,7 +83,7 @@ export interface DevnetOptions {
   log: Logger;
   /** Where the coordinator's database and the deployments go (a fresh directory per run). */
   dataDir: string;
-  /** Fixed loopback ports (L1 8545, L2s 8546-8548, coordinator 7700) or free ones (tests). */
+  /** Fixed loopback ports (L1 8545, L2s 8546-8548, coordinator 7700, chain clients' metrics 7701-7703) or free ones (tests). */
   fixedPorts?: boolean;
   /** Coordinator settings on top of the devnet's. */
   coordinator?: Record<string, unknown>;
@@ -184,6 +184,8 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
         policy: { mode: c.policy },
         batch: { intervalMs: 150 },
         proving: { self: !(o.lazyProvers ?? []).includes(c.networkId) },
+        // Prometheus metrics: 7701, 7702, ... next to the coordinator's 7700, or free ports (tests).
+        metrics: { port: port(7701 + i) },
         log: { level: "warn" },
       });
       const client = new ChainClient(config, o.log.child(`chain-${c.name}`), o.events?.(c.networkId));

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   }
   say(`\n== devnet running (Ctrl-C stops everything)`);
   say(`   L1       ${net.l1.node.url}   hub ${net.l1.layer.addresses.hub}`);
-  for (const c of net.chains.values()) say(`   chain ${c.spec.name}  ${c.node.url}   network ${c.spec.networkId}, policy ${c.spec.policy}`);
+  for (const c of net.chains.values()) say(`   chain ${c.spec.name}  ${c.node.url}   network ${c.spec.networkId}, policy ${c.spec.policy}, metrics ${c.client.metricsUrl}`);
   say(`   coordinator ${net.coordinator.rpc.url} (JSON-RPC; GET /healthz, /metrics; WebSocket ${net.coordinator.rpc.wsUrl})`);
   say(`   data     ${dataDir}`);
 }

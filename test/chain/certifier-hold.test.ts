@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { Certifier, CertifierParts } from "../../chain/certifier";
 import type { BridgeEvent } from "../../chain/l2-follower";
 import { parseChainConfig } from "../../chain/config";
+import { ChainMetrics } from "../../chain/metrics";
 import { createLogger } from "../../coordinator/log";
 import { assetExit } from "../helpers/world";
 
@@ -43,6 +44,7 @@ function certifier(o: { backlog: number; hold: boolean; exits: number }): { run:
         throw new Prepared(n);
       },
     },
+    metrics: new ChainMetrics(1),
     stopped: () => false,
     rebuilding: () => false,
   } as unknown as CertifierParts;

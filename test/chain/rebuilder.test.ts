@@ -19,6 +19,7 @@ import { L2Follower } from "../../chain/l2-follower";
 import { L2Position } from "../../chain/l2-position";
 import { SequencerQueue } from "../../chain/sequencer-queue";
 import { parseChainConfig } from "../../chain/config";
+import { ChainMetrics } from "../../chain/metrics";
 
 const NETWORK = 2;
 const BAD = "1/3/77";
@@ -109,6 +110,7 @@ describe("chain rebuilder (a hardhat L2 with the exit-root oracle; the layer's p
       log: { level: "error" },
     });
     const log = createLogger({ level: "warn", write: (l) => warnings.push(l) }, "test");
+    const metrics = new ChainMetrics(NETWORK);
     const parts = {
       config,
       log,
@@ -138,12 +140,13 @@ describe("chain rebuilder (a hardhat L2 with the exit-root oracle; the layer's p
       prover: { abort: (id: bigint) => asked.aborted.push(id) },
       queue: new SequencerQueue(),
       events: {},
+      metrics,
       cycle: () => null,
       persist: () => asked.persisted++,
       stopped: () => false,
     } as unknown as RebuilderParts;
     l2.faults = o.faults ?? [];
-    return { l2, oracle, rebuilder: new Rebuilder(parts), own, asked, warnings };
+    return { l2, oracle, rebuilder: new Rebuilder(parts), own, asked, warnings, metrics };
   }
 
   /** Each user's balance and nonce. */
@@ -211,12 +214,15 @@ describe("chain rebuilder (a hardhat L2 with the exit-root oracle; the layer's p
   });
 
   it("a rejection heard during a rebuild waits for it; one whose certificate that rebuild replaced lapses", async () => {
-    const { rebuilder, own } = await setUp({ postBeforeSnapshot: false });
+    const { rebuilder, own, metrics } = await setUp({ postBeforeSnapshot: false });
     rebuilder.start(3n, [BAD], 103n);
     rebuilder.start(3n, [], 103n); // the same certificate again: replaced by the running rebuild
     rebuilder.start(2n, [], 102n); // an earlier certificate: still live once the first rebuild is done
     await rebuilder.settled();
     expect(rebuilder.history.map((r) => r.height)).to.deep.equal([3n, 2n]);
     expect([...own.keys()]).to.deep.equal([100n, 101n]);
+    // each finished rebuild counted once, with the claims it undid (chain/metrics.ts)
+    expect((await metrics.rebuilds.get()).values[0].value).to.equal(2);
+    expect((await metrics.claimsUndone.get()).values[0].value).to.equal(rebuilder.history.reduce((a, r) => a + r.failedClaims.length, 0));
   });
 });

@@ -288,7 +288,7 @@ describe("coordinator SqliteStore", function () {
   });
 
   describe("what answers for forgotten certificates", () => {
-    it("dependents, bundle legs, status, counts by status and the finalized history, as committed", async () => {
+    it("dependents, bundle legs, status, counts by network and status and the finalized history, as committed", async () => {
       const store = openSqliteStore(":memory:");
       await store.commit([{ op: "insertCertificate", record: certs.a }, { op: "insertCertificate", record: certs.b }]);
       expect(store.dependentsOf(certs.a.certificateId)).to.deep.equal([{ certificateId: certs.b.certificateId, networkId: 2, height: 0n, status: "PreConfirmed", seq: 2 }]);
@@ -307,7 +307,10 @@ describe("coordinator SqliteStore", function () {
       expect(store.finalizedHistory(1, 1n, 10n)).to.deep.equal([]);
       expect(store.finalizedHistory(2, 0n, 10n)).to.deep.equal([]);
       expect(store.bundleLegs(9n)[0].status).to.equal("Rejected");
-      expect(store.countByStatus()).to.deep.equal({ Finalized: 1, Rejected: 1 });
+      expect(store.countByNetworkAndStatus()).to.have.deep.members([
+        { networkId: 1, status: "Finalized", count: 1 },
+        { networkId: 2, status: "Rejected", count: 1 },
+      ]);
       expect(store.latestEpoch()).to.equal(undefined);
       const epochs = otherRecords(certs).epochs;
       await store.commit(epochs.map((record) => ({ op: "putEpoch" as const, record })));

@@ -16,6 +16,7 @@ import { runScenario, waitUntil, Scenario } from "../../scripts/devnet/scenario"
 import { createLogger } from "../../coordinator/log";
 import { BatchSettlementState, DEVNET_PARAMS, genesisStateCommitment, tipOf } from "../../lib";
 import { terminateCurves } from "../../zk/groth16";
+import { chainMetricsVersusTruth, checkMetricsAgainstStore, seriesNeverMoved } from "../helpers/metrics";
 
 describe("devnet end to end (L1 + three L2 hardhat nodes, coordinator, chain clients, the scenario)", function () {
   this.timeout(40 * 60_000);
@@ -75,5 +76,18 @@ describe("devnet end to end (L1 + three L2 hardhat nodes, coordinator, chain cli
     const all = node.d.store.listCertificates();
     expect(all.every((c) => c.status === "Finalized" || c.status === "Rejected")).to.equal(true);
     expect(finalized.length).to.equal(all.filter((c) => c.status === "Finalized").length, "each finalized once");
+  });
+
+  it("the coordinator's GET /metrics says what its store says, and each chain client's endpoint what the client and the store say", async function () {
+    const get = async (url: string) => (await fetch(url)).text();
+    await checkMetricsAgainstStore(net.coordinator.node, () => get(new URL("/metrics", net.coordinator.rpc.url).toString()));
+    const texts: string[] = [];
+    for (const c of net.chains.values()) {
+      const text = await get(c.client.metricsUrl!);
+      texts.push(text);
+      expect(chainMetricsVersusTruth(net.coordinator.node, c.client, text), `chain ${c.spec.name}`).to.deep.equal([]);
+    }
+    const exempt = { chain_certificates_refused_total: "the scenario has no refusal", chain_prover_backlog: "no proof is owed once the scenario is over" };
+    expect(seriesNeverMoved(texts, "chain_", exempt), "chain series the scenario never moved").to.deep.equal([]);
   });
 });
