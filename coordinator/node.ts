@@ -23,8 +23,9 @@ import { certificatePublicSignals } from "../lib/settlement";
 import { verify as verifyGroth16 } from "../zk/groth16";
 import type { CertificateShape } from "../lib/witness/certificate";
 import type {
-  CertificateView, CoordinatorApi, CoordinatorEvent, EpochView, Groth16ProofJson, HealthView, NetworkView, RefView, RejectionView, SubmitProofInput, SubmitResult,
+  CertificateView, CoordinatorApi, CoordinatorEvent, DashboardView, EpochView, Groth16ProofJson, HealthView, NetworkView, RefView, RejectionView, SubmitProofInput, SubmitResult,
 } from "./api";
+import { DashboardModel } from "./dashboard";
 import { ChainStates, TransitionInvalidError } from "./backup";
 import { certificateShapeOf, CoordinatorConfig } from "./config";
 import { CertificateGraph, GraphError, GraphNode } from "./graph";
@@ -88,6 +89,9 @@ export class CoordinatorNode implements CoordinatorApi {
   private readonly listeners = new Set<(e: CoordinatorEvent) => void>();
   /** Certificates per status, all of them (the graph holds only those still needed): counted once at load, then kept. */
   private readonly totals = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<CertificateStatus, number>;
+  /** The same per network (the dashboard's counts). */
+  private readonly totalsByNetwork = new Map<number, Partial<Record<CertificateStatus, number>>>();
+  private dashboard: DashboardModel | null = null;
   private readonly startedAt: number;
   private fatal: Error | null = null;
   /** Hook for the settlement manager's admin trigger (admin_triggerEpoch). */
@@ -138,6 +142,7 @@ export class CoordinatorNode implements CoordinatorApi {
       if (!this.d.store.finalizedHistory(r.networkId, r.height, r.height + 1n).length) this.noteRejected(r.networkId, r.height, revisionOf(r.certificate));
     }
     Object.assign(this.totals, this.d.store.countByStatus());
+    for (const [n, counts] of this.d.store.countByNetworkStatus()) this.totalsByNetwork.set(n, { ...counts });
     this.log.info("loaded certificates", { total: this.statusCounts().total, live: this.bodies.size, awaitingProof: this.awaitingProof.size });
   }
 
@@ -164,6 +169,17 @@ export class CoordinatorNode implements CoordinatorApi {
   /** Certificates by status, all of them (not only those the graph holds), and their total. */
   statusCounts(): Record<CertificateStatus, number> & { total: number } {
     return { ...this.totals, total: STATUSES.reduce((a, s) => a + this.totals[s], 0) };
+  }
+
+  /** A network's certificates by status, all of them (statuses without any are absent). */
+  networkCounts(networkId: number): Partial<Record<CertificateStatus, number>> {
+    return { ...this.totalsByNetwork.get(networkId) };
+  }
+
+  private countIn(networkId: number, status: CertificateStatus, delta: number): void {
+    let m = this.totalsByNetwork.get(networkId);
+    if (!m) this.totalsByNetwork.set(networkId, (m = {}));
+    m[status] = (m[status] ?? 0) + delta;
   }
 
   /** Proven -> Confirmed at start-up: confirmations a crash may have left undone (between a proof's commit and the changes it implied). */
@@ -298,6 +314,8 @@ export class CoordinatorNode implements CoordinatorApi {
     for (const c of changes) {
       this.totals[c.from]--;
       this.totals[c.to]++;
+      this.countIn(c.networkId, c.from, -1);
+      this.countIn(c.networkId, c.to, 1);
       if (c.to === "Rejected") this.noteRejected(c.networkId, c.height, revisionOf(this.body(c.certificateId)));
       // a finalized height takes no other revision: what was rejected there is no longer needed
       if (c.to === "Finalized") this.rejectedRevision.delete(key(c.networkId, c.height));
@@ -565,7 +583,8 @@ export class CoordinatorNode implements CoordinatorApi {
     for (const b of c.bundles) if (!this.bundleFirstSeen.has(b.bundleId)) this.bundleFirstSeen.set(b.bundleId, at);
     await this.persist([], [{ op: "insertCertificate", record }]);
     this.totals.PreConfirmed++;
-    this.emit({ type: "status", networkId: c.networkId, certificateId: hex(id), height: hex(c.height), from: "PreConfirmed", to: "PreConfirmed", rejection: null });
+    this.countIn(c.networkId, "PreConfirmed", 1);
+    this.emit({ type: "status", networkId: c.networkId, certificateId: hex(id), height: hex(c.height), from: "PreConfirmed", to: "PreConfirmed", rejection: null, dependencies: c.dependencies.map(refView) });
     this.emit({ type: "exitRoot", networkId: c.networkId, height: hex(c.height), certificateId: hex(id), exitRoot: hex(c.newLocalExitRoot), status: "PreConfirmed" });
     return { certificateId: hex(id), status: "PreConfirmed" };
   }
@@ -716,7 +735,7 @@ export class CoordinatorNode implements CoordinatorApi {
 
   // ------------------------------------------------------------------------------------------- queries
 
-  getCertificate(certificateId: bigint, withBody = false, withProof = false): CertificateView {
+  getCertificate(certificateId: bigint, withBody = false, withProof = false, withHistory = false): CertificateView {
     const n = this.graph.get(certificateId);
     const r = this.d.store.getCertificate(certificateId);
     if (!n && !r) throw new CoordinatorError("UNKNOWN_CERTIFICATE", `no certificate ${hex(certificateId)}`, { certificateId: hex(certificateId) });
@@ -738,6 +757,7 @@ export class CoordinatorNode implements CoordinatorApi {
       updatedAt: r?.updatedAt ?? 0,
       ...(withBody ? { certificate: certificateToJson(c) } : {}),
       ...(withProof ? { proof: proofView(this.d.store.getProof(certificateId)) } : {}),
+      ...(withHistory ? { history: this.d.store.statusHistory(certificateId).map((h) => ({ from: h.from, to: h.to, rejection: rejectionView(h.rejection), at: h.at })) } : {}),
     };
   }
 
@@ -823,6 +843,11 @@ export class CoordinatorNode implements CoordinatorApi {
       provers: { busy: this.d.pool.busy, queued: this.d.pool.queued },
       uptimeSec: Math.round((this.now() - this.startedAt) / 1000),
     };
+  }
+
+  getDashboard(window: number): DashboardView {
+    this.dashboard ??= new DashboardModel(this);
+    return this.dashboard.view(window);
   }
 
   subscribe(listener: (e: CoordinatorEvent) => void): () => void {

@@ -923,6 +923,23 @@ export class SqliteStore implements Store {
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
+  countByNetworkStatus(): Map<number, Partial<Record<CertificateStatus, number>>> {
+    const rows = this.sql("SELECT network_id, status, COUNT(*) AS n FROM certificates GROUP BY network_id, status").all() as { network_id: number; status: CertificateStatus; n: number }[];
+    const out = new Map<number, Partial<Record<CertificateStatus, number>>>();
+    for (const r of rows) {
+      let m = out.get(r.network_id);
+      if (!m) out.set(r.network_id, (m = {}));
+      m[r.status] = r.n;
+    }
+    return out;
+  }
+
+  recentCertificates(networkId: number, limit: number): CertificateRecord[] {
+    if (!(limit > 0)) return [];
+    const rows = this.sql("SELECT * FROM certificates WHERE network_id = ? ORDER BY height DESC, seq DESC LIMIT ?").all(networkId, Math.floor(limit)) as CertificateRow[];
+    return rows.map(certificateFromRow);
+  }
+
   dependentsOf(certificateId: bigint): NamingCertificate[] {
     const rows = this.sql(`SELECT c.certificate_id, c.network_id, c.height, c.status, c.seq FROM certificate_dependencies d
       JOIN certificates c ON c.certificate_id = d.certificate_id WHERE d.dependency_id = ? ORDER BY d.seq`).all(dec(certificateId)) as NamingRow[];
@@ -977,6 +994,17 @@ export class SqliteStore implements Store {
     const where = filter.status ? [`status IN (${placeholders(filter.status.length)})`] : [];
     const rows = this.sql(`SELECT * FROM epochs ${whereClause(where)} ORDER BY id`).all(...(filter.status ?? [])) as EpochRow[];
     return rows.map(epochFromRow);
+  }
+
+  recentEpochs(limit: number): EpochRecord[] {
+    if (!(limit > 0)) return [];
+    const rows = this.sql("SELECT * FROM epochs ORDER BY id DESC LIMIT ?").all(Math.floor(limit)) as EpochRow[];
+    return rows.map(epochFromRow);
+  }
+
+  countEpochsByStatus(): Partial<Record<EpochRecord["status"], number>> {
+    const rows = this.sql("SELECT status, COUNT(*) AS n FROM epochs GROUP BY status").all() as { status: EpochRecord["status"]; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
   getJob(id: number): JobRecord | undefined {

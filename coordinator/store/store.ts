@@ -96,6 +96,10 @@ export interface Store {
   countCertificates(): number;
   /** How many certificates are in each status (statuses without any are absent). */
   countByStatus(): Partial<Record<CertificateStatus, number>>;
+  /** The same per network: network id -> status -> count (statuses without any are absent). */
+  countByNetworkStatus(): Map<number, Partial<Record<CertificateStatus, number>>>;
+  /** A network's `limit` certificates of the highest heights (all statuses), highest first, newest revision first. */
+  recentCertificates(networkId: number, limit: number): CertificateRecord[];
   /** The certificates naming `certificateId` as a dependency, in arrival order. */
   dependentsOf(certificateId: bigint): NamingCertificate[];
   /** The certificates naming the bundle, with their legs, in arrival order. */
@@ -110,6 +114,10 @@ export interface Store {
   /** The epoch with the highest id. */
   latestEpoch(): EpochRecord | undefined;
   listEpochs(filter?: { status?: EpochRecord["status"][] }): EpochRecord[];
+  /** The `limit` newest epochs, newest first. */
+  recentEpochs(limit: number): EpochRecord[];
+  /** How many epochs are in each status (statuses without any are absent). */
+  countEpochsByStatus(): Partial<Record<EpochRecord["status"], number>>;
   getJob(id: number): JobRecord | undefined;
   listJobs(filter?: { status?: JobRecord["status"][]; kind?: JobRecord["kind"] }): JobRecord[];
   listSettlements(epochId?: number): SettlementRecord[];
