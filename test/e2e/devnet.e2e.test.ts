@@ -16,6 +16,7 @@ import { runScenario, waitUntil, Scenario } from "../../scripts/devnet/scenario"
 import { createLogger } from "../../coordinator/log";
 import { BatchSettlementState, DEVNET_PARAMS, genesisStateCommitment, tipOf } from "../../lib";
 import { terminateCurves } from "../../zk/groth16";
+import { checkDashboard } from "../helpers/dashboard-browser";
 
 describe("devnet end to end (L1 + three L2 hardhat nodes, coordinator, chain clients, the scenario)", function () {
   this.timeout(40 * 60_000);
@@ -75,5 +76,11 @@ describe("devnet end to end (L1 + three L2 hardhat nodes, coordinator, chain cli
     const all = node.d.store.listCertificates();
     expect(all.every((c) => c.status === "Finalized" || c.status === "Rejected")).to.equal(true);
     expect(finalized.length).to.equal(all.filter((c) => c.status === "Finalized").length, "each finalized once");
+  });
+
+  it("the dashboard (headless Chromium) shows the three chains, A's PROOF_TIMEOUT and the cascade it caused on B, a settled epoch with its gas", async function () {
+    const screenshot = path.join(net.dataDir, "dashboard.png");
+    const seen = await checkDashboard(`${net.coordinator.rpc.url}dashboard?window=256`, screenshot);
+    console.log(`      dashboard: cascade ${seen.cascade.rootCode} -> ${seen.cascade.taken.join(", ")}; epoch #${seen.settledEpoch.id} settled with ${seen.settledEpoch.gas} gas; screenshot ${screenshot}`);
   });
 });
