@@ -23,7 +23,7 @@
   var SVG = "http://www.w3.org/2000/svg";
   var LANE_H = 64, LABEL_W = 190, COL_W = 34, R = 8, TOP = 8;
 
-  var metrics = { firstRenderMs: null, snapshots: 0, updates: 0, lastUpdate: null, connected: false, reconnects: 0, errors: [] };
+  var metrics = { firstRenderMs: null, snapshots: 0, updates: 0, lastUpdate: null, recentUpdates: [], connected: false, reconnects: 0, errors: [] };
   window.__dashboard = metrics;
 
   var state = {
@@ -168,11 +168,21 @@
     var t0 = performance.now();
     if (state.buffered) { state.buffered.push(e); return; }
     applyEvent(e, true);
+    scheduleChains();
     metrics.updates++;
     var applied = performance.now();
     afterPaint(function () {
-      metrics.lastUpdate = { certificateId: e.certificateId, to: e.to, applyMs: applied - t0, paintedMs: performance.now() - t0 };
+      metrics.lastUpdate = { certificateId: e.certificateId, from: e.from, to: e.to, applyMs: applied - t0, paintedMs: performance.now() - t0 };
+      metrics.recentUpdates.push(metrics.lastUpdate);
+      if (metrics.recentUpdates.length > 256) metrics.recentUpdates.shift();
     });
+  }
+
+  /** The chains table follows the events' counts and heights, redrawn at most twice a second. */
+  var chainsTimer = null;
+  function scheduleChains() {
+    if (chainsTimer) return;
+    chainsTimer = setTimeout(function () { chainsTimer = null; drawChains(); }, 500);
   }
 
   function scheduleDraw() {

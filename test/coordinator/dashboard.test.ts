@@ -296,6 +296,11 @@ describe("the dashboard (GET /dashboard, getDashboard, getCertificate withHistor
       await page.waitForSelector(`g.cert[data-id="${hex(x.id)}"].st-PreConfirmed`, { timeout: 10_000 });
       await prove1(x);
       await page.waitForFunction((id) => !/st-(PreConfirmed|Proven)\b/.test((globalThis as unknown as { document: { querySelector(s: string): { getAttribute(a: string): string } } }).document.querySelector(`g.cert[data-id="${id}"]`).getAttribute("class")), hex(x.id), { timeout: 10_000 });
+      const chain3 = (await call<DashboardView>(url, "getDashboard", { window: 0 })).result!.chains[2];
+      expect(chain3.counts).to.include({ PreConfirmed: 0, Confirmed: 1 });
+      expect(chain3.latest).to.deep.equal({ preConfirmed: "0x0", confirmed: "0x0", finalized: null });
+      expect(chain3.finalityLagHeights).to.equal(1);
+      expect(chain3.oldestUnfinalized!.certificateId).to.equal(hex(x.id));
       const m = await pageMetrics(page);
       expect(m.updates).to.be.at.least(2);
       expect(m.lastUpdate!.paintedMs).to.be.a("number");

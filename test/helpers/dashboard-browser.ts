@@ -20,12 +20,23 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
 }
 
+export interface PageUpdate {
+  certificateId: string;
+  from: string;
+  to: string;
+  applyMs: number;
+  paintedMs: number;
+}
+
 /** What the page exposes as window.__dashboard (coordinator/dashboard/app.js). */
 export interface PageMetrics {
   firstRenderMs: number | null;
   snapshots: number;
   updates: number;
-  lastUpdate: { certificateId: string; to: string; applyMs: number; paintedMs: number } | null;
+  /** The last status event: how long applying it took, and until the next frame was painted (ms from its arrival). */
+  lastUpdate: PageUpdate | null;
+  /** The last 256 of them. */
+  recentUpdates: PageUpdate[];
   connected: boolean;
   reconnects: number;
   errors: string[];
