@@ -44,8 +44,8 @@ const PROOF = { pi_a: ["1", "2", "1"], pi_b: [["1", "0"], ["0", "1"], ["1", "0"]
 const domain: SigningDomain = { chainId: 31337n, verifyingContract: HUB };
 const hex = (x: bigint) => "0x" + x.toString(16);
 
-async function signed(networkId: number, height: bigint, deps: CertificateRef[] = []) {
-  const b = buildCertificate(new NetworkState(networkId, P), { height, newStateRoot: hexlify(randomBytes(32)), imports: [], exits: [], extraDependencies: deps, bundles: [] });
+async function signed(networkId: number, height: bigint, deps: CertificateRef[] = [], revision?: number) {
+  const b = buildCertificate(new NetworkState(networkId, P), { height, newStateRoot: hexlify(randomBytes(32)), imports: [], exits: [], extraDependencies: deps, bundles: [], revision });
   return { id: b.certificateId, ref: { networkId, height, certificateId: b.certificateId }, certificate: await signCertificate(sequencer(networkId), domain, b.certificate) };
 }
 type Signed = Awaited<ReturnType<typeof signed>>;
@@ -304,6 +304,19 @@ describe("the dashboard (GET /dashboard, getDashboard, getCertificate withHistor
       const m = await pageMetrics(page);
       expect(m.updates).to.be.at.least(2);
       expect(m.lastUpdate!.paintedMs).to.be.a("number");
+    });
+
+    it("applies a live rejection: the certificate turns red with its reason, and the cascade list gains it", async function () {
+      // A's height 4 again (revision 1, licensed by the rejection of revision 0), never proven either
+      const r1 = await signed(1, 4n, [], 1);
+      await submit(r1, false);
+      await page.waitForSelector(`g.cert[data-id="${hex(r1.id)}"].st-PreConfirmed`, { timeout: 10_000 });
+      await page.waitForSelector(`g.cert[data-id="${hex(r1.id)}"].st-Rejected`, { timeout: 10_000 });
+      expect(await page.$eval(`g.cert[data-id="${hex(r1.id)}"] text.reason`, (t) => t.textContent)).to.equal("PROOF_TIMEOUT");
+      expect(await page.$eval(`.cascade[data-root="${hex(r1.id)}"]`, (x) => x.textContent)).to.include("PROOF_TIMEOUT").and.include("no dependent certificate");
+      // both revisions of height 4 are drawn, one above the other
+      const ys = await page.$$eval('g.cert[data-network="1"][data-height="4"] circle', (cs) => cs.map((c) => c.getAttribute("cy")));
+      expect(new Set(ys).size).to.equal(2);
     });
 
     it("survives a coordinator restart: shows it is disconnected, reconnects, and catches up with what happened meanwhile", async function () {
