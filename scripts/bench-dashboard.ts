@@ -1,7 +1,7 @@
 /**
  * The dashboard with 100,000 live certificates (a benchmark, not a test: it asserts nothing, it prints).
  *
- *   npm run bench:dashboard [-- --chains 20 --certs 100000 --proven 0.3 --deps 0.1 --updates 30]
+ *   npm run bench:dashboard [-- --chains 20 --certs 100000 --proven 0.3 --deps 0.1 --updates 30 --screenshot out.png]
  *
  * What it does:
  *   1. starts a coordinator in this process (startCoordinator, its store in a temp directory, the JSON-RPC server
@@ -52,14 +52,17 @@ interface Options {
   proven: number;
   deps: number;
   updates: number;
+  /** A full-page screenshot of the default window's page, once measured (a path; none by default). */
+  screenshot: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { chains: 20, certs: 100_000, proven: 0.3, deps: 0.1, updates: 30 };
+  const o: Options = { chains: 20, certs: 100_000, proven: 0.3, deps: 0.1, updates: 30, screenshot: "" };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i].replace(/^--/, "") as keyof Options;
-    if (!(k in o)) throw new Error(`unknown option ${argv[i]} (--chains, --certs, --proven, --deps, --updates)`);
-    o[k] = Number(argv[i + 1]);
+    if (!(k in o)) throw new Error(`unknown option ${argv[i]} (--chains, --certs, --proven, --deps, --updates, --screenshot)`);
+    if (k === "screenshot") o.screenshot = argv[i + 1];
+    else o[k] = Number(argv[i + 1]);
   }
   return o;
 }
@@ -197,6 +200,10 @@ async function main(): Promise<void> {
         say(`  a status change (PreConfirmed -> Proven), arrival to next painted frame: p50 ${f1(percentile(status, 0.5))} ms, p95 ${f1(percentile(status, 0.95))} ms, max ${f1(Math.max(...status))} ms (applying it: p50 ${applyStatus.length ? percentile(applyStatus, 0.5).toFixed(2) : "-"} ms); ${status.length} events`);
         say(`  a new certificate (lane redrawn), arrival to next painted frame: p50 ${f1(percentile(added, 0.5))} ms, p95 ${f1(percentile(added, 0.95))} ms, max ${f1(Math.max(...added))} ms; ${added.length} events`);
         if (problems.length) say(`  page problems: ${problems.join("; ")}`);
+        if (o.screenshot && window === 32) {
+          await page.screenshot({ path: o.screenshot, fullPage: true });
+          say(`  screenshot: ${o.screenshot}`);
+        }
         await page.close();
       }
     } finally {
