@@ -1,7 +1,8 @@
 /**
  * The coordinator's network face (docs/api.md): JSON-RPC over HTTP POST and WebSocket on one port, plus
- * GET /healthz, GET /metrics and the dashboard (GET /dashboard: static files of coordinator/dashboard/). Both transports hand text to the same Dispatcher (jsonrpc.ts); this file only
- * deals with what is transport-specific: body size, rate limits, origins, subscriptions and slow consumers.
+ * GET /healthz, GET /metrics and the dashboard (GET /dashboard: the static files of coordinator/dashboard/). Both
+ * transports hand text to the same Dispatcher (jsonrpc.ts); this file only deals with what is transport-specific:
+ * body size, rate limits, origins, subscriptions and slow consumers.
  *
  * Every limit refuses early and cheaply: a Content-Length over the limit is answered before one byte is read,
  * a streamed body stops being buffered the moment it crosses the limit, a client trickling its request is cut off
