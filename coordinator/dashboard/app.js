@@ -21,7 +21,7 @@
   var EPOCH_LABEL = { proved: "built (proofs stored)", settling: "settling", settled: "settled", failed: "failed", abandoned: "abandoned" };
   var SUMMARY_EVERY_MS = 3000;
   var SVG = "http://www.w3.org/2000/svg";
-  var LANE_H = 64, LABEL_W = 190, COL_W = 34, R = 8, TOP = 8;
+  var LANE_H = 64, LABEL_W = 250, COL_W = 34, R = 8, TOP = 8;
 
   var metrics = { firstRenderMs: null, snapshots: 0, updates: 0, lastUpdate: null, recentUpdates: [], connected: false, reconnects: 0, errors: [] };
   window.__dashboard = metrics;
