@@ -23,8 +23,9 @@ import { certificatePublicSignals } from "../lib/settlement";
 import { verify as verifyGroth16 } from "../zk/groth16";
 import type { CertificateShape } from "../lib/witness/certificate";
 import type {
-  CertificateView, CoordinatorApi, CoordinatorEvent, EpochView, Groth16ProofJson, HealthView, NetworkView, RefView, RejectionView, SubmitProofInput, SubmitResult,
+  CertificateView, CoordinatorApi, CoordinatorEvent, DashboardView, EpochView, Groth16ProofJson, HealthView, NetworkView, RefView, RejectionView, SubmitProofInput, SubmitResult,
 } from "./api";
+import { DashboardModel } from "./dashboard";
 import { ChainStates, TransitionInvalidError } from "./backup";
 import { certificateShapeOf, CoordinatorConfig } from "./config";
 import { CertificateGraph, GraphError, GraphNode } from "./graph";
@@ -100,6 +101,7 @@ export class CoordinatorNode implements CoordinatorApi {
   /** The status last written for the latest epochs (epochMoves); one epoch is in flight at a time. */
   private readonly epochStatus = new Map<number, EpochStatus>();
   readonly metrics: Metrics;
+  private dashboard: DashboardModel | null = null;
   private readonly startedAt: number;
   private fatal: Error | null = null;
   /** Hook for the settlement manager's admin trigger (admin_triggerEpoch). */
@@ -216,6 +218,12 @@ export class CoordinatorNode implements CoordinatorApi {
       const since = oldest.get(networkId);
       return { networkId, lagHeights, oldestUnfinalizedSeconds: since === undefined ? 0 : Math.max(0, now - since) / 1000 };
     });
+  }
+
+  /** A network's certificates by status, all of them (statuses without any are absent). */
+  networkCounts(networkId: number): Partial<Record<CertificateStatus, number>> {
+    const t = this.totals.get(networkId);
+    return t ? Object.fromEntries(STATUSES.filter((st) => t[st] > 0).map((st) => [st, t[st]])) : {};
   }
 
   /** Proven -> Confirmed at start-up: confirmations a crash may have left undone (between a proof's commit and the changes it implied). */
@@ -665,7 +673,7 @@ export class CoordinatorNode implements CoordinatorApi {
     for (const b of c.bundles) if (!this.bundleFirstSeen.has(b.bundleId)) this.bundleFirstSeen.set(b.bundleId, at);
     await this.persist([], [{ op: "insertCertificate", record }]);
     this.totalsOf(c.networkId).PreConfirmed++;
-    this.emit({ type: "status", networkId: c.networkId, certificateId: hex(id), height: hex(c.height), from: "PreConfirmed", to: "PreConfirmed", rejection: null });
+    this.emit({ type: "status", networkId: c.networkId, certificateId: hex(id), height: hex(c.height), from: "PreConfirmed", to: "PreConfirmed", rejection: null, dependencies: c.dependencies.map(refView) });
     this.emit({ type: "exitRoot", networkId: c.networkId, height: hex(c.height), certificateId: hex(id), exitRoot: hex(c.newLocalExitRoot), status: "PreConfirmed" });
     return { certificateId: hex(id), status: "PreConfirmed" };
   }
@@ -823,7 +831,7 @@ export class CoordinatorNode implements CoordinatorApi {
 
   // ------------------------------------------------------------------------------------------- queries
 
-  getCertificate(certificateId: bigint, withBody = false, withProof = false): CertificateView {
+  getCertificate(certificateId: bigint, withBody = false, withProof = false, withHistory = false): CertificateView {
     const n = this.graph.get(certificateId);
     const r = this.d.store.getCertificate(certificateId);
     if (!n && !r) throw new CoordinatorError("UNKNOWN_CERTIFICATE", `no certificate ${hex(certificateId)}`, { certificateId: hex(certificateId) });
@@ -845,6 +853,7 @@ export class CoordinatorNode implements CoordinatorApi {
       updatedAt: r?.updatedAt ?? 0,
       ...(withBody ? { certificate: certificateToJson(c) } : {}),
       ...(withProof ? { proof: proofView(this.d.store.getProof(certificateId)) } : {}),
+      ...(withHistory ? { history: this.d.store.statusHistory(certificateId).map((h) => ({ from: h.from, to: h.to, rejection: rejectionView(h.rejection), at: h.at })) } : {}),
     };
   }
 
@@ -930,6 +939,11 @@ export class CoordinatorNode implements CoordinatorApi {
       provers: { busy: this.d.pool.busy, queued: this.d.pool.queued },
       uptimeSec: Math.round((this.now() - this.startedAt) / 1000),
     };
+  }
+
+  getDashboard(window: number): DashboardView {
+    this.dashboard ??= new DashboardModel(this);
+    return this.dashboard.view(window);
   }
 
   subscribe(listener: (e: CoordinatorEvent) => void): () => void {

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { CertificateFormatError, SignedCertificate } from "../../lib/certificate";
 import { certificateFromJson } from "../../lib/codec";
 import { STATUSES } from "../types";
+import { DASHBOARD_LIMITS } from "../dashboard";
 
 export const PARAM_LIMITS = Object.freeze({
   /** 2^256 has 78 decimal digits: every field element and uint256 fits. */
@@ -112,7 +113,12 @@ export const METHOD_PARAMS = {
     proof: groth16Proof,
     publicSignals: z.array(decimal).max(PARAM_LIMITS.publicSignals),
   }),
-  getCertificate: params(["certificateId", "withBody", "withProof"], { certificateId: hex32, withBody: optional(z.boolean()), withProof: optional(z.boolean()) }),
+  getCertificate: params(["certificateId", "withBody", "withProof", "withHistory"], {
+    certificateId: hex32,
+    withBody: optional(z.boolean()),
+    withProof: optional(z.boolean()),
+    withHistory: optional(z.boolean()),
+  }),
   getLatestCertificate: params(["networkId", "minStatus"], {
     networkId: u32,
     minStatus: z
@@ -124,6 +130,15 @@ export const METHOD_PARAMS = {
   abandonCertificate: params(["certificate"], { certificate }),
   getRejectionLicence: params(["networkId", "height", "revision"], { networkId: u32, height: hex32.refine((h) => h < 1n << 64n, "expected a uint64"), revision: u32 }),
   getEpoch: params(["id"], { id: optional(u32) }),
+  getDashboard: params(["window"], {
+    window: z
+      .number()
+      .int()
+      .min(0)
+      .max(DASHBOARD_LIMITS.maxWindow)
+      .nullish()
+      .transform((w) => w ?? DASHBOARD_LIMITS.defaultWindow),
+  }),
   subscribe: params(["networks", "events"], {
     // An empty filter list is refused rather than read as "nothing" or "everything": omit the field for "all".
     networks: optional(z.array(u32).min(1).max(PARAM_LIMITS.subscriptionNetworks)),

@@ -1,7 +1,8 @@
 /**
  * The coordinator's network face (docs/api.md): JSON-RPC over HTTP POST and WebSocket on one port, plus
- * GET /healthz and GET /metrics. Both transports hand text to the same Dispatcher (jsonrpc.ts); this file only
- * deals with what is transport-specific: body size, rate limits, origins, subscriptions and slow consumers.
+ * GET /healthz, GET /metrics and the dashboard (GET /dashboard: the static files of coordinator/dashboard/). Both
+ * transports hand text to the same Dispatcher (jsonrpc.ts); this file only deals with what is transport-specific:
+ * body size, rate limits, origins, subscriptions and slow consumers.
  *
  * Every limit refuses early and cheaply: a Content-Length over the limit is answered before one byte is read,
  * a streamed body stops being buffered the moment it crosses the limit, a client trickling its request is cut off
@@ -9,6 +10,8 @@
  * that does not read its notifications is dropped instead of growing our memory (fanout.ts).
  */
 import http from "node:http";
+import * as fs from "node:fs";
+import * as nodePath from "node:path";
 import type { Duplex } from "node:stream";
 import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
@@ -98,6 +101,51 @@ export const SERVER_DEFAULTS = Object.freeze({
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const WS_PATHS = new Set(["/", "/ws"]);
+
+// ------------------------------------------------------------------------------------------------ dashboard
+
+/**
+ * The dashboard's files (coordinator/dashboard/), by path: a fixed list, so no request path ever reaches the file
+ * system. Read once, when the first server starts.
+ */
+const DASHBOARD_DIR = nodePath.join(__dirname, "..", "dashboard");
+const DASHBOARD_FILES: Readonly<Record<string, { file: string; type: string }>> = Object.freeze({
+  "/dashboard": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/dashboard/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/dashboard/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/dashboard/app.css": { file: "app.css", type: "text/css; charset=utf-8" },
+});
+let dashboardFiles: Map<string, Buffer> | null = null;
+
+function loadDashboardFiles(): Map<string, Buffer> {
+  dashboardFiles ??= new Map([...new Set(Object.values(DASHBOARD_FILES).map((f) => f.file))].map((f) => [f, fs.readFileSync(nodePath.join(DASHBOARD_DIR, f))]));
+  return dashboardFiles;
+}
+
+/**
+ * The page runs no inline script or style, loads nothing from elsewhere, talks only to its own origin (JSON-RPC
+ * reads and the WebSocket subscription) and cannot be framed.
+ */
+export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+function handleDashboard(res: http.ServerResponse, entry: { file: string; type: string }): void {
+  res.writeHead(200, {
+    "Content-Type": entry.type, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Content-Security-Policy": DASHBOARD_CSP,
+    "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+  });
+  res.end(loadDashboardFiles().get(entry.file));
+}
+
+/**
+ * A WebSocket upgrade from a page this server served itself (the dashboard): its Origin is exactly http:// and the
+ * Host it asked for, and that host is an IP address or localhost. A name that could be rebound to this address by
+ * someone else's DNS (an attacker's page that resolves to 127.0.0.1) is not its own origin: it needs allowedOrigins.
+ */
+export function isOwnOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin || !host) return false;
+  if (!/^(localhost|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\])(:\d{1,5})?$/.test(host)) return false;
+  return origin.toLowerCase() === `http://${host.toLowerCase()}`;
+}
 
 // ------------------------------------------------------------------------------------------------ rate limit
 
@@ -398,6 +446,7 @@ async function onRequest(ctx: ServerContext, req: http.IncomingMessage, res: htt
   if (req.method === "POST" && path === "/") return handleRpc(ctx, req, res);
   if (req.method === "GET" && path === "/healthz") return handleHealth(ctx, res);
   if (req.method === "GET" && path === "/metrics") return handleMetrics(ctx, res);
+  if (req.method === "GET" && Object.prototype.hasOwnProperty.call(DASHBOARD_FILES, path)) return handleDashboard(res, DASHBOARD_FILES[path]);
   send(res, 404, JSON.stringify({ error: "not found" }));
 }
 
@@ -440,7 +489,9 @@ function onUpgrade(ctx: ServerContext, req: http.IncomingMessage, socket: Duplex
   const key = clientAddressKey(ip);
   if (!WS_PATHS.has(pathOf(req.url))) return refuse(404, "Not Found");
   // Browsers let any page open a WebSocket to localhost; only the Origin header tells a page from a client program.
-  if (req.headers.origin !== undefined && !ctx.allowedOrigins.has(req.headers.origin)) return refuse(403, "Forbidden", "NOT_ALLOWED");
+  // The dashboard's own page (served here) may connect: isOwnOrigin.
+  const origin = req.headers.origin;
+  if (origin !== undefined && !ctx.allowedOrigins.has(origin) && !isOwnOrigin(origin, req.headers.host)) return refuse(403, "Forbidden", "NOT_ALLOWED");
   if (!ctx.limiter.take(ip)) return refuse(429, "Too Many Requests", "RATE_LIMITED");
   if (ctx.connections.size >= ctx.maxConnections) return refuse(503, "Service Unavailable", "UNAVAILABLE");
   if (ctx.addresses.connections(key) >= ctx.maxConnectionsPerAddress) return refuse(429, "Too Many Requests", "NOT_ALLOWED");
@@ -517,6 +568,7 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 
 export async function startRpcServer(api: CoordinatorApi, opts: RpcServerOptions): Promise<RpcServer> {
   const ctx = makeContext(api, opts);
+  loadDashboardFiles();
   const host = opts.host ?? SERVER_DEFAULTS.host;
   // A client trickling its headers or body a byte at a time must not hold a connection for the default five
   // minutes, nor for up to a checking interval longer than documented.

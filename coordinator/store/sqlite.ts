@@ -923,6 +923,12 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ networkId: r.network_id, status: r.status, count: r.n }));
   }
 
+  recentCertificates(networkId: number, limit: number): CertificateRecord[] {
+    if (!(limit > 0)) return [];
+    const rows = this.sql("SELECT * FROM certificates WHERE network_id = ? ORDER BY height DESC, seq DESC LIMIT ?").all(networkId, Math.floor(limit)) as CertificateRow[];
+    return rows.map(certificateFromRow);
+  }
+
   dependentsOf(certificateId: bigint): NamingCertificate[] {
     const rows = this.sql(`SELECT c.certificate_id, c.network_id, c.height, c.status, c.seq FROM certificate_dependencies d
       JOIN certificates c ON c.certificate_id = d.certificate_id WHERE d.dependency_id = ? ORDER BY d.seq`).all(dec(certificateId)) as NamingRow[];
@@ -977,6 +983,17 @@ export class SqliteStore implements Store {
     const where = filter.status ? [`status IN (${placeholders(filter.status.length)})`] : [];
     const rows = this.sql(`SELECT * FROM epochs ${whereClause(where)} ORDER BY id`).all(...(filter.status ?? [])) as EpochRow[];
     return rows.map(epochFromRow);
+  }
+
+  recentEpochs(limit: number): EpochRecord[] {
+    if (!(limit > 0)) return [];
+    const rows = this.sql("SELECT * FROM epochs ORDER BY id DESC LIMIT ?").all(Math.floor(limit)) as EpochRow[];
+    return rows.map(epochFromRow);
+  }
+
+  countEpochsByStatus(): Partial<Record<EpochRecord["status"], number>> {
+    const rows = this.sql("SELECT status, COUNT(*) AS n FROM epochs GROUP BY status").all() as { status: EpochRecord["status"]; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
   getJob(id: number): JobRecord | undefined {

@@ -96,6 +96,8 @@ export interface Store {
   countCertificates(): number;
   /** Certificates by network and status (the combinations that have any). */
   countByNetworkAndStatus(): { networkId: number; status: CertificateStatus; count: number }[];
+  /** A network's `limit` certificates of the highest heights (all statuses), highest first, newest revision first. */
+  recentCertificates(networkId: number, limit: number): CertificateRecord[];
   /** The certificates naming `certificateId` as a dependency, in arrival order. */
   dependentsOf(certificateId: bigint): NamingCertificate[];
   /** The certificates naming the bundle, with their legs, in arrival order. */
@@ -110,6 +112,10 @@ export interface Store {
   /** The epoch with the highest id. */
   latestEpoch(): EpochRecord | undefined;
   listEpochs(filter?: { status?: EpochRecord["status"][] }): EpochRecord[];
+  /** The `limit` newest epochs, newest first. */
+  recentEpochs(limit: number): EpochRecord[];
+  /** How many epochs are in each status (statuses without any are absent). */
+  countEpochsByStatus(): Partial<Record<EpochRecord["status"], number>>;
   getJob(id: number): JobRecord | undefined;
   listJobs(filter?: { status?: JobRecord["status"][]; kind?: JobRecord["kind"] }): JobRecord[];
   listSettlements(epochId?: number): SettlementRecord[];

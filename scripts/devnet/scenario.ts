@@ -108,6 +108,9 @@ export class Scenario {
 }
 
 /** The whole scenario; returns the timeline. Balances are checked along the way (throws on a mismatch). */
+/** The dashboard's page of a certificate (GET /dashboard, its detail opened by the fragment). */
+export const dashboardLink = (net: Devnet, certificateId: string) => `${net.coordinator.rpc.url}dashboard#cert=${certificateId}`;
+
 export async function runScenario(net: Devnet, say: (line: string) => void): Promise<Scenario> {
   const s = new Scenario(net, say);
   const { alice, bob, carol } = s;
@@ -170,6 +173,7 @@ export async function runScenario(net: Devnet, say: (line: string) => void): Pro
   s.record("A -> B on an unproven A certificate: spendable on B (B accepts pre-confirmed states)", Date.now() - stalled.at);
   expectEq("bob's ETH on B after the early claim", await s.wethBalance(2, bob.address), bobOnB + eth("0.5"));
   const stalledCert = (await net.coordinator.node.getLatestCertificate(1, "PreConfirmed"))!;
+  say(`   A's unproven certificate on the dashboard: ${dashboardLink(net, stalledCert.certificateId)}`);
   // A's operator turns the prover back on once the stalled certificate is rejected — not before (it must time out),
   // and not later: A's rebuilt certificates have the same proof deadline, whatever step 6 is waiting for.
   const stalledRejected = (id: string) => net.coordinator.node.getCertificate(BigInt(id)).status === "Rejected";
@@ -193,6 +197,8 @@ export async function runScenario(net: Devnet, say: (line: string) => void): Pro
   // On a mismatch, say what B's rebuild replayed (an intermittent failure here is otherwise hard to tell apart).
   const rebuiltDetail = JSON.stringify(rebuilt, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
   expectEq(`bob's ETH on B after B's rebuild (the claim against A's rejected root is undone; the rebuild: ${rebuiltDetail})`, await s.wethBalance(2, bob.address), bobOnB);
+  const cascaded = net.coordinator.node.getCertificate(BigInt(stalledCert.certificateId)).dependents.filter((d) => d.networkId === 2);
+  say(`   the rejection and its cascade on the dashboard: ${dashboardLink(net, stalledCert.certificateId)}${cascaded.length ? ` (B's dependent: ${dashboardLink(net, cascaded[0].certificateId)})` : ""}`);
   say("   A's prover came back when its certificate was rejected: A rebuilt its blocks, submits and proves again; bob claims against A's new root");
   await aRecovered;
   await s.claimWhenAvailable(1, 2, stalled.leafIndex, bob, 400_000);

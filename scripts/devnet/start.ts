@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
+  say(`\n   dashboard: ${net.coordinator.rpc.url}dashboard  (open it to watch the scenario live)`);
   try {
     say("\n== scenario");
     const s = await runScenario(net, say);
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   say(`   L1       ${net.l1.node.url}   hub ${net.l1.layer.addresses.hub}`);
   for (const c of net.chains.values()) say(`   chain ${c.spec.name}  ${c.node.url}   network ${c.spec.networkId}, policy ${c.spec.policy}, metrics ${c.client.metricsUrl}`);
   say(`   coordinator ${net.coordinator.rpc.url} (JSON-RPC; GET /healthz, /metrics; WebSocket ${net.coordinator.rpc.wsUrl})`);
+  say(`   dashboard   ${net.coordinator.rpc.url}dashboard`);
   say(`   data     ${dataDir}`);
 }
 

@@ -16,7 +16,7 @@ import { Wallet } from "ethers";
 import { DEVNET_PARAMS, NetworkState, buildCertificate } from "../../lib";
 import { SignedCertificate, certificateId, signCertificate } from "../../lib/certificate";
 import { Json, certificateToJson } from "../../lib/codec";
-import type { CertificateView, CoordinatorApi, CoordinatorEvent, EpochView, HealthView, NetworkView, SubmitProofInput, SubmitResult } from "../../coordinator/api";
+import type { CertificateView, CoordinatorApi, CoordinatorEvent, DashboardView, EpochView, HealthView, NetworkView, SubmitProofInput, SubmitResult } from "../../coordinator/api";
 import { CertificateStatus, CoordinatorError, ERROR_CODES, ErrorReason } from "../../coordinator/types";
 import { createLogger } from "../../coordinator/log";
 import { Metrics } from "../../coordinator/metrics";
@@ -92,6 +92,15 @@ class FakeApi implements CoordinatorApi {
       store: { certificates: 0 },
       provers: { busy: 0, queued: 0 },
       uptimeSec: 1,
+    };
+  }
+  getDashboard(window: number): DashboardView {
+    this.record("getDashboard", window);
+    return {
+      at: 0, state: "running", uptimeSec: 1, l1: { connected: true, block: 10, lagBlocks: 0, diverged: false },
+      provers: { enabled: false, workers: 1, busy: 0, queued: 0, jobs: [] },
+      totals: { PreConfirmed: 0, Proven: 0, Confirmed: 0, InEpoch: 0, Settling: 0, Finalized: 0, Rejected: 0, total: 0 },
+      chains: [], chainsOmitted: 0, window, certificates: [], epochs: { counts: {}, recent: [] },
     };
   }
   /** Emitted to a listener from inside subscribe(): an event racing the subscribe response. */

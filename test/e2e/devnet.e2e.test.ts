@@ -17,6 +17,7 @@ import { createLogger } from "../../coordinator/log";
 import { BatchSettlementState, DEVNET_PARAMS, genesisStateCommitment, tipOf } from "../../lib";
 import { terminateCurves } from "../../zk/groth16";
 import { chainMetricsVersusTruth, checkMetricsAgainstStore, seriesNeverMoved } from "../helpers/metrics";
+import { checkDashboard } from "../helpers/dashboard-browser";
 
 describe("devnet end to end (L1 + three L2 hardhat nodes, coordinator, chain clients, the scenario)", function () {
   this.timeout(40 * 60_000);
@@ -89,5 +90,11 @@ describe("devnet end to end (L1 + three L2 hardhat nodes, coordinator, chain cli
     }
     const exempt = { chain_certificates_refused_total: "the scenario has no refusal", chain_prover_backlog: "no proof is owed once the scenario is over" };
     expect(seriesNeverMoved(texts, "chain_", exempt), "chain series the scenario never moved").to.deep.equal([]);
+  });
+
+  it("the dashboard (headless Chromium) shows the three chains, A's PROOF_TIMEOUT and the cascade it caused on B, a settled epoch with its gas", async function () {
+    const screenshot = path.join(net.dataDir, "dashboard.png");
+    const seen = await checkDashboard(`${net.coordinator.rpc.url}dashboard?window=256`, screenshot);
+    console.log(`      dashboard: cascade ${seen.cascade.rootCode} -> ${seen.cascade.taken.join(", ")}; epoch #${seen.settledEpoch.id} settled with ${seen.settledEpoch.gas} gas; screenshot ${screenshot}`);
   });
 });
