@@ -6,9 +6,16 @@
  *
  * Run: npx ts-node scripts/gen-batch-vk.ts [instance ...]   (default: certificate_test)
  * writes contracts/verifiers/<Pascal>BatchKey.sol; test/contracts/BatchGroth16.test.ts checks the file is current.
+ *
+ * A production instance (circuits/instances.json: "production": true) exports nothing into the repository: its
+ * vkey is read from its build in the cache (npm run build:circuits -- --only <instance>) and its key contract is
+ * written to a git-ignored file (.gitignore), for `npm run gas:prod` only. Its keys are DEVELOPMENT keys too.
  */
-import { readFileSync, writeFileSync } from "fs";
+import { existsSync, readFileSync, writeFileSync } from "fs";
+import { homedir } from "os";
 import { join } from "path";
+import { artifactsFor } from "../zk/groth16";
+import { getInstance } from "../zk/registry";
 
 const ROOT = join(__dirname, "..");
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -111,8 +118,18 @@ contract ${name}BatchVerifier {
 `;
 }
 
+/** The vkey JSON of an instance: the repository's (exported instances) or its build's in the cache (production). */
+export function vkeySourceOf(instance: string): string {
+  if (!getInstance(instance).production) return vkeyPath(instance);
+  const a = artifactsFor(instance);
+  if (!a.vkey || !existsSync(a.vkey)) throw new Error(`${instance} has no verification key in the cache (${a.dir}): run npm run build:circuits -- --only ${instance}`);
+  return a.vkey;
+}
+
 export function renderBatchKeyOf(instance: string): string {
-  return renderBatchKey(instance, JSON.parse(readFileSync(vkeyPath(instance), "utf8")) as SnarkjsVkey);
+  const file = vkeySourceOf(instance);
+  const source = getInstance(instance).production ? `${file.replace(homedir(), "~")} (the cached build of ${instance})` : undefined;
+  return renderBatchKey(instance, JSON.parse(readFileSync(file, "utf8")) as SnarkjsVkey, source);
 }
 
 if (require.main === module) {

@@ -8,7 +8,9 @@ interface IBatchCertificateVerifier {
     /// @notice Number of public inputs of one proof (m).
     function PUBLIC_INPUTS() external view returns (uint256);
 
-    /// @notice Whether every proof is valid with its public inputs (proof i's at [i * m, (i + 1) * m)).
+    /// @notice Whether every proof is valid with its public inputs (proof i's at [i * m, (i + 1) * m)). Must refuse
+    /// (revert) a public input that is not below the scalar field's modulus r: the hub relies on it, and a Groth16
+    /// check alone would accept x + r wherever x is valid (BatchGroth16 refuses it with PublicInputNotInField).
     function verifyBatch(uint256[8][] calldata proofs, uint256[] calldata publicInputs) external view returns (bool);
 }
 
@@ -31,7 +33,10 @@ interface IBatchCertificateVerifier {
 /// - a stated L1 checkpoint (non-zero exit root) is L1's checkpoint of that number (`_l1ExitRoot`);
 /// - bundles: the batch's legs, grouped by bundleId, hold every leg 0 .. legCount - 1 of each bundle exactly once,
 ///   all successful and naming the same participants (each leg's place is the circuit's check);
-/// - every public signal is below the scalar field's modulus, then ONE batched Groth16 verification of all proofs.
+/// - ONE batched Groth16 verification of all proofs, which refuses any public signal not below the scalar field's
+///   modulus (a signal congruent to a valid one is not that signal). The checks above run before it and compare
+///   signals as integers: a batch with a non-canonical signal may be refused by one of them first; either way
+///   it changes nothing, since every effect comes after the verification.
 ///
 /// Effects: the batch's leaves keccak256(abi.encode(networkId, height, certificateId, newLocalExitRoot)), padded
 /// with zero leaves to a power of two, are folded into one keccak Merkle root stored as `batchRoot[batchId]` (one
@@ -44,10 +49,6 @@ interface IBatchCertificateVerifier {
 /// sequential entries of its own can dispatch `exitRootOf` between them).
 abstract contract BatchSettlement is IExitRootOracle {
     // ------------------------------------------------------------------------------------------------ constants
-
-    /// @notice The BN254 scalar field modulus: every public signal must be below it.
-    uint256 public constant FIELD_MODULUS =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
     /// @dev Public signals of a certificate proof before its dependencies: certificateId, slotWord,
     /// prevStateCommitment, newStateCommitment, newLocalExitRoot, checkpoint number, checkpoint exit root.
@@ -116,8 +117,6 @@ abstract contract BatchSettlement is IExitRootOracle {
     error EmptySettlement();
     /// @notice The numbers of slots, proofs and public signals do not fit (signals must be slots * m).
     error SettlementShapeMismatch(uint256 slots, uint256 proofs, uint256 publicSignals);
-    /// @notice Public signal `index` (of the flat array) is not below the field modulus.
-    error SignalNotFieldElement(uint256 index, uint256 value);
     /// @notice The slot's network is not registered or was ejected.
     error NetworkNotActive(uint32 networkId);
     /// @notice The slot's signature is malformed or not by the network's sequencer.
@@ -230,7 +229,6 @@ abstract contract BatchSettlement is IExitRootOracle {
             revert SettlementShapeMismatch(count, s.proofs.length, s.publicSignals.length);
         }
         uint256[] calldata sig = s.publicSignals;
-        _checkFieldElements(sig);
 
         // Per slot: its leaf (padded to a power of two for the Merkle fold), its network and its new tip.
         bytes32[] memory leaves = new bytes32[](_ceilPow2(count));
@@ -371,26 +369,6 @@ abstract contract BatchSettlement is IExitRootOracle {
 
     // ------------------------------------------------------------------------------------------------ internals
 
-    /// @dev Refuses a public signal that is not below the field modulus (the verifier would refuse it too, with its
-    /// own error; the checks below compare signals as integers, so they must be canonical).
-    function _checkFieldElements(uint256[] calldata sig) private pure {
-        uint256 bad = type(uint256).max;
-        assembly ("memory-safe") {
-            let end := add(sig.offset, shl(5, sig.length))
-            for {
-                let p := sig.offset
-            } lt(p, end) {
-                p := add(p, 0x20)
-            } {
-                if iszero(lt(calldataload(p), FIELD_MODULUS)) {
-                    bad := shr(5, sub(p, sig.offset))
-                    break
-                }
-            }
-        }
-        if (bad != type(uint256).max) revert SignalNotFieldElement(bad, sig[bad]);
-    }
-
     /// @dev Slot i: network active, signature, licence, L1 checkpoint, tip continuity (from the previous slot of
     /// the same network in this batch, or from storage). Records the slot's network and new tip.
     function _checkSlot(
@@ -462,14 +440,18 @@ abstract contract BatchSettlement is IExitRootOracle {
 
     /// @dev Slot i's active dependencies (non-zero words) against its locators, in order.
     function _checkDependencies(Settlement calldata s, uint256 i) private view {
-        uint256 located = s.slots[i].dependencies.length;
+        // (the calldata array hoisted: most entries are padding, read once each, and a struct member access
+        // re-validates the member's offset every time)
+        uint256[] calldata sig = s.publicSignals;
+        DependencyLocator[] calldata locators = s.slots[i].dependencies;
+        uint256 located = locators.length;
         uint256 active = 0;
         uint256 at = i * publicSignalsPerProof + HEADER_SIGNALS;
         uint256 end = at + SIGNALS_PER_DEPENDENCY * maxDependencies;
         for (; at < end; at += SIGNALS_PER_DEPENDENCY) {
-            if (s.publicSignals[at] == 0) continue; // a padded entry (the circuit zeroes all three signals)
+            if (sig[at] == 0) continue; // a padded entry (the circuit zeroes all three signals)
             if (active == located) revert LocatorCountMismatch(i, active + 1, located);
-            _checkDependency(s, i, at, s.slots[i].dependencies[active]);
+            _checkDependency(s, i, at, locators[active]);
             // unchecked: active < located (checked above).
             unchecked {
                 ++active;

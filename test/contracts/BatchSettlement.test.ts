@@ -223,7 +223,7 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
       await expect(hub.settleBatch({ ...s, proofs: swapped })).to.be.revertedWithCustomError(hub, "InvalidProof");
     });
 
-    it("a public signal changed (a new state, a new exit root, a padded entry): InvalidProof; >= r: SignalNotFieldElement; shapes", async () => {
+    it("a public signal changed (a new state, a new exit root, a padded entry): InvalidProof; >= r: the verifier's PublicInputNotInField; shapes", async () => {
       const s = await settlement(range(7, 14));
       const last = 7 * M;
       // the last slot's new state and new exit root (no check reads them before the proof), the first slot's padded
@@ -232,8 +232,13 @@ describe("BatchSettlement: S certificates in one L1 transaction, real certificat
         const changed = s.publicSignals.map((v, i) => (i === k ? v + 1n : v));
         await expect(hub.settleBatch({ ...s, publicSignals: changed }), `signal ${k}`).to.be.revertedWithCustomError(hub, "InvalidProof");
       }
+      // a signal congruent to the real one (x + r): the batched verifier refuses it, whatever the hub's checks
+      // compared before (here nothing reads the last slot's exit root before the proof)
       const big = s.publicSignals.map((v, i) => (i === last + 4 ? v + R : v));
-      await expect(hub.settleBatch({ ...s, publicSignals: big })).to.be.revertedWithCustomError(hub, "SignalNotFieldElement").withArgs(last + 4, big[last + 4]);
+      await expect(hub.settleBatch({ ...s, publicSignals: big })).to.be.revertedWithCustomError(verifier, "PublicInputNotInField").withArgs(last + 4, big[last + 4]);
+      // the first slot's state, read by the tip check before the proof: refused there (StaleTip), nothing changes
+      const bigState = s.publicSignals.map((v, i) => (i === 2 ? v + R : v));
+      await expect(hub.settleBatch({ ...s, publicSignals: bigState })).to.be.revertedWithCustomError(hub, "StaleTip");
       await expect(hub.settleBatch({ ...s, proofs: s.proofs.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 7, 8 * M);
       await expect(hub.settleBatch({ ...s, publicSignals: s.publicSignals.slice(1) })).to.be.revertedWithCustomError(hub, "SettlementShapeMismatch").withArgs(8, 8, 8 * M - 1);
       await expect(hub.settleBatch({ proofs: [], publicSignals: [], slots: [] })).to.be.revertedWithCustomError(hub, "EmptySettlement");

@@ -12,7 +12,9 @@
  *   leaf of a settled batch) into a `Settlement`, and settles it checking every effect against the model
  *   (lib/batch-settlement.ts: leaves, batch root, tips).
  *
- * Needs the certificate_test circuit (`npm run build:circuits -- --skip-production`).
+ * Needs the certificate_test circuit (`npm run build:circuits -- --skip-production`). A model of another instance of
+ * CertificateProof (`new CertificateModel("certificate_prod", PRODUCTION_PARAMS)`) needs that instance built
+ * (`npm run build:circuits -- --only certificate_prod`).
  */
 import { expect } from "chai";
 import * as crypto from "crypto";
@@ -21,12 +23,13 @@ import * as os from "os";
 import * as path from "path";
 import { BaseContract, ContractTransactionResponse, HDNodeWallet } from "ethers";
 import {
-  DEVNET_PARAMS, NetworkState, ExitTree, ExitLeaf, LeafType, BuiltCertificate, BundleLeg, ImportedExit, CertificateRef,
+  DEVNET_PARAMS, TreeParams, NetworkState, ExitTree, ExitLeaf, LeafType, BuiltCertificate, BundleLeg, ImportedExit, CertificateRef,
   buildCertificate, hashExitLeaf, fieldKeccak, certificatePublicSignals, signCertificate, batchLeaf, batchProof, batchRoot,
 } from "../../lib";
 import { certificateWitness } from "../../lib/witness";
 import { artifactsFor, prove } from "../../zk/groth16";
 import { DEVNET_CERTIFICATE, certificateShapeOf } from "../../zk/registry";
+import type { CertificateShape } from "../../lib/witness/certificate";
 import { ref } from "./world";
 import type { BatchSettlement } from "../../typechain-types";
 
@@ -38,11 +41,13 @@ export const M = 7 + 3 * SHAPE.maxDependencies + 2 * SHAPE.maxBundles;
 /** The scalar field (public signals) and base field (proof coordinates) moduli of BN254. */
 export const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 export const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
-const P = DEVNET_PARAMS;
 
 // ------------------------------------------------------------------------------------------ the model
 export interface Cert {
   name: string;
+  /** The circuit instance that proves it, and that instance's shape. */
+  instance: string;
+  shape: CertificateShape;
   built: BuiltCertificate;
   /** The network's state before the certificate (the witness needs it) and after it (forks start there). */
   prev: NetworkState;
@@ -58,13 +63,28 @@ export const exitRootOf = (c: Cert) => c.built.certificate.newLocalExitRoot;
 
 export class CertificateModel {
   private readonly heads = new Map<number, { state: NetworkState; height: bigint; exits: ExitLeaf[] }>();
-  readonly l1 = new ExitTree(P.exitDepth);
+  readonly l1: ExitTree;
   private readonly l1Leaves: ExitLeaf[] = [];
   readonly checkpoints: bigint[] = [];
   readonly certs: Cert[] = [];
+  readonly shape: CertificateShape;
+  /** The statement's capacities (the public signals' shape): 7 + 3 maxDependencies + 2 maxBundles signals. */
+  readonly statement: { maxDependencies: number; maxBundles: number };
+
+  /** Certificates of `instance` (an instance of CertificateProof) over networks with tree parameters `params`. */
+  constructor(readonly instance: string = CERT, readonly params: TreeParams = DEVNET_PARAMS) {
+    this.shape = certificateShapeOf(instance);
+    this.statement = { maxDependencies: this.shape.maxDependencies, maxBundles: this.shape.maxBundles };
+    this.l1 = new ExitTree(params.exitDepth);
+  }
+
+  /** Public signals per proof of this model's instance. */
+  get signalsPerProof(): number {
+    return 7 + 3 * this.statement.maxDependencies + 2 * this.statement.maxBundles;
+  }
 
   head(n: number) {
-    return this.heads.get(n) ?? { state: new NetworkState(n, P), height: 0n, exits: [] };
+    return this.heads.get(n) ?? { state: new NetworkState(n, this.params), height: 0n, exits: [] };
   }
 
   /** An L1 deposit to `to`, checkpointed at once; the import of it against that checkpoint. */
@@ -94,7 +114,7 @@ export class CertificateModel {
    */
   build(name: string, n: number, batch: { imports?: ImportedExit[]; exits?: ExitLeaf[]; bundles?: BundleLeg[]; revision?: number; root?: number; extraDependencies?: CertificateRef[] }, fork?: { after: Cert | null; height: bigint }): Cert {
     const h = fork
-      ? fork.after ? { state: fork.after.built.transition.state, height: fork.height, exits: fork.after.exits } : { state: new NetworkState(n, P), height: fork.height, exits: [] }
+      ? fork.after ? { state: fork.after.built.transition.state, height: fork.height, exits: fork.after.exits } : { state: new NetworkState(n, this.params), height: fork.height, exits: [] }
       : this.head(n);
     const built = buildCertificate(h.state, {
       height: h.height,
@@ -105,32 +125,42 @@ export class CertificateModel {
       bundles: batch.bundles,
       extraDependencies: batch.extraDependencies,
     });
-    const c: Cert = { name, built, prev: h.state, exits: [...h.exits, ...(batch.exits ?? [])], signals: certificatePublicSignals(built.certificate, built.certificateId, STATEMENT), proof: [] };
+    const signals = certificatePublicSignals(built.certificate, built.certificateId, this.statement);
+    const c: Cert = { name, instance: this.instance, shape: this.shape, built, prev: h.state, exits: [...h.exits, ...(batch.exits ?? [])], signals, proof: [] };
     if (!fork) this.heads.set(n, { state: built.transition.state, height: h.height + 1n, exits: c.exits });
     this.certs.push(c);
     return c;
   }
 }
 
-/** Proves every certificate (cached under the zkey's hash and the certificate id) and checks the signals. */
-export async function proveAll(certs: Cert[]): Promise<void> {
-  const a = artifactsFor(CERT);
-  if (!a.zkey || !fs.existsSync(a.zkey)) throw new Error(`${CERT} is not built (${a.dir}): run npm run build:circuits -- --skip-production`);
-  const tag = crypto.createHash("sha256").update(fs.readFileSync(a.vkey)).update(a.hash).digest("hex").slice(0, 16);
-  const file = path.join(os.tmpdir(), `batch-settlement-${CERT}-${tag}.json`);
-  const cache: Record<string, string[]> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
-  let fresh = 0;
-  for (const c of certs) {
-    const key = idOf(c).toString(16);
-    if (!cache[key]) {
-      const r = await prove(CERT, certificateWitness(c.prev, c.built, SHAPE) as unknown as Record<string, unknown>);
-      expect(r.publicSignals.map(BigInt), `${c.name}: the proof's public signals are certificatePublicSignals`).to.deep.equal(c.signals);
-      cache[key] = r.solidityProof.map(String);
-      fresh++;
+/**
+ * Proves every certificate with its instance (the native prover; cached in the OS temp directory under the zkey's
+ * hash and the certificate id) and checks that the proof's public signals are certificatePublicSignals.
+ */
+export async function proveAll(certs: Cert[], progress?: (done: number, total: number, ms: number) => void): Promise<void> {
+  for (const instance of new Set(certs.map((c) => c.instance))) {
+    const mine = certs.filter((c) => c.instance === instance);
+    const a = artifactsFor(instance);
+    if (!a.zkey || !fs.existsSync(a.zkey)) {
+      throw new Error(`${instance} is not built (${a.dir}): run npm run build:circuits -- ${a.instance.production ? `--only ${instance}` : "--skip-production"}`);
     }
-    c.proof = cache[key].map(BigInt);
+    const tag = crypto.createHash("sha256").update(fs.readFileSync(a.vkey)).update(a.hash).digest("hex").slice(0, 16);
+    const file = path.join(os.tmpdir(), `batch-settlement-${instance}-${tag}.json`);
+    const cache: Record<string, string[]> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+    for (const [k, c] of mine.entries()) {
+      const key = idOf(c).toString(16);
+      if (!cache[key]) {
+        const t0 = Date.now();
+        const r = await prove(instance, certificateWitness(c.prev, c.built, c.shape) as unknown as Record<string, unknown>);
+        expect(r.publicSignals.map(BigInt), `${c.name}: the proof's public signals are certificatePublicSignals`).to.deep.equal(c.signals);
+        cache[key] = r.solidityProof.map(String);
+        // written after every proof: an interrupted run keeps what it proved
+        fs.writeFileSync(file, JSON.stringify(cache));
+        progress?.(k + 1, mine.length, Date.now() - t0);
+      }
+      c.proof = cache[key].map(BigInt);
+    }
   }
-  if (fresh) fs.writeFileSync(file, JSON.stringify(cache));
 }
 
 // ------------------------------------------------------------------------------------------ batches
