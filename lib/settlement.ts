@@ -14,6 +14,15 @@ export interface StatementShape {
   maxBundles: number;
 }
 
+/**
+ * The number of public signals of a certificate proof of `shape`: 7 (certificateId, slotWord, both state
+ * commitments, newLocalExitRoot, the checkpoint's number and root) + 3 per dependency + 2 per bundle leg. The hub's
+ * `publicSignalsPerProof` (BatchSettlement.sol) and the instances' `expectPublicSignals` (circuits/instances.json).
+ */
+export function publicSignalCount(shape: StatementShape): number {
+  return 7 + 3 * shape.maxDependencies + 2 * shape.maxBundles;
+}
+
 /** An L1 exit-root checkpoint of the L1 bridge: its number and the L1 exit tree's root it recorded. */
 export interface L1Checkpoint {
   number: bigint;

@@ -24,7 +24,7 @@ import * as path from "path";
 import { BaseContract, ContractTransactionResponse, HDNodeWallet } from "ethers";
 import {
   DEVNET_PARAMS, TreeParams, NetworkState, ExitTree, ExitLeaf, LeafType, BuiltCertificate, BundleLeg, ImportedExit, CertificateRef,
-  buildCertificate, hashExitLeaf, fieldKeccak, certificatePublicSignals, signCertificate, batchLeaf, batchProof, batchRoot,
+  buildCertificate, hashExitLeaf, fieldKeccak, certificatePublicSignals, publicSignalCount, signCertificate, batchLeaf, batchProof, batchRoot,
 } from "../../lib";
 import { certificateWitness } from "../../lib/witness";
 import { artifactsFor, prove } from "../../zk/groth16";
@@ -37,7 +37,7 @@ export const CERT = DEVNET_CERTIFICATE;
 export const SHAPE = certificateShapeOf(CERT);
 export const STATEMENT = { maxDependencies: SHAPE.maxDependencies, maxBundles: SHAPE.maxBundles };
 /** Public signals per certificate_test proof: 7 + 3 D + 2 B. */
-export const M = 7 + 3 * SHAPE.maxDependencies + 2 * SHAPE.maxBundles;
+export const M = publicSignalCount(STATEMENT);
 /** The scalar field (public signals) and base field (proof coordinates) moduli of BN254. */
 export const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 export const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -80,7 +80,7 @@ export class CertificateModel {
 
   /** Public signals per proof of this model's instance. */
   get signalsPerProof(): number {
-    return 7 + 3 * this.statement.maxDependencies + 2 * this.statement.maxBundles;
+    return publicSignalCount(this.statement);
   }
 
   head(n: number) {

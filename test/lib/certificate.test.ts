@@ -45,7 +45,7 @@ import {
   validateCertificate,
 } from "../../lib";
 import { Prng, VECTOR_STATEMENT_SHAPE } from "../../scripts/gen-vectors";
-import { certificatePublicSignals } from "../../lib/settlement";
+import { certificatePublicSignals, publicSignalCount } from "../../lib/settlement";
 import { balancesOf, loadCertificateVectors } from "../helpers/vectors";
 
 const P = FIELD_MODULUS;
@@ -709,6 +709,7 @@ describe("certificates (lib/certificate.ts, certificate-builder.ts, codec.ts)", 
         expect([c.certificate.prevLocalExitRoot, c.certificate.newLocalExitRoot]).to.deep.equal([c.localExitRoots.prev, c.localExitRoots.new]);
         // the settlement statements (the certificate proof's public signals, docs/protocol.md §9)
         expect(certificatePublicSignals(c.certificate, c.certificateId, VECTOR_STATEMENT_SHAPE), c.name).to.deep.equal(c.publicSignals);
+        expect(c.publicSignals, c.name).to.have.length(publicSignalCount(VECTOR_STATEMENT_SHAPE));
         const h = { networkId: c.networkId, height: c.height, certificateId: c.certificateId };
         expect(headerDigest(domain, h)).to.equal(c.digest);
         expect(c.certificate.signature).to.equal(c.signature);
